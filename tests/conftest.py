@@ -1,0 +1,222 @@
+"""Shared fixtures: a scriptable loopback HTTP server, data directories, the CLI."""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SEEDS = SHARED / "seeds"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@dataclass
+class Reply:
+    """One scripted HTTP response.
+
+    ``delay`` waits before answering; ``drip`` sends the body one byte per
+    ``drip`` seconds; ``reset_after`` closes the connection abruptly after that
+    many body bytes; ``endless`` streams chunks forever (chunked encoding).
+    """
+
+    status: int = 200
+    body: bytes | str = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str | None = "text/html; charset=utf-8"
+    delay: float = 0.0
+    drip: float = 0.0
+    reset_after: int | None = None
+    endless: bool = False
+
+    def payload(self) -> bytes:
+        return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
+
+
+Handler = Callable[[dict[str, str]], Reply]
+
+
+class LoopbackServer:
+    """A real HTTP server on 127.0.0.1 whose pages tests script and change.
+
+    ``set(path, r1, r2, ...)`` makes successive requests to ``path`` get
+    ``r1``, ``r2``, ... (the last one repeats); ``set(path, handler)`` calls
+    ``handler(request_headers)`` for each request. Every request is logged in
+    ``requests`` as ``(path, headers)``.
+    """
+
+    def __init__(self) -> None:
+        self.routes: dict[str, list[Reply] | Handler] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self.lock = threading.Lock()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self.httpd.server_address[1])
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def set(self, path: str, *replies: Reply | Handler) -> None:
+        with self.lock:
+            if len(replies) == 1 and callable(replies[0]):
+                self.routes[path] = replies[0]
+            else:
+                self.routes[path] = [r for r in replies if isinstance(r, Reply)]
+
+    def page(self, path: str, html: str, **kwargs: object) -> None:
+        """Serve ``html`` at ``path`` from now on."""
+        self.set(path, Reply(body=html, **kwargs))  # type: ignore[arg-type]
+
+    def hits(self, path: str) -> int:
+        with self.lock:
+            return sum(1 for p, _ in self.requests if p == path)
+
+    def next_reply(self, path: str, headers: dict[str, str]) -> Reply:
+        with self.lock:
+            self.requests.append((path, headers))
+            route = self.routes.get(path)
+            if route is None:
+                return Reply(status=404, body="<h1>Not found</h1>")
+            if callable(route):
+                handler = route
+            else:
+                return route.pop(0) if len(route) > 1 else route[0]
+        return handler(headers)
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                reply = server.next_reply(self.path, {k.lower(): v for k, v in self.headers.items()})
+                if reply.delay:
+                    time.sleep(reply.delay)
+                try:
+                    self._send(reply)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def _send(self, reply: Reply) -> None:
+                body = reply.payload()
+                self.send_response(reply.status)
+                if reply.content_type:
+                    self.send_header("Content-Type", reply.content_type)
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                if reply.endless:
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    chunk = b"<p>" + b"x" * 65536 + b"</p>"
+                    while True:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    return
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if reply.reset_after is not None:
+                    self.wfile.write(body[: reply.reset_after])
+                    self.wfile.flush()
+                    linger = struct.pack("ii", 1, 0)
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                    self.connection.close()
+                    return
+                if reply.drip:
+                    for i in range(len(body)):
+                        self.wfile.write(body[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(reply.drip)
+                    return
+                self.wfile.write(body)
+
+        return _Handler
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    """A fresh loopback HTTP server for one test."""
+    srv = LoopbackServer()
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """An empty data directory outside the repository."""
+    path = tmp_path / "snapshots"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def fixture_text() -> Callable[[str], str]:
+    """Read a fixture file written for this project."""
+
+    def read(name: str) -> str:
+        return (FIXTURES / name).read_text(encoding="utf-8")
+
+    return read
+
+
+def seed_paths() -> list[Path]:
+    """The seed policies from ../shared/seeds (empty when absent)."""
+    return sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
+
+
+needs_seeds = pytest.mark.skipif(not seed_paths(), reason="../shared/seeds is not present")
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            timeout: float = 60, input: str | None = None) -> CliResult:
+    """Run ``python -m watcher ARGS`` as a real subprocess."""
+    full_env = {**os.environ, "NO_COLOR": "1", "PYTHONUTF8": "1", **(env or {})}
+    proc = subprocess.run(
+        [sys.executable, "-m", "watcher", *args],
+        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout, input=input,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Callable[..., CliResult]:
+    """Run the CLI in a temporary working directory."""
+
+    def call(*args: str, **kwargs: object) -> CliResult:
+        kwargs.setdefault("cwd", tmp_path)
+        return run_cli(*args, **kwargs)  # type: ignore[arg-type]
+
+    return call

@@ -1,0 +1,127 @@
+"""The data that flows between the pipeline's stages.
+
+``fetch`` produces a :class:`Capture`; ``normalise`` turns it into a
+:class:`Document`; ``sections`` turns that into an :class:`Outline`. All are
+plain, immutable values so that every stage can be a pure function.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+BlockKind = Literal["heading", "paragraph", "item", "row", "pre"]
+
+_WORD = re.compile(r"\w+(?:[-'’.]\w+)*", re.UNICODE)
+
+
+def count_words(text: str) -> int:
+    """Number of words in ``text`` (runs of letters/digits; hyphenated words count once)."""
+    return len(_WORD.findall(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One block of a document's text.
+
+    ``level`` is the heading level (1-6) for headings and the nesting depth
+    (0 = top) for list items; 0 otherwise. ``bold`` marks a paragraph whose
+    whole text is bold, which readers take for a heading.
+    """
+
+    kind: BlockKind
+    text: str
+    level: int = 0
+    bold: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A normalised document: a title and its blocks in reading order."""
+
+    title: str
+    blocks: tuple[Block, ...]
+
+    @property
+    def words(self) -> int:
+        """Number of words in all blocks."""
+        return sum(count_words(b.text) for b in self.blocks)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One section of a document's outline.
+
+    ``heading`` is the heading as written, ``number`` its numbering
+    (``"4"``, ``"2.3"``, ``"Article 4"``, ``"(a)"``, ``"IV"`` or ``""``) and
+    ``title`` the heading without its numbering. ``body`` holds the section's
+    own blocks in canonical form (sub-sections excluded). The preamble, the
+    text before the first heading, is a section of level 0 with an empty
+    heading.
+    """
+
+    level: int
+    number: str
+    title: str
+    heading: str
+    body: tuple[str, ...]
+
+    @property
+    def words(self) -> int:
+        """Number of words in the section's own body."""
+        return sum(count_words(p) for p in self.body)
+
+    @property
+    def text(self) -> str:
+        """The section's body as one string, blocks separated by blank lines."""
+        return "\n\n".join(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class Outline:
+    """A document's sections in document order (pre-order of the tree)."""
+
+    title: str
+    sections: tuple[Section, ...]
+
+    def tree(self) -> list[SectionNode]:
+        """The sections nested by level: each node holds its sub-sections."""
+        roots: list[SectionNode] = []
+        stack: list[SectionNode] = []
+        for section in self.sections:
+            node = SectionNode(section)
+            while stack and stack[-1].section.level >= section.level:
+                stack.pop()
+            (stack[-1].children if stack else roots).append(node)
+            stack.append(node)
+        return roots
+
+
+@dataclass(slots=True)
+class SectionNode:
+    """A section with its sub-sections, as returned by :meth:`Outline.tree`."""
+
+    section: Section
+    children: list[SectionNode] = field(default_factory=list)
+
+
+Origin = Literal["network", "import"]
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """Raw bytes of one capture of a page, from the network or from a file."""
+
+    body: bytes
+    captured_at: datetime
+    url: str = ""
+    final_url: str = ""
+    content_type: str = ""
+    http_status: int = 200
+    etag: str | None = None
+    last_modified: str | None = None
+    redirects: tuple[str, ...] = ()
+    origin: Origin = "network"
+    filename: str | None = None
