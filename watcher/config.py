@@ -185,10 +185,10 @@ def _construct_mapping(loader: _Loader, node: MappingNode) -> Iterable[_Mapping]
                     f"line {key_node.start_mark.line + 1}: duplicate key '{key_node.value}'"
                 )
             data.key_lines[str(key_node.value)] = key_node.start_mark.line + 1
-    data.update(loader.construct_mapping(node, deep=True))
+    data.update(loader.construct_mapping(node, deep=True))  # type: ignore[arg-type]
 
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)  # type: ignore[arg-type]
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -205,7 +205,7 @@ def _read_yaml(path: Path) -> Any:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
     except ConfigError as exc:
         raise ConfigError(f"{path}:{exc}".replace(":line ", ":")) from None
     except yaml.MarkedYAMLError as exc:
@@ -225,16 +225,23 @@ class _Checker:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def fail(self, message: str, mapping: Any = None, key: str | None = None,
-             source: str | None = None) -> ConfigError:
+    def fail(
+        self, message: str, mapping: Any = None, key: str | None = None, source: str | None = None
+    ) -> ConfigError:
         line = _line_of(mapping, key)
         where = f"{self.path}:{line}" if line else str(self.path)
         who = f" source '{source}':" if source else ""
         return ConfigError(f"{where}:{who} {message}")
 
-    def mapping(self, value: Any, allowed: Iterable[str], what: str,
-                source: str | None = None, parent: Any = None, key: str | None = None
-                ) -> Mapping[str, Any]:
+    def mapping(
+        self,
+        value: Any,
+        allowed: Iterable[str],
+        what: str,
+        source: str | None = None,
+        parent: Any = None,
+        key: str | None = None,
+    ) -> Mapping[str, Any]:
         if value is None:
             return {}
         if not isinstance(value, dict):
@@ -244,7 +251,10 @@ class _Checker:
             if k not in allowed:
                 raise self.fail(
                     f"unknown key '{_short(k)}' in {what} (allowed: {', '.join(sorted(allowed))})",
-                    value, str(k), source)
+                    value,
+                    str(k),
+                    source,
+                )
         return value
 
 
@@ -282,8 +292,15 @@ def parse_duration(value: Any) -> timedelta:
 
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?\s*$", re.IGNORECASE)
-_SIZE_UNIT = {"b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3,
-              "gb": 1024**3}
+_SIZE_UNIT = {
+    "b": 1,
+    "k": 1024,
+    "kb": 1024,
+    "m": 1024**2,
+    "mb": 1024**2,
+    "g": 1024**3,
+    "gb": 1024**3,
+}
 
 
 def parse_size(value: Any) -> int:
@@ -332,8 +349,15 @@ DEFAULT_KEYS = ("interval", "select", "remove", "tags", "notify", "enabled")
 TOP_KEYS = ("sources", "defaults", "settings")
 
 
-def _text(chk: _Checker, value: Any, what: str, mapping: Any, key: str,
-          source: str | None = None, limit: int = MAX_TEXT) -> str:
+def _text(
+    chk: _Checker,
+    value: Any,
+    what: str,
+    mapping: Any,
+    key: str,
+    source: str | None = None,
+    limit: int = MAX_TEXT,
+) -> str:
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise chk.fail(f"{what} must be a string", mapping, key, source)
     text = str(value)
@@ -344,9 +368,15 @@ def _text(chk: _Checker, value: Any, what: str, mapping: Any, key: str,
     return text
 
 
-def _text_list(chk: _Checker, value: Any, what: str, mapping: Any, key: str,
-               source: str | None = None,
-               check: Callable[[str], str | None] | None = None) -> tuple[str, ...]:
+def _text_list(
+    chk: _Checker,
+    value: Any,
+    what: str,
+    mapping: Any,
+    key: str,
+    source: str | None = None,
+    check: Callable[[str], str | None] | None = None,
+) -> tuple[str, ...]:
     if value is None:
         return ()
     items = [value] if isinstance(value, str) else value
@@ -372,26 +402,34 @@ def _interval(chk: _Checker, value: Any, mapping: Any, source: str | None) -> ti
     try:
         interval = parse_duration(value)
     except ValueError:
-        raise chk.fail(f"interval '{_short(value)}' is not a duration (use e.g. 30m, 12h, 1d)",
-                       mapping, "interval", source) from None
+        raise chk.fail(
+            f"interval '{_short(value)}' is not a duration (use e.g. 30m, 12h, 1d)",
+            mapping,
+            "interval",
+            source,
+        ) from None
     if not timedelta(seconds=1) <= interval <= timedelta(days=366):
-        raise chk.fail(f"interval '{_short(value)}' must be between 1s and 366d",
-                       mapping, "interval", source)
+        raise chk.fail(
+            f"interval '{_short(value)}' must be between 1s and 366d", mapping, "interval", source
+        )
     return interval
 
 
-def _bool(chk: _Checker, value: Any, what: str, mapping: Any, key: str,
-          source: str | None = None) -> bool:
+def _bool(
+    chk: _Checker, value: Any, what: str, mapping: Any, key: str, source: str | None = None
+) -> bool:
     if not isinstance(value, bool):
         raise chk.fail(f"{what} must be true or false", mapping, key, source)
     return value
 
 
-def _source(chk: _Checker, raw: Any, defaults: Mapping[str, Any], index: int,
-            parent: Any) -> Source:
+def _source(
+    chk: _Checker, raw: Any, defaults: Mapping[str, Any], index: int, parent: Any
+) -> Source:
     if not isinstance(raw, dict):
-        raise chk.fail(f"sources[{index}] must be a mapping with id, name and url", parent,
-                       "sources")
+        raise chk.fail(
+            f"sources[{index}] must be a mapping with id, name and url", parent, "sources"
+        )
     raw_id = raw.get("id")
     if raw_id is None:
         raise chk.fail(f"sources[{index}] has no id", raw)
@@ -409,15 +447,19 @@ def _source(chk: _Checker, raw: Any, defaults: Mapping[str, Any], index: int,
         id=sid,
         name=_text(chk, raw.get("name", sid), "name", raw, "name", sid),
         url=url,
-        interval=_interval(chk, merged.get("interval", "1d"),
-                           raw if "interval" in raw else defaults, sid),
-        select=_text_list(chk, merged.get("select"), "select", where, "select", sid,
-                          check_selector),
-        remove=_text_list(chk, merged.get("remove"), "remove", where, "remove", sid,
-                          check_selector),
+        interval=_interval(
+            chk, merged.get("interval", "1d"), raw if "interval" in raw else defaults, sid
+        ),
+        select=_text_list(
+            chk, merged.get("select"), "select", where, "select", sid, check_selector
+        ),
+        remove=_text_list(
+            chk, merged.get("remove"), "remove", where, "remove", sid, check_selector
+        ),
         tags=_text_list(chk, merged.get("tags"), "tags", where, "tags", sid),
-        notify=_text_list(chk, merged.get("notify"), "notify", where, "notify", sid,
-                          _email_problem),
+        notify=_text_list(
+            chk, merged.get("notify"), "notify", where, "notify", sid, _email_problem
+        ),
         enabled=_bool(chk, merged.get("enabled", True), "enabled", where, "enabled", sid),
     )
 
@@ -430,19 +472,29 @@ def source_id_or_error(value: Any, error: Callable[[str], Exception]) -> str:
     if not SOURCE_ID.match(sid):
         raise error(
             f"source id '{_short(sid)}' is not valid: use 1-64 lowercase letters, digits, "
-            "'-' or '_', starting with a letter or digit")
+            "'-' or '_', starting with a letter or digit"
+        )
     return sid
 
 
-def _number(chk: _Checker, block: Mapping[str, Any], key: str, parse: Callable[[Any], Any],
-            low: float, high: float, default: Any, what: str) -> Any:
+def _number(
+    chk: _Checker,
+    block: Mapping[str, Any],
+    key: str,
+    parse: Callable[[Any], Any],
+    low: float,
+    high: float,
+    default: Any,
+    what: str,
+) -> Any:
     if key not in block:
         return default
     try:
         value = parse(block[key])
     except (ValueError, TypeError):
-        raise chk.fail(f"settings.{what}: '{_short(block[key])}' is not valid", block,
-                       key) from None
+        raise chk.fail(
+            f"settings.{what}: '{_short(block[key])}' is not valid", block, key
+        ) from None
     number = value.total_seconds() if isinstance(value, timedelta) else value
     if not low <= number <= high:
         raise chk.fail(f"settings.{what}: '{_short(block[key])}' is out of range", block, key)
@@ -455,8 +507,17 @@ def _int(value: Any) -> int:
     return value
 
 
-FETCH_KEYS = ("user_agent", "timeout", "retries", "backoff", "max_bytes", "max_redirects",
-              "concurrency", "per_host", "max_retry_after")
+FETCH_KEYS = (
+    "user_agent",
+    "timeout",
+    "retries",
+    "backoff",
+    "max_bytes",
+    "max_redirects",
+    "concurrency",
+    "per_host",
+    "max_retry_after",
+)
 SMTP_KEYS = ("host", "port", "security", "user", "password_env", "sender", "timeout")
 ALERT_KEYS = ("cosmetic", "failure_threshold", "report_url")
 DIGEST_KEYS = ("schedule", "recipients")
@@ -468,19 +529,28 @@ def _fetch_settings(chk: _Checker, raw: Any, parent: Any) -> FetchSettings:
     d = FetchSettings()
     secs = parse_duration
     return FetchSettings(
-        user_agent=_text(chk, block.get("user_agent", d.user_agent), "settings.fetch.user_agent",
-                         block, "user_agent"),
+        user_agent=_text(
+            chk,
+            block.get("user_agent", d.user_agent),
+            "settings.fetch.user_agent",
+            block,
+            "user_agent",
+        ),
         timeout=_number(chk, block, "timeout", secs, 0.1, 600, d.timeout, "fetch.timeout"),
         retries=_number(chk, block, "retries", _int, 0, 10, d.retries, "fetch.retries"),
         backoff=_number(chk, block, "backoff", secs, 0, 600, d.backoff, "fetch.backoff"),
-        max_retry_after=_number(chk, block, "max_retry_after", secs, 0, 3600,
-                                d.max_retry_after, "fetch.max_retry_after"),
-        max_bytes=_number(chk, block, "max_bytes", parse_size, 1024, 1024**3, d.max_bytes,
-                          "fetch.max_bytes"),
-        max_redirects=_number(chk, block, "max_redirects", _int, 0, 50, d.max_redirects,
-                              "fetch.max_redirects"),
-        concurrency=_number(chk, block, "concurrency", _int, 1, 1000, d.concurrency,
-                            "fetch.concurrency"),
+        max_retry_after=_number(
+            chk, block, "max_retry_after", secs, 0, 3600, d.max_retry_after, "fetch.max_retry_after"
+        ),
+        max_bytes=_number(
+            chk, block, "max_bytes", parse_size, 1024, 1024**3, d.max_bytes, "fetch.max_bytes"
+        ),
+        max_redirects=_number(
+            chk, block, "max_redirects", _int, 0, 50, d.max_redirects, "fetch.max_redirects"
+        ),
+        concurrency=_number(
+            chk, block, "concurrency", _int, 1, 1000, d.concurrency, "fetch.concurrency"
+        ),
         per_host=_number(chk, block, "per_host", _int, 1, 100, d.per_host, "fetch.per_host"),
     )
 
@@ -490,8 +560,9 @@ def _smtp_settings(chk: _Checker, raw: Any, parent: Any) -> SmtpSettings | None:
         return None
     block = chk.mapping(raw, SMTP_KEYS, "settings.smtp", parent=parent, key="smtp")
     d = SmtpSettings()
-    security = _text(chk, block.get("security", d.security), "settings.smtp.security", block,
-                     "security").lower()
+    security = _text(
+        chk, block.get("security", d.security), "settings.smtp.security", block, "security"
+    ).lower()
     if security not in ("none", "starttls", "ssl"):
         raise chk.fail("settings.smtp.security must be none, starttls or ssl", block, "security")
     sender = _text(chk, block.get("sender", d.sender), "settings.smtp.sender", block, "sender")
@@ -503,29 +574,43 @@ def _smtp_settings(chk: _Checker, raw: Any, parent: Any) -> SmtpSettings | None:
         port=_number(chk, block, "port", _int, 1, 65535, d.port, "smtp.port"),
         security=security,
         user=None if user is None else _text(chk, user, "settings.smtp.user", block, "user"),
-        password_env=_text(chk, block.get("password_env", d.password_env),
-                           "settings.smtp.password_env", block, "password_env"),
+        password_env=_text(
+            chk,
+            block.get("password_env", d.password_env),
+            "settings.smtp.password_env",
+            block,
+            "password_env",
+        ),
         sender=sender,
-        timeout=_number(chk, block, "timeout", parse_duration, 0.1, 600, d.timeout,
-                        "smtp.timeout"),
+        timeout=_number(chk, block, "timeout", parse_duration, 0.1, 600, d.timeout, "smtp.timeout"),
     )
 
 
 def _alert_settings(chk: _Checker, raw: Any, parent: Any) -> AlertSettings:
     block = chk.mapping(raw, ALERT_KEYS, "settings.alerts", parent=parent, key="alerts")
     d = AlertSettings()
-    cosmetic = _text(chk, block.get("cosmetic", d.cosmetic), "settings.alerts.cosmetic", block,
-                     "cosmetic")
+    cosmetic = _text(
+        chk, block.get("cosmetic", d.cosmetic), "settings.alerts.cosmetic", block, "cosmetic"
+    )
     if cosmetic not in ("digest", "alert"):
         raise chk.fail("settings.alerts.cosmetic must be 'digest' or 'alert'", block, "cosmetic")
     report_url = block.get("report_url")
     if report_url is not None:
-        report_url = _text(chk, report_url, "settings.alerts.report_url", block, "report_url",
-                           limit=MAX_URL)
+        report_url = _text(
+            chk, report_url, "settings.alerts.report_url", block, "report_url", limit=MAX_URL
+        )
     return AlertSettings(
         cosmetic=cosmetic,
-        failure_threshold=_number(chk, block, "failure_threshold", _int, 1, 1000,
-                                  d.failure_threshold, "alerts.failure_threshold"),
+        failure_threshold=_number(
+            chk,
+            block,
+            "failure_threshold",
+            _int,
+            1,
+            1000,
+            d.failure_threshold,
+            "alerts.failure_threshold",
+        ),
         report_url=report_url,
     )
 
@@ -533,15 +618,22 @@ def _alert_settings(chk: _Checker, raw: Any, parent: Any) -> AlertSettings:
 def _digest_settings(chk: _Checker, raw: Any, parent: Any) -> DigestSettings:
     block = chk.mapping(raw, DIGEST_KEYS, "settings.digest", parent=parent, key="digest")
     d = DigestSettings()
-    schedule = _text(chk, block.get("schedule", d.schedule), "settings.digest.schedule", block,
-                     "schedule")
+    schedule = _text(
+        chk, block.get("schedule", d.schedule), "settings.digest.schedule", block, "schedule"
+    )
     problem = check_schedule(schedule)
     if problem:
         raise chk.fail(f"settings.digest.schedule: {problem}", block, "schedule")
     return DigestSettings(
         schedule=schedule,
-        recipients=_text_list(chk, block.get("recipients"), "settings.digest.recipients", block,
-                              "recipients", check=_email_problem),
+        recipients=_text_list(
+            chk,
+            block.get("recipients"),
+            "settings.digest.recipients",
+            block,
+            "recipients",
+            check=_email_problem,
+        ),
     )
 
 
@@ -569,10 +661,12 @@ def _settings(chk: _Checker, raw: Any, parent: Any) -> Settings:
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise chk.fail(f"settings.timezone: unknown time zone '{_short(timezone)}'", block,
-                       "timezone") from None
-    extra = _text_list(chk, block.get("keywords"), "settings.keywords", block, "keywords",
-                       check=_regex_problem)
+        raise chk.fail(
+            f"settings.timezone: unknown time zone '{_short(timezone)}'", block, "timezone"
+        ) from None
+    extra = _text_list(
+        chk, block.get("keywords"), "settings.keywords", block, "keywords", check=_regex_problem
+    )
     log_file = block.get("log_file")
     return Settings(
         fetch=_fetch_settings(chk, block.get("fetch"), block),
@@ -581,8 +675,9 @@ def _settings(chk: _Checker, raw: Any, parent: Any) -> Settings:
         digest=_digest_settings(chk, block.get("digest"), block),
         timezone=timezone,
         keywords=DEFAULT_KEYWORDS + extra,
-        log_file=None if log_file is None else _text(chk, log_file, "settings.log_file", block,
-                                                     "log_file"),
+        log_file=None
+        if log_file is None
+        else _text(chk, log_file, "settings.log_file", block, "log_file"),
     )
 
 
@@ -600,14 +695,17 @@ def parse(data: Any, path: Path) -> Config:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise chk.fail("the top level must be a mapping with 'sources' (and optional "
-                       "'defaults' and 'settings')")
+        raise chk.fail(
+            "the top level must be a mapping with 'sources' (and optional "
+            "'defaults' and 'settings')"
+        )
     chk.mapping(data, TOP_KEYS, "the top level")
     raw_sources = data.get("sources") or []
     if not isinstance(raw_sources, list):
         raise chk.fail("'sources' must be a list", data, "sources")
-    defaults = chk.mapping(data.get("defaults"), DEFAULT_KEYS, "defaults", parent=data,
-                           key="defaults")
+    defaults = chk.mapping(
+        data.get("defaults"), DEFAULT_KEYS, "defaults", parent=data, key="defaults"
+    )
     settings = _settings(chk, data.get("settings"), data)
     sources: list[Source] = []
     seen: set[str] = set()

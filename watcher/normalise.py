@@ -1,0 +1,635 @@
+"""Bytes → :class:`Document` → canonical text.
+
+The normaliser reads HTML (with lxml's HTML parser), plain text and Markdown,
+keeps only the text a reader of the policy sees, and writes it in a canonical,
+Markdown-like form that is stable under re-indentation, attribute order,
+whitespace, ``&nbsp;``, zero-width characters and Unicode normalisation.
+
+Everything here is a pure function of its inputs.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+from lxml import etree
+
+from . import content
+from .errors import InputError
+from .model import Block, BlockKind, Document
+
+log = logging.getLogger(__name__)
+
+Format = Literal["html", "text", "markdown"]
+
+MAX_BLOCK_CHARS = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """Per-source extraction rules: CSS selectors to keep and to drop."""
+
+    select: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- text cleanup
+
+_INVISIBLE = dict.fromkeys(
+    map(
+        ord,
+        "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"
+        "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c",
+    ),
+    None,
+)
+_SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+
+
+def clean_text(text: str) -> str:
+    """Normalise one block's text: NFC, no invisible characters, single spaces."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    return _SPACES.sub(" ", text).strip()
+
+
+def _clean_pre(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE).replace("\u00a0", " ")
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    return "\n".join(lines).strip("\n")
+
+
+# ---------------------------------------------------------------- decoding
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_.:-]+)", re.I)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def declared_charset(body: bytes, content_type: str = "") -> str | None:
+    """The charset named by the Content-Type header, else by a ``<meta>`` tag."""
+    header = _HEADER_CHARSET.search(content_type or "")
+    if header:
+        return _codec_name(header.group(1))
+    meta = _META_CHARSET.search(body[:4096])
+    return _codec_name(meta.group(1).decode("ascii")) if meta else None
+
+
+def _codec_name(name: str) -> str | None:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def detect_encoding(body: bytes, content_type: str = "") -> str:
+    """The encoding to read ``body`` with, distrusting declarations that lie.
+
+    A byte-order mark wins; then valid UTF-8 (pages that declare Latin-1 or
+    Windows-1252 but are UTF-8 are the common lie); then the declared charset
+    when the bytes decode under it; then a statistical guess.
+    """
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return name
+    declared = declared_charset(body, content_type)
+    try:
+        body.decode("utf-8")
+        if declared is None or declared in ("utf-8", "ascii") or not body.isascii():
+            return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if declared and declared not in ("utf-8",):
+        try:
+            body.decode(declared)
+            return declared
+        except (UnicodeDecodeError, LookupError):
+            pass
+    return _guess_encoding(body)
+
+
+def _guess_encoding(body: bytes) -> str:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body[:200_000]).best()
+    if best is not None and best.encoding:
+        return str(codecs.lookup(best.encoding).name)
+    return "cp1252"
+
+
+def decode(body: bytes, content_type: str = "") -> str:
+    """``body`` as text, see :func:`detect_encoding`."""
+    encoding = detect_encoding(body, content_type)
+    text = body.decode(encoding, errors="replace")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+# ---------------------------------------------------------------- format sniffing
+
+_HTML_SNIFF = re.compile(
+    rb"^\s*(<!--.*?-->\s*)*(<!doctype\s+html|<html|<head|<body|<\?xml[^>]*>\s*<(!doctype|html))",
+    re.I | re.S,
+)
+_HTML_TAGS = re.compile(rb"<(p|div|h[1-6]|ul|ol|li|table|section|article|br|span|a)[\s>/]", re.I)
+
+
+def detect_format(body: bytes, content_type: str = "", filename: str | None = None) -> Format:
+    """Whether ``body`` is HTML, plain text or Markdown.
+
+    The file name's extension wins, then a sniff of the bytes (a page served
+    with the wrong content type is still read as what it is), then the
+    Content-Type header.
+    """
+    name = (filename or "").lower()
+    if name.endswith((".md", ".markdown")):
+        return "markdown"
+    if name.endswith((".html", ".htm", ".xhtml")):
+        return "html"
+    head = body[:4096]
+    if _HTML_SNIFF.match(head) or len(_HTML_TAGS.findall(head)) >= 3:
+        return "html"
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    if ctype in ("text/markdown", "text/x-markdown"):
+        return "markdown"
+    if name.endswith(".txt") or ctype == "text/plain":
+        return "text"
+    if ctype in ("text/html", "application/xhtml+xml") and b"<" in head:
+        return "html"
+    return "text"
+
+
+def check_text_like(body: bytes, name: str) -> None:
+    """Raise :class:`InputError` when ``body`` is not a text document."""
+    head = body[:65536]
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(f"{name}: binary file (contains NUL bytes), not a text or HTML document")
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    if head and controls / len(head) > 0.05:
+        raise InputError(f"{name}: binary file (control bytes), not a text or HTML document")
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def parse(
+    body: bytes,
+    content_type: str = "",
+    rules: Rules | None = None,
+    filename: str | None = None,
+    name: str = "input",
+) -> Document:
+    """Normalise raw bytes of an HTML, text or Markdown document.
+
+    ``name`` is used in error messages. Raises :class:`InputError` for
+    binary input and for documents that cannot be a policy (nesting deeper
+    than the parser allows, a single block of more than 100,000 characters).
+    """
+    check_text_like(body, name)
+    fmt = detect_format(body, content_type, filename)
+    if fmt == "html":
+        doc = parse_html(body, rules or Rules(), content_type, name)
+    else:
+        text = decode(body, content_type)
+        doc = parse_markdown(text) if fmt == "markdown" else parse_text(text)
+    for block in doc.blocks:
+        if len(block.text) > MAX_BLOCK_CHARS:
+            raise InputError(
+                f"{name}: a single {block.kind} of {len(block.text):,} characters "
+                f"(limit {MAX_BLOCK_CHARS:,}): not a readable document"
+            )
+    return doc
+
+
+# ---------------------------------------------------------------- HTML
+
+_SKIP = frozenset(
+    "script style noscript template svg math canvas iframe object embed video audio "
+    "img picture source track map button input select option textarea head title "
+    "meta link base dialog".split()
+)
+_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_BLOCKS = frozenset(
+    "address article aside blockquote body center dd details dir div dl dt fieldset "
+    "figcaption figure footer form header hgroup hr li main menu nav ol p pre section "
+    "summary table tbody thead tfoot tr td th caption ul legend html".split()
+) | frozenset(_HEADINGS)
+_LISTS = frozenset(("ul", "ol", "menu", "dir"))
+_BOLD = frozenset(("b", "strong"))
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def parse_html(body: bytes, rules: Rules, content_type: str = "", name: str = "input") -> Document:
+    """Normalise an HTML page into a :class:`Document`."""
+    root = _parse_tree(body, content_type, name)
+    title = clean_text(" ".join(root.xpath("//title//text()")))
+    roots = content.extract(root, rules.select, rules.remove)
+    walker = _Walker()
+    for element in roots:
+        walker.walk(element)
+    blocks = tuple(walker.blocks)
+    if not title:
+        title = next((b.text for b in blocks if b.kind == "heading"), "")
+    return Document(title=title, blocks=blocks)
+
+
+def _parse_tree(body: bytes, content_type: str, name: str) -> etree._Element:
+    encoding = detect_encoding(body, content_type)
+    parser = etree.HTMLParser(
+        encoding=encoding,
+        remove_comments=True,
+        remove_pis=True,
+        no_network=True,
+        default_doctype=False,
+    )
+    try:
+        root = etree.fromstring(body, parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        raise InputError(f"{name}: cannot parse HTML ({exc})") from None
+    for error in parser.error_log:
+        if error.type_name == "ERR_RESOURCE_LIMIT" or "Excessive depth" in error.message:
+            raise InputError(
+                f"{name}: HTML nested too deeply to be a document (more than 256 levels)"
+            )
+    if root is None:
+        raise InputError(f"{name}: empty HTML document")
+    return root
+
+
+def is_hidden(element: etree._Element) -> bool:
+    """Whether the page hides ``element`` from readers (``hidden``, ``display:none``)."""
+    attrib = element.attrib
+    if "hidden" in attrib:
+        return True
+    style = attrib.get("style")
+    return bool(style and _HIDDEN_STYLE.search(style))
+
+
+class _Walker:
+    """Turns an element tree into blocks in one iterative pass (no recursion,
+    so deeply nested pages cannot exhaust the stack)."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.parts: list[str] = []
+        self.bold_parts: list[bool] = []
+        self.bold = 0
+        self.contexts: list[tuple[BlockKind, int]] = [("paragraph", 0)]
+        self.list_depth = 0
+        self.pre = 0
+        self.table_depth = 0
+        self.cells: list[str] | None = None
+
+    def walk(self, root: etree._Element) -> None:
+        events = etree.iterwalk(root, events=("start", "end"))
+        for event, el in events:
+            tag = el.tag if isinstance(el.tag, str) else ""
+            if event == "start":
+                if tag in _SKIP or not tag or is_hidden(el):
+                    events.skip_subtree()
+                    continue
+                self._start(el, tag.lower())
+            else:
+                if tag in _SKIP or not tag or is_hidden(el):
+                    self._text(el.tail)
+                    continue
+                self._end(el, tag.lower())
+                self._text(el.tail)
+        self._flush()
+
+    def _text(self, text: str | None) -> None:
+        if text:
+            self.parts.append(text)
+            self.bold_parts.append(self.bold > 0)
+
+    def _start(self, el: etree._Element, tag: str) -> None:
+        if tag in _BOLD:
+            self.bold += 1
+        elif tag == "br":
+            self._line_break()
+        elif tag == "tr" and self.table_depth:
+            self._flush()
+            self.cells = []
+        elif tag in ("td", "th") and self.cells is not None:
+            self._flush_cell()
+        elif tag in _BLOCKS:
+            self._open_block(el, tag)
+        self._text(el.text)
+
+    def _end(self, el: etree._Element, tag: str) -> None:
+        if tag in _BOLD:
+            self.bold -= 1
+        elif tag == "tr" and self.cells is not None:
+            self._flush_cell()
+            self._emit_row(self.cells)
+            self.cells = None
+        elif tag in ("td", "th") and self.cells is not None:
+            self._flush_cell()
+        elif tag in _BLOCKS:
+            self._close_block(tag)
+
+    def _open_block(self, el: etree._Element, tag: str) -> None:
+        if self.cells is not None:
+            self.parts.append(" ")
+            self.bold_parts.append(False)
+            return
+        self._flush()
+        if tag in _LISTS:
+            self.list_depth += 1
+        elif tag == "table":
+            self.table_depth += 1
+        elif tag == "pre":
+            self.pre += 1
+        if tag in _HEADINGS:
+            self.contexts.append(("heading", _HEADINGS[tag]))
+        elif tag == "li":
+            self.contexts.append(("item", max(self.list_depth - 1, 0)))
+        elif tag == "pre":
+            self.contexts.append(("pre", 0))
+        elif tag in ("td", "th", "tr", "table") or self.contexts[-1][0] != "item":
+            self.contexts.append(("paragraph", 0))
+        else:
+            self.contexts.append(self.contexts[-1])
+
+    def _close_block(self, tag: str) -> None:
+        if self.cells is not None:
+            self.parts.append(" ")
+            self.bold_parts.append(False)
+            return
+        self._flush()
+        if tag in _LISTS:
+            self.list_depth -= 1
+        elif tag == "table":
+            self.table_depth -= 1
+        elif tag == "pre":
+            self.pre -= 1
+        if len(self.contexts) > 1:
+            self.contexts.pop()
+
+    def _line_break(self) -> None:
+        kind = self.contexts[-1][0]
+        if self.cells is not None or kind in ("heading", "item"):
+            self.parts.append(" ")
+            self.bold_parts.append(False)
+        elif kind == "pre":
+            self.parts.append("\n")
+            self.bold_parts.append(False)
+        else:
+            self._flush()
+
+    def _flush_cell(self) -> None:
+        text = clean_text("".join(self.parts))
+        self.parts.clear()
+        self.bold_parts.clear()
+        if self.cells is not None and text:
+            self.cells.append(text)
+
+    def _emit_row(self, cells: list[str]) -> None:
+        if len(cells) >= 2:
+            self.blocks.append(Block("row", " | ".join(c.replace("|", "/") for c in cells)))
+        elif cells:
+            self.blocks.append(Block("paragraph", cells[0]))
+
+    def _flush(self) -> None:
+        if not self.parts:
+            return
+        kind, level = self.contexts[-1]
+        raw = "".join(self.parts)
+        text = _clean_pre(raw) if kind == "pre" else clean_text(raw)
+        bold = False
+        if text and kind == "paragraph":
+            bold = _all_bold(self.parts, self.bold_parts)
+        self.parts.clear()
+        self.bold_parts.clear()
+        if text:
+            self.blocks.append(Block(kind, text, level, bold))
+
+
+def _all_bold(parts: list[str], bold: list[bool]) -> bool:
+    seen_bold = False
+    for text, is_bold in zip(parts, bold, strict=True):
+        if text.strip():
+            if not is_bold:
+                return False
+            seen_bold = True
+    return seen_bold
+
+
+# ---------------------------------------------------------------- plain text
+
+_BULLET = re.compile(r"^(\s*)(?:[-*•·§▪◦‣●○■□➢►✓➤]|\u2013|\u2014)\s+(\S.*)$")
+
+
+def parse_text(text: str) -> Document:
+    """Normalise plain text: one block per non-blank line; bullet lines become items.
+
+    Policies published as text keep one paragraph per line; hard-wrapped
+    text (most lines broken near the same width) is re-joined into
+    paragraphs first.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if _looks_hard_wrapped(lines):
+        lines = _unwrap(lines)
+    blocks: list[Block] = []
+    for line in lines:
+        block = _text_block(line)
+        if block is not None:
+            blocks.append(block)
+    title = blocks[0].text if blocks else ""
+    return Document(title=title, blocks=tuple(blocks))
+
+
+def _text_block(line: str) -> Block | None:
+    match = _BULLET.match(line.expandtabs(4))
+    if match:
+        depth = min(len(match.group(1)) // 4, 5)
+        text = clean_text(match.group(2))
+        return Block("item", text, depth) if text else None
+    text = clean_text(line)
+    return Block("paragraph", text) if text else None
+
+
+def _looks_hard_wrapped(lines: list[str]) -> bool:
+    lengths = [len(line.rstrip()) for line in lines if line.strip()]
+    if len(lengths) < 8:
+        return False
+    longest = max(lengths)
+    near_max = sum(1 for n in lengths if n >= longest - 15)
+    return longest <= 100 and near_max >= len(lengths) * 0.4
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    current = ""
+    for line in lines:
+        if not line.strip():
+            if current:
+                out.append(current)
+            current = ""
+            out.append("")
+        elif not current or _BULLET.match(line):
+            if current:
+                out.append(current)
+            current = line
+        else:
+            current = current.rstrip() + " " + line.strip()
+    if current:
+        out.append(current)
+    return out
+
+
+# ---------------------------------------------------------------- Markdown
+
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
+_MD_ITEM = re.compile(r"^(\s*)(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
+_MD_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_MD_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MD_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_MD_EMPH = re.compile(
+    r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\3(?![\w*])"
+)
+_MD_CODE = re.compile(r"`([^`]*)`")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
+_MD_BOLD_LINE = re.compile(r"^\s*(\*\*|__)(.+)\1\s*$")
+_MD_HR = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
+
+
+def strip_inline_markdown(text: str) -> str:
+    """Markdown inline markup → its visible text (links keep their text)."""
+    text = _MD_IMAGE.sub(r"\1", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_REF_LINK.sub(r"\1", text)
+    text = _MD_CODE.sub(r"\1", text)
+    previous = None
+    while previous != text:
+        previous = text
+        text = _MD_EMPH.sub(lambda m: m.group(2) or m.group(4) or "", text)
+    return _MD_ESCAPE.sub(r"\1", text)
+
+
+def parse_markdown(text: str) -> Document:
+    """Normalise Markdown (including watcher's own canonical text)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    blocks: list[Block] = []
+    paragraph: list[str] = []
+    fence: list[str] | None = None
+
+    def flush() -> None:
+        if paragraph:
+            joined = " ".join(line.strip() for line in paragraph)
+            bold = _MD_BOLD_LINE.match(joined)
+            clean = clean_text(strip_inline_markdown(joined))
+            if clean:
+                blocks.append(Block("paragraph", clean, bold=bool(bold)))
+            paragraph.clear()
+
+    for line in lines:
+        if fence is not None:
+            if _MD_FENCE.match(line):
+                blocks.append(Block("pre", _clean_pre("\n".join(fence))))
+                fence = None
+            else:
+                fence.append(line)
+            continue
+        if _MD_FENCE.match(line):
+            flush()
+            fence = []
+            continue
+        if not line.strip():
+            flush()
+            continue
+        setext = _MD_SETEXT.match(line)
+        if setext and paragraph:
+            heading = clean_text(strip_inline_markdown(" ".join(paragraph)))
+            paragraph.clear()
+            if heading:
+                blocks.append(Block("heading", heading, 1 if setext.group(1)[0] == "=" else 2))
+            continue
+        block = _markdown_line(line)
+        if block is None:
+            paragraph.append(line.lstrip("> ").rstrip() if line.lstrip().startswith(">") else line)
+            continue
+        flush()
+        if block.text or block.kind == "pre":
+            blocks.append(block)
+    if fence is not None:
+        blocks.append(Block("pre", _clean_pre("\n".join(fence))))
+    flush()
+    blocks = [b for b in blocks if b.text]
+    title = next((b.text for b in blocks if b.kind == "heading"), blocks[0].text if blocks else "")
+    return Document(title=title, blocks=tuple(blocks))
+
+
+def _markdown_line(line: str) -> Block | None:
+    """The block a single Markdown line stands for, or None for paragraph text."""
+    heading = _MD_HEADING.match(line)
+    if heading:
+        return Block(
+            "heading", clean_text(strip_inline_markdown(heading.group(2))), len(heading.group(1))
+        )
+    if _MD_HR.match(line):
+        return Block("paragraph", "")
+    item = _MD_ITEM.match(line.expandtabs(4))
+    if item:
+        depth = min(len(item.group(1)) // 2, 5)
+        return Block("item", clean_text(strip_inline_markdown(item.group(2))), depth)
+    stripped = line.strip()
+    if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
+        if _MD_TABLE_SEP.match(stripped):
+            return Block("row", "")
+        cells = [clean_text(strip_inline_markdown(c)) for c in stripped[1:-1].split("|")]
+        cells = [c for c in cells if c]
+        if len(cells) >= 2:
+            return Block("row", " | ".join(cells))
+        return Block("paragraph", cells[0] if cells else "")
+    return None
+
+
+# ---------------------------------------------------------------- canonical text
+
+
+def canonical(doc: Document) -> str:
+    """The canonical text of a document: one Markdown-like line per block.
+
+    Headings are ``#`` lines, list items ``- `` lines indented by depth,
+    table rows ``| a | b |`` and bold-only paragraphs ``**text**``; blocks
+    are separated by blank lines, except consecutive items and rows.
+    """
+    out: list[str] = []
+    previous: str | None = None
+    for block in doc.blocks:
+        line = render_block(block)
+        if previous is not None:
+            tight = block.kind == previous and block.kind in ("item", "row")
+            out.append("\n" if tight else "\n\n")
+        out.append(line)
+        previous = block.kind
+    return "".join(out) + ("\n" if out else "")
+
+
+def render_block(block: Block) -> str:
+    """One block in canonical form."""
+    if block.kind == "heading":
+        return "#" * max(1, min(block.level, 6)) + " " + block.text
+    if block.kind == "item":
+        return "  " * block.level + "- " + block.text
+    if block.kind == "row":
+        return "| " + block.text + " |"
+    if block.kind == "pre":
+        return "```\n" + block.text + "\n```"
+    if block.bold:
+        return "**" + block.text + "**"
+    return block.text

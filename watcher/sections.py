@@ -1,0 +1,319 @@
+"""Document → outline: which blocks are headings, their numbers and levels.
+
+Headings are HTML headings, numbered headings (``1.``, ``2.3``, ``9.1.1``,
+``Article 4``, ``(a)``, roman numerals), bold-only lines, and in documents
+without markup the short title lines that a reader takes for headings. Levels
+follow the order in which heading styles nest, as a reader infers them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .model import Block, Document, Outline, Section, count_words
+from .normalise import render_block
+
+log = logging.getLogger(__name__)
+
+MAX_HEADING_WORDS = 14
+MAX_HEADING_CHARS = 150
+BODY_WORDS = 12
+
+_ROMAN = r"(?=[IVXLC])M{0,3}(?:C[MD]|D?C{0,3})(?:X[CL]|L?X{0,3})(?:I[XV]|V?I{0,3})"
+_NUMBER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "article",
+        re.compile(
+            r"^((?:Article|Section|Chapter|Part|Clause|Schedule|Annex|Appendix|Art\.|§)\s*"
+            r"(?:\d+(?:\.\d+)*[A-Za-z]?|" + _ROMAN + r"|[A-Z])\b)[.:)\-–—]*\s*(.*)$",
+            re.I,
+        ),
+    ),
+    ("decimal", re.compile(r"^(\d{1,3}(?:\.\d{1,3})*)(?:\.|\)|:)?\s+(\S.*)$")),
+    ("paren", re.compile(r"^(\((?:\d{1,3}|[a-z]|[ivx]{1,5})\))\s+(\S.*)$")),
+    ("roman", re.compile(r"^(" + _ROMAN + r")[.)]\s+(\S.*)$")),
+    ("alpha", re.compile(r"^([A-Z])[.)]\s+(\S.*)$")),
+)
+_DATE_LINE = re.compile(
+    r"^(?:(?:last\s+)?(?:updated|modified|revised|effective|version|dated?)\b.*"
+    r"|[\d\s./,-]*(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"[a-z]*\.?\s*(?:\d{1,2}(?:st|nd|rd|th)?,?\s*)?\d{2,4}\s*|[\d\s./-]+)$",
+    re.I,
+)
+_URLISH = re.compile(r"https?://|www\.|\S@\S|\.(com|org|net)\b", re.I)
+_TERMINAL = (".", ",", ";", ":", "—", "–", "-", "|", "/", "(")
+
+
+@dataclass(frozen=True, slots=True)
+class _Heading:
+    index: int
+    style: tuple[str, int]
+    number: str
+    title: str
+
+
+def split_number(text: str) -> tuple[str, str]:
+    """Split a heading into numbering and title: ``"4.2 Sharing"`` → ``("4.2", "Sharing")``."""
+    found = _numbered(text)
+    if found is None:
+        return "", _strip_title(text)
+    return _clean_number(found[1]), _strip_title(found[2])
+
+
+def _clean_number(number: str) -> str:
+    return number if number.startswith("(") else number.rstrip(".:)").strip()
+
+
+def _strip_title(title: str) -> str:
+    title = title.strip()
+    if title.endswith((".", ":")) and not title.endswith(".."):
+        title = title[:-1].rstrip()
+    return title
+
+
+def _numbered(text: str) -> tuple[str, str, str] | None:
+    """(family, number, title) when ``text`` starts with a heading number."""
+    for family, pattern in _NUMBER_PATTERNS:
+        match = pattern.match(text)
+        if match and match.group(2).strip():
+            return family, match.group(1), match.group(2)
+    return None
+
+
+def _is_short(text: str, words: int = MAX_HEADING_WORDS) -> bool:
+    return len(text) <= MAX_HEADING_CHARS and count_words(text) <= words
+
+
+def _numbered_style(text: str) -> tuple[tuple[str, int], str, str] | None:
+    """A numbered paragraph that reads as a heading: short, not a sentence of a list."""
+    found = _numbered(text)
+    if found is None:
+        return None
+    family, number, title = found
+    title = title.strip()
+    if not _is_short(title, 12) or title.endswith((";", ",")):
+        return None
+    if title.endswith((".", ":")) and count_words(title) > 6:
+        return None
+    if re.search(r"[.;:]\s+\S", title):
+        return None
+    if family == "decimal" and not title[:1].isupper():
+        return None
+    if not any(ch.isalpha() for ch in title):
+        return None
+    depth = number.count(".") + 1 if family == "decimal" else 1
+    return (family, depth), number, title
+
+
+def _plain_title(text: str) -> bool:
+    """A short line with no sentence punctuation that a reader sees as a title."""
+    if not _is_short(text, 12) or not text[:1].isupper():
+        return False
+    if text.endswith(_TERMINAL):
+        return text.endswith(".") and count_words(text) <= 2 and text[:-1].isalpha()
+    if ": " in text or _URLISH.search(text) or _DATE_LINE.match(text):
+        return False
+    return sum(ch.isalpha() for ch in text) >= 3
+
+
+def _is_body(block: Block) -> bool:
+    if block.kind in ("item", "row", "pre"):
+        return True
+    return count_words(block.text) > BODY_WORDS or block.text.endswith((".", ";", ":"))
+
+
+def _candidate(block: Block, plain: bool) -> tuple[tuple[str, int], str, str] | None:
+    """The heading style, number and title of ``block`` if it could be a heading."""
+    if block.kind == "heading":
+        number, title = split_number(block.text)
+        return ("h", block.level), number, title or block.text
+    if block.kind != "paragraph":
+        return None
+    numbered = _numbered_style(block.text)
+    if numbered is not None:
+        style, number, title = numbered
+        return style, _clean_number(number), _strip_title(title)
+    if block.bold and _is_short(block.text) and not block.text.endswith((",", ";")):
+        number, title = split_number(block.text)
+        return ("bold", 0), number, title
+    if plain and _plain_title(block.text):
+        return ("plain", 0), "", block.text
+    return None
+
+
+def _table_neighbour(blocks: tuple[Block, ...], i: int) -> bool:
+    """Lines next to a lone ``|`` are cells of a table flattened to text."""
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(blocks):
+            text = blocks[j].text
+            if text == "|" or text.endswith(" |"):
+                return True
+    return False
+
+
+def find_headings(doc: Document) -> list[_Heading]:
+    """The blocks of ``doc`` that are headings, with their styles."""
+    blocks = doc.blocks
+    plain = not any(b.kind == "heading" or b.bold for b in blocks)
+    candidates: dict[int, tuple[tuple[str, int], str, str]] = {}
+    for i, block in enumerate(blocks):
+        found = _candidate(block, plain)
+        in_table = found is not None and found[0][0] == "plain" and _table_neighbour(blocks, i)
+        if found and not in_table:
+            candidates[i] = found
+    _drop_lists_of_numbers(blocks, candidates)
+    headings = []
+    for i, (style, number, title) in sorted(candidates.items()):
+        if blocks[i].kind == "paragraph" and not _leads_body(blocks, candidates, i):
+            continue
+        headings.append(_Heading(i, style, number, title))
+    return headings
+
+
+def _leads_body(blocks: tuple[Block, ...], candidates: Mapping[int, object], i: int) -> bool:
+    """A text heading is followed by body text, directly or after one sub-heading."""
+    for j in (i + 1, i + 2):
+        if j >= len(blocks):
+            return False
+        if j not in candidates:
+            return _is_body(blocks[j]) or blocks[j].kind == "heading"
+        if blocks[j].kind == "heading":
+            return True
+    return False
+
+
+def _number_value(number: str) -> tuple[int, ...] | None:
+    digits = re.findall(r"\d+", number)
+    return tuple(int(d) for d in digits) if digits else None
+
+
+def _drop_lists_of_numbers(
+    blocks: tuple[Block, ...], candidates: dict[int, tuple[tuple[str, int], str, str]]
+) -> None:
+    """Runs of three or more consecutive numbered paragraphs are a list or a table
+    of contents, not headings; a run ends where the numbering restarts."""
+    run: list[int] = []
+
+    def close() -> None:
+        if len(run) >= 3:
+            for index in run:
+                candidates.pop(index, None)
+        run.clear()
+
+    previous: tuple[int, ...] | None = None
+    for i, block in enumerate(blocks):
+        found = _numbered(block.text) if block.kind == "paragraph" else None
+        value = _number_value(found[1]) if found else None
+        if value is None:
+            close()
+            continue
+        if run and (previous is None or value <= previous):
+            close()
+        run.append(i)
+        previous = value
+    close()
+
+
+def _primary_styles(headings: list[_Heading]) -> set[tuple[str, int]]:
+    """Numbered styles whose numbering runs on across headings of other styles.
+
+    ``1. … 4. Cookies``, ``What are cookies?``, ``5. …``: the numbered headings
+    are the document's top level and the unnumbered ones sit inside them.
+    Numbers that restart under each unnumbered heading mean the opposite.
+    """
+    primary = set()
+    numbered = {h.style for h in headings if h.number and h.style[0] != "h"}
+    for style in numbered:
+        positions = [i for i, h in enumerate(headings) if h.style == style]
+        values = [_number_value(headings[i].number) for i in positions]
+        if len(positions) < 3 or any(v is None for v in values):
+            continue
+        increasing = all(a < b for a, b in itertools.pairwise(values))  # type: ignore[operator]
+        interleaved = any(
+            headings[i].style[0] in ("plain", "bold") for i in range(positions[0], positions[-1])
+        )
+        if increasing and interleaved:
+            primary.add(style)
+    return primary
+
+
+def _rank(style: tuple[str, int], primary: set[tuple[str, int]]) -> int | None:
+    family, depth = style
+    if family == "h":
+        return depth
+    if style in primary:
+        return 10 + depth
+    return None
+
+
+def _assign_levels(headings: list[_Heading]) -> list[int]:
+    """Levels as a reader infers them from how heading styles nest.
+
+    HTML heading levels, and numbering that runs across the document, have a
+    fixed order; other styles nest in the order they first appear, and a
+    style seen before returns to its level.
+    """
+    primary = _primary_styles(headings)
+    stack: list[tuple[tuple[str, int], int | None]] = []
+    levels = []
+    for heading in headings:
+        rank = _rank(heading.style, primary)
+        if rank is None:
+            same = [pos for pos, (style, _) in enumerate(stack) if style == heading.style]
+            if same:
+                del stack[same[0] :]
+        else:
+            _pop_for_rank(stack, rank)
+        stack.append((heading.style, rank))
+        levels.append(len(stack))
+    return levels
+
+
+def _pop_for_rank(stack: list[tuple[tuple[str, int], int | None]], rank: int) -> None:
+    """Pop what a heading of ``rank`` closes: ranked entries at or below it, and
+    unranked ones nested under such an entry (or under nothing ranked)."""
+    while stack:
+        top_rank = stack[-1][1]
+        if top_rank is not None:
+            if top_rank < rank:
+                return
+            stack.pop()
+            continue
+        below = next((r for _, r in reversed(stack) if r is not None), None)
+        if below is not None and below < rank:
+            return
+        stack.pop()
+
+
+def outline(doc: Document) -> Outline:
+    """The outline of ``doc``: its sections in document order."""
+    headings = find_headings(doc)
+    levels = _assign_levels(headings)
+    sections: list[Section] = []
+    starts = [h.index for h in headings] + [len(doc.blocks)]
+    first = starts[0]
+    if first > 0:
+        sections.append(Section(0, "", "", "", _body(doc.blocks[:first])))
+    for heading, level, end in zip(headings, levels, starts[1:], strict=True):
+        block = doc.blocks[heading.index]
+        sections.append(
+            Section(
+                level=level,
+                number=heading.number,
+                title=heading.title,
+                heading=block.text,
+                body=_body(doc.blocks[heading.index + 1 : end]),
+            )
+        )
+    title = doc.title
+    if (not title or _DATE_LINE.match(title)) and headings:
+        title = doc.blocks[headings[0].index].text
+    return Outline(title=title, sections=tuple(sections))
+
+
+def _body(blocks: tuple[Block, ...]) -> tuple[str, ...]:
+    return tuple(render_block(b) for b in blocks)
