@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import struct
@@ -61,7 +62,9 @@ class LoopbackServer:
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def port(self) -> int:
@@ -107,13 +110,13 @@ class LoopbackServer:
                 pass
 
             def do_GET(self) -> None:
-                reply = server.next_reply(self.path, {k.lower(): v for k, v in self.headers.items()})
+                reply = server.next_reply(
+                    self.path, {k.lower(): v for k, v in self.headers.items()}
+                )
                 if reply.delay:
                     time.sleep(reply.delay)
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self._send(reply)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def _send(self, reply: Reply) -> None:
                 body = reply.payload()
@@ -137,6 +140,8 @@ class LoopbackServer:
                     linger = struct.pack("ii", 1, 0)
                     self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
                     self.connection.close()
+                    self.rfile.close()
+                    self.close_connection = True
                     return
                 if reply.drip:
                     for i in range(len(body)):
@@ -200,13 +205,23 @@ class CliResult:
     err: str
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = 60, input: str | None = None) -> CliResult:
+def run_cli(
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    input: str | None = None,
+) -> CliResult:
     """Run ``python -m watcher ARGS`` as a real subprocess."""
     full_env = {**os.environ, "NO_COLOR": "1", "PYTHONUTF8": "1", **(env or {})}
     proc = subprocess.run(
         [sys.executable, "-m", "watcher", *args],
-        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout, input=input,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input,
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 BlockKind = Literal["heading", "paragraph", "item", "row", "pre"]
 
@@ -85,6 +85,39 @@ class Outline:
 
     title: str
     sections: tuple[Section, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (as stored with each version)."""
+        return {
+            "title": self.title,
+            "sections": [
+                {
+                    "level": s.level,
+                    "number": s.number,
+                    "title": s.title,
+                    "heading": s.heading,
+                    "body": list(s.body),
+                }
+                for s in self.sections
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Outline:
+        """The inverse of :meth:`to_dict`."""
+        return cls(
+            title=str(data.get("title", "")),
+            sections=tuple(
+                Section(
+                    int(s["level"]),
+                    str(s["number"]),
+                    str(s["title"]),
+                    str(s["heading"]),
+                    tuple(s["body"]),
+                )
+                for s in data.get("sections", [])
+            ),
+        )
 
     def tree(self) -> list[SectionNode]:
         """The sections nested by level: each node holds its sub-sections."""

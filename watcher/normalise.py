@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 Format = Literal["html", "text", "markdown"]
 
 MAX_BLOCK_CHARS = 100_000
+# Bump when a change here can change the canonical text of an unchanged page:
+# stored versions made by an older normaliser are then re-read from their raw
+# capture before comparing, so an upgrade never looks like a policy change.
+NORMALISER_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,11 +123,19 @@ def detect_encoding(body: bytes, content_type: str = "") -> str:
 
 
 def _guess_encoding(body: bytes) -> str:
-    from charset_normalizer import from_bytes
+    """A statistical guess for long bodies; Windows-1252 (which decodes nearly any
+    byte) for short ones, where guesses are unreliable."""
+    if len(body) >= 512:
+        from charset_normalizer import from_bytes
 
-    best = from_bytes(body[:200_000]).best()
-    if best is not None and best.encoding:
-        return str(codecs.lookup(best.encoding).name)
+        best = from_bytes(body[:200_000]).best()
+        if (
+            best is not None
+            and best.encoding
+            and not best.encoding.startswith("utf_16")
+            and not best.encoding.startswith("utf_32")
+        ):
+            return str(codecs.lookup(best.encoding).name)
     return "cp1252"
 
 

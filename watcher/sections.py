@@ -29,7 +29,7 @@ _NUMBER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "article",
         re.compile(
             r"^((?:Article|Section|Chapter|Part|Clause|Schedule|Annex|Appendix|Art\.|§)\s*"
-            r"(?:\d+(?:\.\d+)*[A-Za-z]?|" + _ROMAN + r"|[A-Z])\b)[.:)\-–—]*\s*(.*)$",
+            r"(?:\d+(?:\.\d+)*[A-Za-z]?|" + _ROMAN + r"|[A-Z])\b)\s*[.:)\-–—]*\s*(.*)$",
             re.I,
         ),
     ),
@@ -45,6 +45,8 @@ _DATE_LINE = re.compile(
     re.I,
 )
 _URLISH = re.compile(r"https?://|www\.|\S@\S|\.(com|org|net)\b", re.I)
+# Words run together by a table flattened to text: "DateVersionChangesReviewer".
+_GLUED = re.compile(r"[a-z][A-Z][a-z]+[A-Z]")
 _TERMINAL = (".", ",", ";", ":", "—", "–", "-", "|", "/", "(")
 
 
@@ -115,7 +117,7 @@ def _plain_title(text: str) -> bool:
         return False
     if text.endswith(_TERMINAL):
         return text.endswith(".") and count_words(text) <= 2 and text[:-1].isalpha()
-    if ": " in text or _URLISH.search(text) or _DATE_LINE.match(text):
+    if ": " in text or _URLISH.search(text) or _DATE_LINE.match(text) or _GLUED.search(text):
         return False
     return sum(ch.isalpha() for ch in text) >= 3
 
@@ -141,7 +143,7 @@ def _candidate(block: Block, plain: bool) -> tuple[tuple[str, int], str, str] | 
         number, title = split_number(block.text)
         return ("bold", 0), number, title
     if plain and _plain_title(block.text):
-        return ("plain", 0), "", block.text
+        return ("plain", 0), "", _strip_title(block.text)
     return None
 
 
@@ -168,10 +170,19 @@ def find_headings(doc: Document) -> list[_Heading]:
     _drop_lists_of_numbers(blocks, candidates)
     headings = []
     for i, (style, number, title) in sorted(candidates.items()):
-        if blocks[i].kind == "paragraph" and not _leads_body(blocks, candidates, i):
+        if blocks[i].kind == "paragraph" and not _heads_something(blocks, candidates, i, style):
             continue
         headings.append(_Heading(i, style, number, title))
     return headings
+
+
+def _heads_something(
+    blocks: tuple[Block, ...], candidates: Mapping[int, object], i: int, style: tuple[str, int]
+) -> bool:
+    """A numbered line heads whatever follows it; an unnumbered one must lead to body text."""
+    if style[0] in ("plain", "bold"):
+        return _leads_body(blocks, candidates, i)
+    return i + 1 < len(blocks)
 
 
 def _leads_body(blocks: tuple[Block, ...], candidates: Mapping[int, object], i: int) -> bool:

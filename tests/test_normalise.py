@@ -1,0 +1,247 @@
+"""The normaliser: HTML, text and Markdown → blocks → canonical text."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from watcher.errors import InputError
+from watcher.model import Block
+from watcher.normalise import (
+    Rules,
+    canonical,
+    clean_text,
+    decode,
+    detect_encoding,
+    detect_format,
+    parse,
+    parse_markdown,
+    parse_text,
+)
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+
+
+def text_of(html: str | bytes, **kwargs: object) -> str:
+    body = html.encode("utf-8") if isinstance(html, str) else html
+    return canonical(parse(body, "text/html", **kwargs))  # type: ignore[arg-type]
+
+
+def test_page_chrome_is_dropped_and_policy_kept() -> None:
+    text = text_of((PAGES / "acme_v1.html").read_bytes())
+    assert text.startswith("# Acme Widgets Privacy Notice\n")
+    for chrome in (
+        "Skip to content",
+        "Home",
+        "Shop",
+        "cookies",
+        "You may also like",
+        "©",
+        "build",
+        "font-family",
+    ):
+        assert chrome not in text
+    assert "## 4. Sharing" in text
+    assert "- Order data, such as the widgets you bought and the delivery address;" in text
+    assert "| Couriers | Delivering your order |" in text
+
+
+def test_markup_only_changes_give_the_same_canonical_text() -> None:
+    clean = text_of((PAGES / "acme_v1.html").read_bytes())
+    noisy = text_of((PAGES / "acme_v1_noisy.html").read_bytes())
+    assert noisy == clean
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ('<p class="x" id="y">Data</p>', '<p id="y" class="x">Data</p>'),
+        ("<p>one   two\n three</p>", "<p>one two three</p>"),
+        ("<p>one&nbsp;two</p>", "<p>one two</p>"),
+        ("<p>per\u200bsonal da\u00adta</p>", "<p>personal data</p>"),
+        ("<p>cafe\u0301</p>", "<p>caf\u00e9</p>"),
+        ("<p>bidi \u202eoverride\u202c</p>", "<p>bidi override</p>"),
+        ("<div>\n      <p>indented</p>\n</div>", "<div><p>indented</p></div>"),
+        ('<p><a href="/x?utm_source=a">link</a> text</p>', '<p><a href="/x">link</a> text</p>'),
+        ('<p>a <img src="/1.png" alt="logo"> b</p>', '<p>a <img src="/2.webp"> b</p>'),
+    ],
+    ids=[
+        "attribute-order",
+        "whitespace",
+        "nbsp",
+        "zero-width",
+        "unicode-nfc",
+        "bidi-controls",
+        "re-indentation",
+        "tracking-params",
+        "image-sources",
+    ],
+)
+def test_canonical_text_is_stable(a: str, b: str) -> None:
+    page = "<html><body><main><h1>Policy</h1>{}</main></body></html>"
+    assert text_of(page.format(a)) == text_of(page.format(b))
+
+
+def test_hidden_elements_scripts_and_dialogs_are_dropped() -> None:
+    html = """<body><main><h1>Terms</h1><p>Visible.</p>
+      <p hidden>Hidden attr.</p><div style="display: none">Display none.</div>
+      <script>var secret = 1;</script><style>.x{}</style><template><p>Tpl</p></template>
+      <dialog open>Subscribe!</dialog><p>After.</p></main></body>"""
+    assert text_of(html) == "# Terms\n\nVisible.\n\nAfter.\n"
+
+
+def test_select_and_remove_override_detection() -> None:
+    html = """<body><nav>Menu</nav><div class="policy"><h1>Policy</h1><p>Keep me.</p>
+      <p class="promo">Drop me.</p></div><div class="other"><p>Not selected.</p></div></body>"""
+    rules = Rules(select=(".policy",), remove=(".promo",))
+    assert text_of(html, rules=rules) == "# Policy\n\nKeep me.\n"
+
+
+def test_blocks_have_kinds_levels_and_bold() -> None:
+    html = """<body><h2>Title</h2><p><strong>Bold heading</strong></p><p>Para <b>with</b> bold.</p>
+      <ul><li>one<ol><li>nested</li></ol></li></ul><pre>  keep
+    spacing</pre></body>"""
+    doc = parse(html.encode(), "text/html")
+    assert doc.blocks == (
+        Block("heading", "Title", 2),
+        Block("paragraph", "Bold heading", 0, True),
+        Block("paragraph", "Para with bold."),
+        Block("item", "one", 0),
+        Block("item", "nested", 1),
+        Block("pre", "  keep\n    spacing"),
+    )
+
+
+def test_br_separates_paragraphs_but_not_list_items() -> None:
+    html = "<body><p>Line one<br>Line two</p><ul><li>Item<br>continued</li></ul></body>"
+    assert text_of(html) == "Line one\n\nLine two\n\n- Item continued\n"
+
+
+def test_layout_cells_and_single_cell_rows() -> None:
+    html = (
+        "<body><table><tr><td>Only cell text here</td></tr>"
+        "<tr><td>a</td><td>b</td></tr></table></body>"
+    )
+    assert text_of(html) == "Only cell text here\n\n| a | b |\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [
+        ("café".encode(), "text/html; charset=iso-8859-1", "utf-8"),
+        ("café".encode("latin-1"), "text/html; charset=utf-8", "cp1252"),
+        ("café".encode("latin-1"), "text/html; charset=iso-8859-1", "iso8859-1"),
+        ("\ufeffcafé".encode(), "text/html; charset=iso-8859-1", "utf-8"),
+        (b'<meta charset="windows-1252"><p>caf\xe9</p>', "text/html", "cp1252"),
+    ],
+    ids=[
+        "utf8-declared-latin1",
+        "latin1-declared-utf8",
+        "latin1-honest",
+        "bom-wins",
+        "meta-charset",
+    ],
+)
+def test_charset_detection_distrusts_lies(body: bytes, content_type: str, expected: str) -> None:
+    assert detect_encoding(body, content_type) == expected
+    assert "café" in decode(body, content_type)
+
+
+def test_page_that_lies_about_its_charset_reads_right() -> None:
+    html = "<body><main><h1>Política de privacidad</h1><p>Protección de datos.</p></main></body>"
+    doc = parse(html.encode("utf-8"), "text/html; charset=iso-8859-1")
+    assert doc.blocks[0].text == "Política de privacidad"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "filename", "expected"),
+    [
+        (b"<!DOCTYPE html><html><body>x</body></html>", "text/plain", None, "html"),
+        (b"# Title\n\nText", "", "policy.md", "markdown"),
+        (b"Title\n\nText", "text/plain", None, "text"),
+        (b"<p>a</p><p>b</p><div>c</div>", "", None, "html"),
+        (b"Plain words only", "application/octet-stream", None, "text"),
+    ],
+    ids=["html-served-as-text", "markdown-by-name", "plain-text", "html-fragment", "unknown-type"],
+)
+def test_detect_format(body: bytes, content_type: str, filename: str | None, expected: str) -> None:
+    assert detect_format(body, content_type, filename) == expected
+
+
+def test_plain_text_lines_and_bullets() -> None:
+    doc = parse_text("Title\n\nFirst line.\nSecond line.\n  • bullet one\n· bullet two\n")
+    assert [(b.kind, b.text) for b in doc.blocks] == [
+        ("paragraph", "Title"),
+        ("paragraph", "First line."),
+        ("paragraph", "Second line."),
+        ("item", "bullet one"),
+        ("item", "bullet two"),
+    ]
+
+
+def test_hard_wrapped_text_is_rejoined() -> None:
+    para = (
+        "We collect data about you when you use the service and when you contact us by "
+        "email or telephone, and we keep it only as long as we need it for these purposes."
+    )
+    words = para.split()
+    lines, line = [], ""
+    for word in words * 3:
+        if len(line) + len(word) > 60:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    wrapped = "\n".join(lines[:5]) + "\n\n" + "\n".join(lines[5:])
+    doc = parse_text(wrapped)
+    assert len(doc.blocks) == 2
+
+
+def test_markdown_inline_markup_and_tables() -> None:
+    md = """# Terms
+
+Intro with a [link](https://example.com/?utm=1) and **bold** and ![logo](x.png) text.
+
+**Section heading**
+
+* item one
+* item *two*
+
+| Data | Use |
+| --- | --- |
+| Email | Contact |
+"""
+    doc = parse_markdown(md)
+    assert canonical(doc) == (
+        "# Terms\n\nIntro with a link and bold and logo text.\n\n**Section heading**\n\n"
+        "- item one\n- item two\n\n| Data | Use |\n| Email | Contact |\n"
+    )
+
+
+def test_canonical_text_reads_back_to_the_same_text() -> None:
+    text = text_of((PAGES / "acme_v1.html").read_bytes())
+    assert canonical(parse_markdown(text)) == text
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"\x00\x01\x02binary\x00data", "binary file"),
+        (b"<div>" * 100_000 + b"deep" + b"</div>" * 100_000, "nested too deeply"),
+        (b"x" * 200_000, "characters"),
+    ],
+    ids=["binary", "deep-nesting", "one-huge-line"],
+)
+def test_unreadable_input_is_a_clear_error(body: bytes, message: str) -> None:
+    with pytest.raises(InputError, match=message) as info:
+        parse(body, name="capture.html")
+    assert str(info.value).startswith("capture.html: ")
+    assert "\n" not in str(info.value)
+
+
+def test_clean_text_normalises_to_nfc() -> None:
+    decomposed = unicodedata.normalize("NFD", "Ärger über Öl")
+    assert clean_text(f"  {decomposed}\u00a0 ") == "Ärger über Öl"

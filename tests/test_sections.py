@@ -1,0 +1,271 @@
+"""Outlines: the headings a reader sees, their numbers and levels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from watcher.model import Block, Document
+from watcher.normalise import parse, parse_markdown
+from watcher.sections import outline, split_number
+
+from .conftest import SEEDS, needs_seeds
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+
+
+def headings(doc: Document) -> list[tuple[int, str, str]]:
+    return [(s.level, s.number, s.title) for s in outline(doc).sections if s.level > 0]
+
+
+def seed_outline(name: str) -> list[tuple[int, str, str]]:
+    path = SEEDS / name
+    return headings(parse(path.read_bytes(), filename=path.name))
+
+
+# What a reader of each seed sees as its headings (level, number, title).
+SEED_HEADINGS = {
+    "000_ce146e9cdf94ff52.txt": [
+        (1, "", "ManagedCONNECT Privacy Policy"),
+        (1, "", "About Us"),
+        (1, "", "What personal data do we collect?"),
+        (2, "1", "Account login"),
+        (2, "2", "Personal Data Settings"),
+        (2, "3", "Customer Service"),
+        (2, "4", "Others"),
+        (1, "", "For what purpose do we collect or use your personal data?"),
+        (1, "", "Exceptions to Informed Consent"),
+        (1, "", "Who will we share this data with?"),
+        (1, "", "Where will we send your data?"),
+        (1, "", "Where we store your data?"),
+        (1, "", "How long do we store your data?"),
+        (1, "", "How do we protect your data?"),
+        (1, "", "What rights do you have in relation to your data?"),
+        (1, "", "Links on our Website"),
+        (1, "", "Contact Us"),
+    ],
+    "001_0e4b31195985409b.txt": [
+        (1, "", "Privacy Policy"),
+        (1, "", "Questions and Data Protection Officer Contact"),
+        (1, "", "Information Collection"),
+        (1, "", "A Special Note Regarding Our Customer's Content"),
+        (1, "", "Systems Used to Process Data"),
+        (1, "", "Information Usage/Processing"),
+        (1, "", "Information Sharing"),
+        (1, "", "Marketing Choices"),
+        (1, "", "Your Rights"),
+        (1, "", "EEA"),
+        (1, "", "EEA Standard Contractual Clauses"),
+        (1, "", "Disclosures and Exchange of Information and Transfers Outside the EEA"),
+        (1, "", "Notice to California Residents"),
+        (1, "", "California Online Privacy Protection Act"),
+        (1, "", "The California Consumer Privacy Act (CCPA) of 2018 (Effective January 1, 2020)"),
+        (1, "", "Children's Privacy"),
+        (1, "", "China Cybersecurity Law"),
+        (1, "", "Security"),
+        (1, "", "Data Transfer"),
+        (1, "", "Cookies"),
+        (1, "", "Information Retention"),
+        (1, "", "Notification of Changes"),
+    ],
+    "002_925f0d373b4d26a6.txt": [
+        (1, "1", "Introduction"),
+        (1, "2", "Why do we collect your information?"),
+        (1, "3", "What data do we collect?"),
+        (1, "4", "How do we collect your data?"),
+        (1, "5", "How will we use your data?"),
+        (1, "6", "How will we share your data?"),
+        (1, "7", "How do we store your data?"),
+        (1, "8", "Marketing"),
+        (1, "9", "What are your data protection rights?"),
+        (2, "", "Cookies"),
+        (3, "9.1.1", "How do we use cookies?"),
+        (3, "9.1.2", "What types of cookies do we use?"),
+        (3, "9.1.3", "How to manage cookies"),
+        (1, "10", "Changes to our privacy policy"),
+        (1, "11", "How to contact us"),
+        (1, "12", "How to contact the appropriate authority"),
+        (1, "13", "Data Privacy Complaints"),
+        (1, "14", "Version Control"),
+    ],
+    "003_db64e71d00dc8e67.txt": [
+        (1, "", "Privacy Policy"),
+        (1, "", "Privacy policy"),
+        (1, "", "Personal information"),
+        (1, "", "Personal information collection"),
+        (1, "", "Disclosure of using the personal information"),
+        (1, "", "Principle of non-disclosure of personal information to third parties"),
+        (1, "", "About disclose/revise/delete personal information"),
+        (1, "", "Compliance with law"),
+        (1, "", "Updates of the Privacy policy"),
+    ],
+    "004_493c10314a0cead7.txt": [
+        (1, "", "Purpose"),
+        (1, "", "Scope"),
+        (1, "1", "Collection of Personal Data"),
+        (1, "2", "Use of Personal Data"),
+        (1, "3", "Sharing of Personal Data"),
+        (1, "4", "Cookies"),
+        (2, "", "What Are Cookies?"),
+        (2, "", "How do we use cookies?"),
+        (2, "", "What types of cookies do we use?"),
+        (2, "", "How to manage your cookies"),
+        (1, "5", "Data Subject Rights"),
+        (1, "6", "Data Security"),
+        (1, "7", "Data Retention"),
+        (1, "8", "Children’s Data"),
+        (1, "9", "Notice to California Residents"),
+        (1, "10", "Links to Third-Party Websites"),
+        (1, "11", "Other Issues"),
+        (2, "", "What is the legal basis of processing?"),
+        (2, "", "What are the consequences of not providing Personal Data?"),
+        (2, "", "Do we engage in automated decision-making without human intervention?"),
+        (1, "12", "How Long Do We Retain Personal Data?"),
+        (1, "13", "Changes to Our Notice"),
+        (1, "14", "Contact Us"),
+    ],
+}
+
+
+@needs_seeds
+@pytest.mark.parametrize("name", sorted(SEED_HEADINGS), ids=lambda n: n[:3])
+def test_seed_headings_are_the_ones_a_reader_sees(name: str) -> None:
+    assert seed_outline(name) == SEED_HEADINGS[name]
+
+
+@needs_seeds
+def test_seed_lists_dates_and_contents_are_not_headings() -> None:
+    titles = {t for name in SEED_HEADINGS for _, _, t in seed_outline(name)}
+    for not_heading in (
+        "28th February 2021",
+        "Your first and last name;",
+        "Last updated: 12/01/23",
+        "Topics addressed",
+        "Marketing",
+        "By e-mail: emea@chinacache.com",
+        "Customer agrees to disclose",
+        "Basic Data, Device Data",
+    ):
+        assert not_heading not in titles or not_heading == "Marketing"
+    # The table of contents of seed 004 lists "4. Marketing"; the body has no such section.
+    assert (1, "4", "Marketing") not in seed_outline("004_493c10314a0cead7.txt")
+
+
+def test_html_outline_with_numbers_and_levels() -> None:
+    doc = parse((PAGES / "acme_v1.html").read_bytes(), filename="acme_v1.html")
+    assert headings(doc) == [
+        (1, "", "Acme Widgets Privacy Notice"),
+        (2, "1", "Who we are"),
+        (2, "2", "Data we collect"),
+        (2, "3", "How we use data"),
+        (3, "3.1", "Marketing"),
+        (2, "4", "Sharing"),
+        (2, "5", "Retention"),
+        (2, "6", "Contact us"),
+    ]
+
+
+def test_section_bodies_and_word_counts() -> None:
+    doc = parse((PAGES / "acme_v1.html").read_bytes(), filename="acme_v1.html")
+    sharing = next(s for s in outline(doc).sections if s.title == "Sharing")
+    assert sharing.heading == "4. Sharing"
+    assert sharing.body[0].startswith("We share data with delivery companies")
+    assert sharing.body[1:] == (
+        "| Recipient | Purpose |",
+        "| Couriers | Delivering your order |",
+        "| Payment providers | Taking payment |",
+    )
+    assert sharing.words == 30
+
+
+def test_preamble_is_a_level_zero_section() -> None:
+    doc = parse((PAGES / "plain_policy.txt").read_bytes(), filename="plain_policy.txt")
+    first = outline(doc).sections[0]
+    assert (first.level, first.heading) == (0, "")
+    assert "Bluebird Networks Limited" in first.text
+
+
+@pytest.mark.parametrize(
+    ("heading", "number", "title"),
+    [
+        ("1. Introduction.", "1", "Introduction"),
+        ("2.3 Sharing", "2.3", "Sharing"),
+        ("9.1.1 How do we use cookies?", "9.1.1", "How do we use cookies?"),
+        ("Article 4 – Transfers", "Article 4", "Transfers"),
+        ("Section 12: Arbitration", "Section 12", "Arbitration"),
+        ("(a) Children", "(a)", "Children"),
+        ("IV. Your rights", "IV", "Your rights"),
+        ("B) Scope", "B", "Scope"),
+        ("Cookies", "", "Cookies"),
+    ],
+    ids=[
+        "decimal",
+        "two-level",
+        "three-level",
+        "article",
+        "section",
+        "paren-letter",
+        "roman",
+        "alpha",
+        "unnumbered",
+    ],
+)
+def test_split_number(heading: str, number: str, title: str) -> None:
+    assert split_number(heading) == (number, title)
+
+
+def test_bold_lines_are_headings_when_they_lead_text() -> None:
+    body = "This paragraph is long enough to be body text that a heading introduces here."
+    doc = Document(
+        "t",
+        (
+            Block("paragraph", "Your choices", bold=True),
+            Block("paragraph", body),
+            Block("paragraph", "Emphasis inside a paragraph.", bold=True),
+        ),
+    )
+    assert headings(doc) == [(1, "", "Your choices")]
+
+
+def test_numbered_lists_and_tables_of_contents_are_not_headings() -> None:
+    md = "\n\n".join(
+        [
+            "Contents",
+            "1. Scope",
+            "2. Data",
+            "3. Rights",
+            "1. Scope",
+            "These terms apply to everyone who uses the service in any way at all.",
+            "2. Data",
+            "We collect as little as we can and keep it for as short a time as we can.",
+            "1. To run the service, including billing and support;",
+            "3. Rights",
+            "You can ask us for a copy of everything we hold about you, at no cost.",
+        ]
+    )
+    doc = parse(md.encode(), "text/plain")
+    assert headings(doc) == [(1, "1", "Scope"), (1, "2", "Data"), (1, "3", "Rights")]
+
+
+def test_markdown_headings() -> None:
+    doc = parse_markdown(
+        "# Terms\n\n## 1. Use\n\nText.\n\n### 1.1 Limits\n\nMore.\n\n## 2. Fees\n\nX."
+    )
+    assert headings(doc) == [
+        (1, "", "Terms"),
+        (2, "1", "Use"),
+        (3, "1.1", "Limits"),
+        (2, "2", "Fees"),
+    ]
+
+
+def test_outline_round_trips_through_json() -> None:
+    doc = parse((PAGES / "acme_v1.html").read_bytes(), filename="acme_v1.html")
+    found = outline(doc)
+    from watcher.model import Outline
+
+    assert Outline.from_dict(found.to_dict()) == found
+    tree = found.tree()
+    assert [n.section.title for n in tree] == ["Acme Widgets Privacy Notice"]
+    assert [n.section.title for n in tree[0].children][:2] == ["Who we are", "Data we collect"]
