@@ -1,0 +1,61 @@
+"""Broken captures are recognised and rejected with a reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from watcher.model import Block, Document
+from watcher.normalise import parse
+from watcher.quality import confirmed, verdict
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+
+
+def page(name: str) -> Document:
+    return parse((PAGES / name).read_bytes(), filename=name)
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("challenge.html", "error or challenge page"),
+        ("login.html", "error or challenge page"),
+        ("notfound.html", "error or challenge page"),
+    ],
+    ids=["bot-challenge", "login", "not-found"],
+)
+def test_error_pages_served_with_200_are_rejected(name: str, reason: str) -> None:
+    judged = verdict(page(name))
+    assert not judged.ok
+    assert reason in (judged.reason or "")
+
+
+def test_empty_and_near_empty_pages_are_rejected() -> None:
+    assert verdict(Document("", ())).reason == "empty page (no text)"
+    tiny = Document("Policy", (Block("paragraph", "Our policy is being updated."),))
+    assert "near-empty page (5 words)" == verdict(tiny).reason
+
+
+def test_a_real_policy_is_accepted_even_if_it_mentions_captcha() -> None:
+    doc = page("acme_v1.html")
+    extra = Block("paragraph", "Our sign-up form uses a CAPTCHA to keep out bots; access denied "
+                               "pages are logged.")
+    assert verdict(Document(doc.title, (*doc.blocks, extra))).ok
+
+
+def test_sudden_shrink_is_rejected_until_confirmed() -> None:
+    doc = page("acme_v1.html")
+    assert verdict(doc, previous_words=200).ok
+    judged = verdict(doc, previous_words=2000)
+    assert not judged.ok and judged.confirmable
+    assert judged.reason == f"text shrank from 2000 to {doc.words} words"
+
+
+def test_confirmation_needs_the_same_text_repeatedly() -> None:
+    assert not confirmed("abc", [])
+    assert not confirmed("abc", ["abc"])
+    assert not confirmed("abc", ["abc", None])
+    assert not confirmed("abc", ["abc", "xyz"])
+    assert confirmed("abc", ["abc", "abc"])
