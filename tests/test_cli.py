@@ -1,0 +1,289 @@
+"""The CLI as a real subprocess against a loopback HTTP server and a real store."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from watcher.store import Store
+
+from .conftest import SEEDS, CliResult, LoopbackServer, Reply, needs_seeds
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+Cli = Callable[..., CliResult]
+
+
+def page(name: str) -> str:
+    return (PAGES / name).read_text(encoding="utf-8")
+
+
+def configure(
+    tmp_path: Path,
+    server: LoopbackServer,
+    paths: dict[str, str],
+    fetch: str = "{timeout: 2s, retries: 1, backoff: 0.05s}",
+) -> None:
+    lines = ["settings:", f"  fetch: {fetch}", "sources:"]
+    for sid, path in paths.items():
+        lines.append(f"  - {{id: {sid}, name: '{sid.title()} Policy', url: '{server.url(path)}'}}")
+    (tmp_path / "sources.yaml").write_text("\n".join(lines) + "\n")
+
+
+def check_json(cli: Cli, *ids: str) -> tuple[int, dict[str, dict[str, object]]]:
+    result = cli("check", "--json", *ids)
+    rows = [json.loads(line) for line in result.out.splitlines() if line.strip()]
+    return result.code, {r["source"]: r for r in rows}
+
+
+def fetch_rows(tmp_path: Path, source: str) -> list[dict[str, object]]:
+    store = Store.open(tmp_path / "snapshots")
+    try:
+        return list(
+            store.db.query("SELECT * FROM fetches WHERE source_id = ? ORDER BY id", [source])
+        )
+    finally:
+        store.close()
+
+
+def test_first_unchanged_changed_with_report(
+    cli: Cli, tmp_path: Path, server: LoopbackServer
+) -> None:
+    server.page("/privacy", page("acme_v1.html"))
+    configure(tmp_path, server, {"acme": "/privacy"})
+    assert check_json(cli)[1]["acme"]["status"] == "first"
+    server.page("/privacy", page("acme_v1_noisy.html"))
+    assert check_json(cli)[1]["acme"]["status"] == "unchanged"
+    server.page("/privacy", page("acme_v2.html"))
+    code, rows = check_json(cli)
+    assert code == 0 and rows["acme"]["status"] == "changed"
+    reports = list((tmp_path / "reports" / "acme").glob("*.html"))
+    assert len(reports) == 1 and "Children" in reports[0].read_text()
+
+    history = json.loads(cli("history", "acme", "--json").out)
+    assert [v["id"] for v in history] == [2, 1]
+    assert all(len(v["content_sha256"]) == 64 and v["words"] > 200 for v in history)
+    shown = cli("show", "acme", "1").out
+    assert "We do not sell personal data." in shown and "cookies" not in shown
+    latest = cli("show", "acme").out
+    assert "advertising partners" in latest
+    diff = json.loads(cli("diff", "acme", "--format", "json").out)
+    assert diff["changed"] is True
+    status = json.loads(cli("status", "--json").out)["sources"][0]
+    assert (status["id"], status["versions"], status["last_outcome"]) == ("acme", 2, "changed")
+
+
+def test_summary_table_and_exit_code(cli: Cli, tmp_path: Path, server: LoopbackServer) -> None:
+    server.page("/ok", page("acme_v1.html"))
+    server.page("/challenge", page("challenge.html"))
+    configure(tmp_path, server, {"good": "/ok", "blocked": "/challenge"})
+    result = cli("check")
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert lines[0].split() == ["SOURCE", "STATUS", "VERSION", "DETAIL"]
+    assert any(line.startswith("blocked") and "rejected" in line for line in lines)
+    assert any(line.startswith("good") and "first" in line for line in lines)
+
+
+def test_not_modified_answers_are_unchanged(
+    cli: Cli, tmp_path: Path, server: LoopbackServer
+) -> None:
+    body = page("acme_v1.html")
+
+    def conditional(headers: dict[str, str]) -> Reply:
+        if headers.get("if-none-match") == '"v1"':
+            return Reply(status=304, content_type=None)
+        return Reply(body=body, headers={"ETag": '"v1"'})
+
+    server.set("/privacy", conditional)
+    configure(tmp_path, server, {"acme": "/privacy"})
+    check_json(cli)
+    code, rows = check_json(cli)
+    assert code == 0 and rows["acme"]["status"] == "unchanged"
+    assert rows["acme"]["reason"] == "not modified (304)"
+    last = fetch_rows(tmp_path, "acme")[-1]
+    assert last["http_status"] == 304 and last["version_id"] == 1
+
+
+def test_server_error_then_success_records_both_attempts(
+    cli: Cli, tmp_path: Path, server: LoopbackServer
+) -> None:
+    server.set("/privacy", Reply(status=500, body="oops"), Reply(body=page("acme_v1.html")))
+    configure(tmp_path, server, {"acme": "/privacy"})
+    assert check_json(cli)[1]["acme"]["status"] == "first"
+    rows = fetch_rows(tmp_path, "acme")
+    assert [(r["outcome"], r["http_status"]) for r in rows] == [("retry", 500), ("first", 200)]
+
+
+@pytest.mark.parametrize(
+    ("reply", "fetch", "status", "reason"),
+    [
+        (Reply(delay=3, body="late"), "{timeout: 1s, retries: 0}", "failed", "timeout"),
+        (Reply(status=503, body="down"), "{retries: 1, backoff: 0.01s}", "failed", "HTTP 503"),
+        (
+            Reply(body="<p>" + "x" * 5000 + "</p>"),
+            "{max_bytes: 2KB, retries: 0}",
+            "failed",
+            "larger than",
+        ),
+        (Reply(body=page("challenge.html")), "{retries: 0}", "rejected", "challenge page"),
+        (Reply(body="<html><body>   </body></html>"), "{retries: 0}", "rejected", "empty page"),
+    ],
+    ids=["timeout", "server-error", "oversized", "challenge-200", "empty-page"],
+)
+def test_outages_and_broken_pages_never_make_a_version(
+    cli: Cli,
+    tmp_path: Path,
+    server: LoopbackServer,
+    reply: Reply,
+    fetch: str,
+    status: str,
+    reason: str,
+) -> None:
+    server.page("/privacy", page("acme_v1.html"))
+    configure(tmp_path, server, {"acme": "/privacy"}, fetch)
+    check_json(cli)
+    server.set("/privacy", reply)
+    code, rows = check_json(cli)
+    assert code == 1
+    assert rows["acme"]["status"] == status and reason in rows["acme"]["reason"]
+    store = Store.open(tmp_path / "snapshots")
+    assert store.count("versions") == 1 and store.count("changes") == 0
+    store.close()
+    assert not (tmp_path / "reports" / "acme").exists()
+
+
+def test_redirect_chain_is_followed_and_recorded(
+    cli: Cli, tmp_path: Path, server: LoopbackServer
+) -> None:
+    server.set("/a", Reply(status=301, headers={"Location": "/b"}))
+    server.set("/b", Reply(status=302, headers={"Location": "/c"}))
+    server.page("/c", page("acme_v1.html"))
+    configure(tmp_path, server, {"acme": "/a"})
+    assert check_json(cli)[1]["acme"]["status"] == "first"
+    row = fetch_rows(tmp_path, "acme")[-1]
+    assert json.loads(str(row["redirects"])) == [server.url("/a"), server.url("/b")]
+    assert row["final_url"] == server.url("/c")
+
+
+def test_page_that_lies_about_its_charset(cli: Cli, tmp_path: Path, server: LoopbackServer) -> None:
+    html = page("acme_v1.html").replace(
+        "Acme Widgets Privacy Notice", "Acme Widgets – Déclaration de confidentialité"
+    )
+    server.set(
+        "/privacy", Reply(body=html.encode("utf-8"), content_type="text/html; charset=iso-8859-1")
+    )
+    configure(tmp_path, server, {"acme": "/privacy"})
+    check_json(cli)
+    assert "# Acme Widgets – Déclaration de confidentialité" in cli("show", "acme").out
+
+
+def test_import_a_folder_of_captures(cli: Cli, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for stamp, name in [
+        ("20250101T000000", "acme_v1.html"),
+        ("20250201T000000", "acme_v1_noisy.html"),
+        ("20250301T000000", "notfound.html"),
+        ("20250401T000000", "acme_v2.html"),
+    ]:
+        (archive / f"{stamp}.html").write_bytes((PAGES / name).read_bytes())
+    result = cli("import", "acme-archive", str(archive), "--json")
+    assert result.code == 0, result.err
+    rows = [json.loads(line) for line in result.out.splitlines()]
+    assert [r["status"] for r in rows] == ["first", "unchanged", "rejected", "changed"]
+    assert set(rows[0]) == {"file", "captured_at", "status", "version", "reason"}
+    assert rows[0]["captured_at"] == "2025-01-01T00:00:00+00:00"
+    assert rows[3]["version"] == 2
+    again = cli("import", "acme-archive", str(archive), "--json")
+    assert [json.loads(line)["status"] for line in again.out.splitlines()] == ["unchanged"] * 4
+    store = Store.open(tmp_path / "snapshots")
+    assert store.source_row("acme-archive")["archive_only"] == 1  # type: ignore[index]
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("import", "acme", "missing.html"), "missing.html: no such file"),
+        (("import", "../bad", "x.html"), "source id '../bad' is not valid"),
+        (("sections", "missing.txt"), "missing.txt: no such file"),
+        (("compare", "a.bin", "b.bin"), "binary file"),
+        (("history", "nope"), "no watcher store here"),
+    ],
+    ids=[
+        "import-missing-file",
+        "import-bad-id",
+        "sections-missing",
+        "compare-binary",
+        "history-no-store",
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    cli: Cli, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    (tmp_path / "a.bin").write_bytes(b"\x00\x01\x02\x03")
+    (tmp_path / "b.bin").write_bytes(b"\x00\x01\x02\x04")
+    result = cli(*args)
+    assert result.code == 2
+    assert len(result.err.strip().splitlines()) == 1 and message in result.err
+    assert not (tmp_path / "snapshots" / "watcher.db").exists() or args[0] != "import"
+
+
+@needs_seeds
+def test_sections_json_of_a_seed(cli: Cli) -> None:
+    result = cli("sections", str(SEEDS / "002_925f0d373b4d26a6.txt"), "--json")
+    data = json.loads(result.out)
+    assert data["title"] == "Privacy Policy | Connect"
+    assert data["sections"][0] == {"level": 1, "number": "1", "title": "Introduction", "words": 79}
+    assert [s["number"] for s in data["sections"] if s["level"] == 3] == ["9.1.1", "9.1.2", "9.1.3"]
+
+
+def test_sections_of_a_stored_source(cli: Cli, tmp_path: Path, server: LoopbackServer) -> None:
+    server.page("/privacy", page("acme_v1.html"))
+    configure(tmp_path, server, {"acme": "/privacy"})
+    check_json(cli)
+    text = cli("sections", "acme").out.splitlines()
+    assert text[0] == "Privacy Notice – Acme Widgets"
+    assert "    3.1 Marketing  (23 words)" in text
+
+
+def test_compare_exit_codes(cli: Cli) -> None:
+    same = cli("compare", str(PAGES / "acme_v1.html"), str(PAGES / "acme_v1_noisy.html"))
+    assert same.code == 0
+    differ = cli(
+        "compare", str(PAGES / "acme_v1.html"), str(PAGES / "acme_v2.html"), "--format", "json"
+    )
+    assert differ.code == 1
+    assert json.loads(differ.out)["changed"] is True
+
+
+def test_init_writes_a_starter_and_refuses_to_overwrite(cli: Cli, tmp_path: Path) -> None:
+    assert cli("init").code == 0
+    assert (tmp_path / "sources.yaml").exists() and (tmp_path / "snapshots").is_dir()
+    again = cli("init")
+    assert again.code == 2 and "already exists" in again.err
+    listed = json.loads(cli("list", "--json").out)
+    assert len(listed) == 5 and listed[0]["last_check"] is None
+
+
+def test_help_on_every_command(cli: Cli) -> None:
+    commands = [
+        "init",
+        "check",
+        "list",
+        "status",
+        "history",
+        "show",
+        "sections",
+        "import",
+        "compare",
+        "diff",
+        "report",
+        "demo",
+    ]
+    for command in commands:
+        result = cli(command, "--help")
+        assert result.code == 0 and "Usage: watcher" in result.out, command

@@ -1,0 +1,231 @@
+"""The one pipeline, through its library API: what becomes a version and what does not."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from watcher.config import Source
+from watcher.errors import InputError
+from watcher.model import Capture
+from watcher.pipeline import Pipeline, capture_time, import_files, rules_hash, sync_sources
+from watcher.store import Store, iso, sha256
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+SOURCE = Source(id="acme", name="Acme Privacy Notice", url="https://acme.example/privacy")
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Iterator[Store]:
+    opened = Store.open(data_dir)
+    sync_sources(opened, [SOURCE])
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def pipeline(store: Store) -> Pipeline:
+    return Pipeline(store)
+
+
+def capture(name: str | bytes, minutes: int = 0) -> Capture:
+    body = name if isinstance(name, bytes) else (PAGES / name).read_bytes()
+    return Capture(
+        body=body,
+        captured_at=T0 + timedelta(minutes=minutes),
+        url=SOURCE.url,
+        content_type="text/html; charset=utf-8",
+    )
+
+
+def test_first_unchanged_changed(pipeline: Pipeline, store: Store) -> None:
+    first = pipeline.process(SOURCE, capture("acme_v1.html"))
+    assert (first.status, first.version_id, first.change_id) == ("first", 1, None)
+    same = pipeline.process(SOURCE, capture("acme_v1_noisy.html", 60))
+    assert (same.status, same.version_id) == ("unchanged", 1)
+    changed = pipeline.process(SOURCE, capture("acme_v2.html", 120))
+    assert (changed.status, changed.version_id, changed.change_id) == ("changed", 2, 1)
+    assert changed.headline and "substantive" in changed.headline
+    change = store.change(1)
+    assert (change["old_version_id"], change["new_version_id"]) == (1, 2)
+    assert change["classification"] == "substantive"
+    assert json.loads(change["summary"])
+    assert store.count("versions") == 2 and store.count("fetches") == 3
+    assert store.integrity_problems() == []
+
+
+def test_identical_bytes_are_unchanged_without_parsing(pipeline: Pipeline, store: Store) -> None:
+    pipeline.process(SOURCE, capture("acme_v1.html"))
+    again = pipeline.process(SOURCE, capture("acme_v1.html", 5))
+    assert again.status == "unchanged"
+    row = store.last_fetch("acme")
+    assert row is not None
+    assert row["raw_sha256"] == sha256((PAGES / "acme_v1.html").read_bytes())
+    assert row["content_sha256"] is None  # no text was computed: the bytes were enough
+
+
+@pytest.mark.parametrize(
+    ("page", "reason"),
+    [
+        ("challenge.html", "challenge page"),
+        ("login.html", "challenge page"),
+        ("notfound.html", "challenge page"),
+        (b"<html><body></body></html>", "empty page"),
+        (b"<html><body><p>Coming soon.</p></body></html>", "near-empty page"),
+        (b"\x00\x01binary\x00", "binary file"),
+    ],
+    ids=["challenge", "login", "not-found", "empty", "near-empty", "binary"],
+)
+def test_broken_captures_are_rejected_and_never_a_version(
+    pipeline: Pipeline, store: Store, page: str | bytes, reason: str
+) -> None:
+    pipeline.process(SOURCE, capture("acme_v1.html"))
+    outcome = pipeline.process(SOURCE, capture(page, 10))
+    assert outcome.status == "rejected"
+    assert reason in (outcome.reason or "")
+    assert store.count("versions") == 1 and store.count("changes") == 0
+    row = store.last_fetch("acme")
+    assert row is not None and row["outcome"] == "rejected" and reason in row["reason"]
+
+
+def test_broken_first_capture_is_rejected_too(pipeline: Pipeline, store: Store) -> None:
+    outcome = pipeline.process(SOURCE, capture("challenge.html"))
+    assert outcome.status == "rejected"
+    assert store.count("versions") == 0
+
+
+def _shrunk() -> bytes:
+    html = (PAGES / "acme_v1.html").read_text()
+    start, end = html.index("<h2>2. Data"), html.index("<h2>6. Contact")
+    return (html[:start] + html[end:]).encode()
+
+
+def test_sudden_shrink_is_rejected_until_seen_three_times(pipeline: Pipeline) -> None:
+    big = (
+        (PAGES / "acme_v1.html")
+        .read_text()
+        .replace(
+            "</main>",
+            "".join(f"<p>Extra clause {i} about data handling here.</p>" for i in range(30))
+            + "</main>",
+        )
+    )
+    pipeline.process(SOURCE, capture(big.encode()))
+    statuses = [pipeline.process(SOURCE, capture(_shrunk(), m)).status for m in (10, 20, 30)]
+    assert statuses == ["rejected", "rejected", "changed"]
+
+
+def test_rejection_in_between_does_not_hide_a_change(pipeline: Pipeline) -> None:
+    pipeline.process(SOURCE, capture("acme_v1.html"))
+    assert pipeline.process(SOURCE, capture("challenge.html", 10)).status == "rejected"
+    assert pipeline.process(SOURCE, capture("acme_v2.html", 20)).status == "changed"
+
+
+def test_a_normaliser_upgrade_is_not_a_policy_change(pipeline: Pipeline, store: Store) -> None:
+    """A version stored by an older normaliser is re-read from its raw capture."""
+    body = (PAGES / "acme_v1.html").read_bytes()
+    with store.transaction() as db:
+        store.put_blob(db, body, sha256(body))
+        db.table("versions").insert(
+            {
+                "source_id": "acme",
+                "captured_at": iso(T0),
+                "content_sha256": sha256("old form"),
+                "raw_sha256": sha256(body),
+                "title": "x",
+                "text": "old form",
+                "outline": json.dumps({"title": "x", "sections": []}),
+                "words": 2,
+                "normaliser": 0,
+                "rules_hash": "older-normaliser",
+            }
+        )
+    outcome = pipeline.process(SOURCE, capture("acme_v1_noisy.html", 10))
+    assert outcome.status == "unchanged"
+    assert rules_hash(SOURCE) != "older-normaliser"
+
+
+def test_capture_time_from_name_or_mtime(tmp_path: Path) -> None:
+    stamped = tmp_path / "0003_20250817T223055.html"
+    stamped.write_text("x")
+    assert capture_time(stamped) == datetime(2025, 8, 17, 22, 30, 55, tzinfo=UTC)
+    compact = tmp_path / "web-20240102030405-policy.html"
+    compact.write_text("x")
+    assert capture_time(compact) == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    plain = tmp_path / "policy.html"
+    plain.write_text("x")
+    assert abs(capture_time(plain).timestamp() - plain.stat().st_mtime) < 1
+
+
+def _archive(tmp_path: Path) -> list[Path]:
+    files = {
+        "0001_20250101T000000.html": "acme_v1.html",
+        "0002_20250201T000000.html": "acme_v1_noisy.html",
+        "0003_20250301T000000.html": "challenge.html",
+        "0004_20250401T000000.html": "acme_v2.html",
+    }
+    for name, page in files.items():
+        (tmp_path / name).write_bytes((PAGES / page).read_bytes())
+    # Given newest first on purpose: import sorts by capture time.
+    return sorted((tmp_path / n for n in files), reverse=True)
+
+
+def test_import_records_only_real_changes_and_is_idempotent(
+    pipeline: Pipeline, store: Store, tmp_path: Path
+) -> None:
+    paths = _archive(tmp_path)
+    statuses = [o.status for o in import_files(pipeline, SOURCE, paths)]
+    assert statuses == ["first", "unchanged", "rejected", "changed"]
+    again = [o.status for o in import_files(pipeline, SOURCE, paths)]
+    assert again == ["unchanged"] * 4
+    assert store.count("versions") == 2 and store.count("changes") == 1
+    assert [v["captured_at"][:10] for v in store.versions("acme")] == ["2025-04-01", "2025-01-01"]
+
+
+def test_import_checks_every_file_before_writing(
+    pipeline: Pipeline, store: Store, tmp_path: Path
+) -> None:
+    paths = _archive(tmp_path)
+    bad = tmp_path / "0005_20250501T000000.html"
+    bad.write_bytes(b"\x00\x00\x00binary")
+    with pytest.raises(InputError, match="binary file"):
+        list(import_files(pipeline, SOURCE, [*paths, bad]))
+    assert store.count("fetches") == 0 and store.count("versions") == 0
+
+
+def test_import_refuses_history_older_than_the_latest_version(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    pipeline.process(SOURCE, capture("acme_v1.html"))
+    old = tmp_path / "0001_20200101T000000.html"
+    old.write_bytes((PAGES / "acme_v2.html").read_bytes())
+    with pytest.raises(InputError, match="before the latest version"):
+        list(import_files(pipeline, SOURCE, [old]))
+
+
+def test_change_hooks_run_inside_and_after_the_transaction(
+    pipeline: Pipeline, store: Store
+) -> None:
+    seen: list[str] = []
+    pipeline.on_change.append(lambda db, record: seen.append(f"in:{record.change_id}"))
+    pipeline.after_change.append(lambda change_id: seen.append(f"after:{change_id}"))
+    pipeline.process(SOURCE, capture("acme_v1.html"))
+    pipeline.process(SOURCE, capture("acme_v2.html", 10))
+    assert seen == ["in:1", "after:1"]
+
+
+def test_a_failing_hook_rolls_the_change_back(pipeline: Pipeline, store: Store) -> None:
+    def boom(db: object, record: object) -> None:
+        raise RuntimeError("outbox unavailable")
+
+    pipeline.on_change.append(boom)
+    pipeline.process(SOURCE, capture("acme_v1.html"))
+    with pytest.raises(RuntimeError):
+        pipeline.process(SOURCE, capture("acme_v2.html", 10))
+    assert store.count("versions") == 1 and store.count("changes") == 0
+    assert store.integrity_problems() == []

@@ -1,0 +1,151 @@
+"""The SQLite store: schema, WAL, blobs, integrity, and crash safety of `check`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from watcher.errors import NotFoundError, StoreError
+from watcher.store import Store, sha256
+
+from .conftest import LoopbackServer, Reply
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+
+
+def test_new_store_has_schema_and_wal(data_dir: Path) -> None:
+    store = Store.open(data_dir)
+    try:
+        tables = set(store.db.table_names())
+        assert {"sources", "fetches", "blobs", "versions", "changes"} <= tables
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.integrity_problems() == []
+    finally:
+        store.close()
+    again = Store.open(data_dir)
+    assert again.db.execute("PRAGMA user_version").fetchone()[0] >= 1
+    again.close()
+
+
+def test_open_without_create_names_the_directory(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no watcher store here"):
+        Store.open(tmp_path / "missing", create=False)
+
+
+def test_store_from_a_newer_watcher_is_refused(data_dir: Path) -> None:
+    Store.open(data_dir).close()
+    conn = sqlite3.connect(data_dir / "watcher.db")
+    conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    with pytest.raises(StoreError, match="newer watcher"):
+        Store.open(data_dir)
+
+
+def test_blobs_are_content_addressed_and_compressed(data_dir: Path) -> None:
+    store = Store.open(data_dir)
+    body = (PAGES / "acme_v1.html").read_bytes()
+    with store.transaction() as db:
+        store.put_blob(db, body, sha256(body))
+        store.put_blob(db, body, sha256(body))
+    assert store.count("blobs") == 1
+    row = next(store.db.query("SELECT size, length(data) AS stored FROM blobs"))
+    assert row["size"] == len(body) and row["stored"] < len(body) / 2
+    assert store.raw(sha256(body)) == body
+    with pytest.raises(NotFoundError):
+        store.raw("0" * 64)
+    store.close()
+
+
+def test_a_failed_transaction_leaves_nothing(data_dir: Path) -> None:
+    store = Store.open(data_dir)
+    store.sync_source("s", "S", "http://x", "h")
+    with pytest.raises(RuntimeError), store.transaction() as db:
+        db.table("versions").insert(
+            {
+                "source_id": "s",
+                "captured_at": "2025-01-01T00:00:00+00:00",
+                "content_sha256": sha256("t"),
+                "text": "t",
+            }
+        )
+        raise RuntimeError("crash")
+    assert store.count("versions") == 0
+    store.close()
+
+
+def test_integrity_check_finds_tampering(data_dir: Path) -> None:
+    store = Store.open(data_dir)
+    store.sync_source("s", "S", "http://x", "h")
+    with store.transaction() as db:
+        db.table("versions").insert(
+            {
+                "source_id": "s",
+                "captured_at": "2025-01-01T00:00:00+00:00",
+                "content_sha256": sha256("original"),
+                "text": "tampered",
+            }
+        )
+    assert store.integrity_problems() == ["version 1: text does not match its hash"]
+    store.close()
+
+
+def _policy(n: int) -> str:
+    paragraphs = "".join(
+        f"<p>Clause {n}.{i}: we keep records of type {i} for {n} days.</p>" for i in range(30)
+    )
+    return f"<html><body><main><h1>Policy {n}</h1>{paragraphs}</main></body></html>"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [0.05, 0.15, 0.3, 0.6], ids=lambda d: f"kill-after-{d}s")
+def test_killing_check_mid_run_leaves_a_consistent_store(
+    tmp_path: Path, server: LoopbackServer, delay: float
+) -> None:
+    """kill -9 a `watcher check` of many slow sources; the store stays consistent and a
+    re-run completes without duplicating a version."""
+    n = 12
+    for i in range(n):
+        server.set(f"/p{i}", Reply(body=_policy(i), delay=0.05 * (i % 4)))
+    lines = ["settings:", "  fetch: {concurrency: 3, retries: 0}", "sources:"]
+    lines += [f"  - {{id: s{i}, url: '{server.url(f'/p{i}')}'}}" for i in range(n)]
+    (tmp_path / "sources.yaml").write_text("\n".join(lines) + "\n")
+    env = {**os.environ, "PYTHONUTF8": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "watcher", "check"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(0.5 + delay)  # interpreter start-up, then part of the run
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    store = Store.open(tmp_path / "snapshots")
+    assert store.integrity_problems() == []
+    partial = store.count("versions")
+    store.close()
+    rerun = subprocess.run(
+        [sys.executable, "-m", "watcher", "check", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    store = Store.open(tmp_path / "snapshots")
+    assert store.integrity_problems() == []
+    assert store.count("versions") == n
+    per_source = store.db.execute(
+        "SELECT source_id, count(*) FROM versions GROUP BY source_id HAVING count(*) > 1"
+    ).fetchall()
+    assert per_source == []
+    assert partial <= n
+    store.close()

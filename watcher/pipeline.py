@@ -1,0 +1,557 @@
+"""The one pipeline: a capture goes in, what happened comes out.
+
+``check``, ``import`` and the daemon all call :meth:`Pipeline.process` (or
+:meth:`Pipeline.handle` for a fetch result). Nothing else decides whether a
+capture becomes a new version. Outcomes: ``first`` (the source's first
+version), ``changed`` (a new version and a change), ``unchanged``,
+``rejected`` (a broken capture, with a reason) and ``failed`` (a fetch error).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+import sqlite_utils
+
+from . import quality
+from .config import Settings, Source
+from .diff import ChangeSet, diff
+from .errors import InputError, NotFoundError
+from .fetch import Attempt, FetchResult, Validators, fetch_all
+from .model import Capture, Document, Outline
+from .normalise import NORMALISER_VERSION, Rules, canonical, check_text_like, parse
+from .sections import outline
+from .store import Store, Version, iso, sha256, utcnow
+
+log = logging.getLogger(__name__)
+
+Status = Literal["first", "changed", "unchanged", "rejected", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one capture."""
+
+    source_id: str
+    status: Status
+    captured_at: str
+    version_id: int | None = None
+    change_id: int | None = None
+    reason: str | None = None
+    file: str | None = None
+    headline: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON line that ``import --json`` and ``check --json`` print."""
+        data: dict[str, Any] = {
+            "source": self.source_id,
+            "captured_at": self.captured_at,
+            "status": self.status,
+            "version": self.version_id,
+            "change": self.change_id,
+            "reason": self.reason,
+        }
+        if self.file is not None:
+            data = {"file": self.file, **data}
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A capture normalised: its document, canonical text and outline."""
+
+    document: Document
+    text: str
+    content_sha: str
+    outline: Outline
+
+
+def analyse(capture: Capture, rules: Rules, name: str) -> Analysis:
+    """Normalise a capture (pure). Raises :class:`InputError` for unreadable input."""
+    doc = parse(capture.body, capture.content_type, rules, capture.filename, name)
+    text = canonical(doc)
+    return Analysis(doc, text, sha256(text), outline(doc))
+
+
+def rules_of(source: Source) -> Rules:
+    """The extraction rules of a source."""
+    return Rules(source.select, source.remove)
+
+
+def rules_hash(source: Source) -> str:
+    """A hash of what, besides the page, decides a source's canonical text."""
+    return sha256(json.dumps([NORMALISER_VERSION, source.select, source.remove]))[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRecord:
+    """A change just recorded, handed to hooks inside its transaction."""
+
+    change_id: int
+    source: Source
+    old: Version
+    new_version_id: int
+    changes: ChangeSet
+
+
+ChangeHook = Callable[[sqlite_utils.Database, ChangeRecord], None]
+
+
+@dataclass
+class Pipeline:
+    """Records captures of sources in a store.
+
+    ``on_change`` hooks run inside the transaction that records a change (the
+    outbox uses this, so an alert exists if and only if its change does);
+    ``after_change`` hooks run after the commit (reports, feeds).
+    """
+
+    store: Store
+    settings: Settings = field(default_factory=Settings)
+    on_change: list[ChangeHook] = field(default_factory=list)
+    after_change: list[Callable[[int], None]] = field(default_factory=list)
+
+    # ------------------------------------------------------------ entry points
+
+    def handle(self, source: Source, result: FetchResult) -> Outcome:
+        """Record the result of fetching ``source`` from the network."""
+        if result.outcome == "ok" and result.capture is not None:
+            return self.process(source, result.capture, result.attempts)
+        if result.outcome == "not_modified":
+            return self._record_not_modified(source, result)
+        return self._record_failure(source, result)
+
+    def process(
+        self, source: Source, capture: Capture, attempts: Sequence[Attempt] = ()
+    ) -> Outcome:
+        """Turn one capture of ``source`` into an outcome, recording it."""
+        raw_sha = sha256(capture.body)
+        moment = iso(capture.captured_at)
+        latest = self.store.latest_version(source.id)
+        if capture.origin == "import":
+            earlier = self._earlier_import(source, capture, raw_sha, latest)
+            if earlier is not None:
+                return earlier
+        if latest is not None and self._same_raw(source, latest, raw_sha):
+            return self._record(
+                source, capture, attempts, "unchanged", raw_sha, version_id=latest.id
+            )
+        try:
+            analysis = analyse(capture, rules_of(source), capture.filename or source.url)
+        except InputError as exc:
+            if capture.origin == "import":
+                raise
+            return self._record(source, capture, attempts, "rejected", raw_sha, reason=str(exc))
+        log.debug(
+            "%s: analysed capture of %s (%d words)", source.id, moment, analysis.document.words
+        )
+        return self._decide(source, capture, attempts, raw_sha, analysis)
+
+    # ------------------------------------------------------------ decisions
+
+    def _earlier_import(
+        self, source: Source, capture: Capture, raw_sha: str, latest: Version | None
+    ) -> Outcome | None:
+        """Imports are idempotent and must come in time order."""
+        moment = iso(capture.captured_at)
+        seen = self.store.last_fetch_matching(source.id, raw_sha, moment)
+        if seen is not None:
+            in_force = self._version_at(source.id, moment)
+            return Outcome(
+                source.id,
+                "unchanged",
+                moment,
+                in_force,
+                file=capture.filename,
+                reason="already imported",
+            )
+        if latest is not None and moment < latest.captured_at:
+            raise InputError(
+                f"{capture.filename}: captured {moment}, before the latest version of "
+                f"'{source.id}' ({latest.captured_at}); import history oldest first"
+            )
+        return None
+
+    def _version_at(self, source_id: str, moment: str) -> int | None:
+        try:
+            return self.store.version_at(source_id, moment).id
+        except NotFoundError:
+            return None
+
+    def _same_raw(self, source: Source, latest: Version, raw_sha: str) -> bool:
+        """The bytes are those of the last accepted capture: no need to parse."""
+        if latest.rules_hash != rules_hash(source):
+            return False
+        last = self.store.last_fetch(source.id, ("first", "changed", "unchanged"))
+        return last is not None and last["raw_sha256"] == raw_sha
+
+    def _baseline(self, source: Source, latest: Version) -> str:
+        """The content hash to compare against: the latest version's, re-read from
+        its raw capture when it was made by another normaliser or other rules."""
+        if latest.rules_hash == rules_hash(source) or not latest.raw_sha256:
+            return latest.content_sha256
+        try:
+            raw = self.store.raw(latest.raw_sha256)
+            capture = Capture(body=raw, captured_at=datetime.now(UTC), content_type="")
+            return analyse(capture, rules_of(source), source.url).content_sha
+        except (InputError, NotFoundError):
+            return latest.content_sha256
+
+    def _decide(
+        self,
+        source: Source,
+        capture: Capture,
+        attempts: Sequence[Attempt],
+        raw_sha: str,
+        analysis: Analysis,
+    ) -> Outcome:
+        with self.store.transaction() as db:
+            # Re-read under the write lock: another process may have recorded it.
+            latest = self.store.latest_version(source.id)
+            if latest is not None and analysis.content_sha == self._baseline(source, latest):
+                return self._record(
+                    source,
+                    capture,
+                    attempts,
+                    "unchanged",
+                    raw_sha,
+                    version_id=latest.id,
+                    analysis=analysis,
+                )
+            judged = quality.verdict(analysis.document, latest.words if latest else None)
+            if not judged.ok and judged.confirmable and self._confirmed(source, analysis):
+                judged = quality.Verdict.accept()
+            if not judged.ok:
+                self.store.put_blob(db, capture.body, raw_sha)
+                return self._record(
+                    source,
+                    capture,
+                    attempts,
+                    "rejected",
+                    raw_sha,
+                    reason=judged.reason,
+                    analysis=analysis,
+                )
+            outcome, record = self._record_version(
+                db, source, capture, attempts, raw_sha, analysis, latest
+            )
+        if record is not None:
+            for after in self.after_change:
+                after(record.change_id)
+        return outcome
+
+    def _confirmed(self, source: Source, analysis: Analysis) -> bool:
+        recent = self.store.recent_fetches(source.id, quality.CONFIRMATIONS)
+        hashes = [
+            r["content_sha256"]
+            if r["outcome"] == "rejected" and (r["reason"] or "").startswith("text shrank")
+            else None
+            for r in recent
+        ]
+        return quality.confirmed(analysis.content_sha, hashes)
+
+    def _record_version(
+        self,
+        db: sqlite_utils.Database,
+        source: Source,
+        capture: Capture,
+        attempts: Sequence[Attempt],
+        raw_sha: str,
+        analysis: Analysis,
+        latest: Version | None,
+    ) -> tuple[Outcome, ChangeRecord | None]:
+        self.store.put_blob(db, capture.body, raw_sha)
+        version_id = self.store.insert(
+            db,
+            "versions",
+            {
+                "source_id": source.id,
+                "captured_at": iso(capture.captured_at),
+                "content_sha256": analysis.content_sha,
+                "raw_sha256": raw_sha,
+                "title": analysis.outline.title or analysis.document.title,
+                "text": analysis.text,
+                "outline": json.dumps(analysis.outline.to_dict(), ensure_ascii=False),
+                "words": analysis.document.words,
+                "normaliser": NORMALISER_VERSION,
+                "rules_hash": rules_hash(source),
+            },
+        )
+        if latest is None:
+            outcome = self._record(
+                source,
+                capture,
+                attempts,
+                "first",
+                raw_sha,
+                version_id=version_id,
+                analysis=analysis,
+            )
+            return outcome, None
+        changes = diff(Outline.from_dict(latest.outline), analysis.outline, self.settings.keywords)
+        change_id = self.store.insert(
+            db,
+            "changes",
+            {
+                "source_id": source.id,
+                "old_version_id": latest.id,
+                "new_version_id": version_id,
+                "detected_at": iso(utcnow()),
+                "classification": changes.classification,
+                "headline": changes.headline(),
+                "summary": json.dumps(changes.summary(), ensure_ascii=False),
+            },
+        )
+        record = ChangeRecord(change_id, source, latest, version_id, changes)
+        for hook in self.on_change:
+            hook(db, record)
+        outcome = self._record(
+            source,
+            capture,
+            attempts,
+            "changed",
+            raw_sha,
+            version_id=version_id,
+            analysis=analysis,
+            change_id=change_id,
+            headline=changes.headline(),
+        )
+        return outcome, record
+
+    # ------------------------------------------------------------ fetch rows
+
+    def _record(
+        self,
+        source: Source,
+        capture: Capture,
+        attempts: Sequence[Attempt],
+        status: Status,
+        raw_sha: str,
+        *,
+        version_id: int | None = None,
+        reason: str | None = None,
+        analysis: Analysis | None = None,
+        change_id: int | None = None,
+        headline: str | None = None,
+    ) -> Outcome:
+        row = {
+            "captured_at": iso(capture.captured_at),
+            "origin": capture.origin,
+            "url": capture.url or source.url,
+            "final_url": capture.final_url or None,
+            "outcome": status,
+            "reason": reason,
+            "http_status": capture.http_status,
+            "bytes": len(capture.body),
+            "raw_sha256": raw_sha,
+            "content_sha256": analysis.content_sha if analysis else None,
+            "etag": capture.etag,
+            "last_modified": capture.last_modified,
+            "redirects": json.dumps(list(capture.redirects)) if capture.redirects else None,
+            "version_id": version_id,
+            "filename": capture.filename,
+        }
+        self._write_fetch(source, row, attempts)
+        return Outcome(
+            source.id,
+            status,
+            iso(capture.captured_at),
+            version_id,
+            change_id,
+            reason,
+            capture.filename,
+            headline,
+        )
+
+    def _write_fetch(
+        self, source: Source, final: dict[str, Any], attempts: Sequence[Attempt]
+    ) -> None:
+        """Write one row per attempt: earlier ones as ``retry``, the last with the outcome."""
+        rows = [
+            {
+                "source_id": source.id,
+                "started_at": iso(a.started_at),
+                "origin": "network",
+                "url": a.url,
+                "outcome": "retry",
+                "http_status": a.http_status,
+                "error": a.error,
+                "bytes": a.bytes,
+                "duration_ms": a.duration_ms,
+                "attempt": n,
+            }
+            for n, a in enumerate(attempts[:-1], start=1)
+        ]
+        last = attempts[-1] if attempts else None
+        rows.append(
+            {
+                "source_id": source.id,
+                **final,
+                "started_at": iso(last.started_at) if last else iso(utcnow()),
+                "duration_ms": last.duration_ms if last else None,
+                "error": last.error if last else None,
+                "attempt": len(attempts) or 1,
+            }
+        )
+        with self.store.transaction() as db:
+            db.table("fetches").insert_all(rows)
+
+    def _record_not_modified(self, source: Source, result: FetchResult) -> Outcome:
+        latest = self.store.latest_version(source.id)
+        previous = self.store.last_fetch(source.id, ("first", "changed", "unchanged"))
+        now = utcnow()
+        row = {
+            "captured_at": iso(now),
+            "origin": "network",
+            "url": result.url,
+            "outcome": "unchanged",
+            "reason": "not modified (304)",
+            "http_status": 304,
+            "bytes": 0,
+            "raw_sha256": previous["raw_sha256"] if previous else None,
+            "etag": previous["etag"] if previous else None,
+            "last_modified": previous["last_modified"] if previous else None,
+            "version_id": latest.id if latest else None,
+        }
+        self._write_fetch(source, row, result.attempts)
+        return Outcome(
+            source.id,
+            "unchanged",
+            iso(now),
+            latest.id if latest else None,
+            reason="not modified (304)",
+        )
+
+    def _record_failure(self, source: Source, result: FetchResult) -> Outcome:
+        now = utcnow()
+        last = result.attempts[-1] if result.attempts else None
+        row = {
+            "captured_at": None,
+            "origin": "network",
+            "url": result.url,
+            "outcome": "failed",
+            "reason": result.error,
+            "http_status": last.http_status if last else None,
+            "bytes": last.bytes if last else 0,
+        }
+        self._write_fetch(source, row, result.attempts)
+        return Outcome(source.id, "failed", iso(now), reason=result.error)
+
+    # ------------------------------------------------------------ conditional requests
+
+    def validators(self, source: Source) -> Validators | None:
+        """ETag / Last-Modified of the last accepted network capture, for a conditional GET."""
+        latest = self.store.latest_version(source.id)
+        if latest is None or latest.rules_hash != rules_hash(source):
+            return None
+        last = self.store.last_fetch(source.id, ("first", "changed", "unchanged"), "network")
+        if last is None or not (last["etag"] or last["last_modified"]):
+            return None
+        return Validators(last["etag"], last["last_modified"])
+
+
+# ---------------------------------------------------------------- check
+
+
+def sync_sources(store: Store, sources: Iterable[Source]) -> None:
+    """Make sure every configured source has its row in the store."""
+    for source in sources:
+        store.sync_source(
+            source.id, source.name, source.url, source.config_hash(), source.archive_only
+        )
+
+
+async def check(
+    pipeline: Pipeline, sources: Sequence[Source], client: httpx.AsyncClient
+) -> AsyncIterator[Outcome]:
+    """Fetch ``sources`` concurrently and record each result as it arrives."""
+    sync_sources(pipeline.store, sources)
+    by_id = {s.id: s for s in sources}
+    validators = {s.id: v for s in sources if (v := pipeline.validators(s)) is not None}
+    async for result in fetch_all(client, sources, pipeline.settings.fetch, validators):
+        outcome = pipeline.handle(by_id[result.source_id], result)
+        log.info(
+            "check %s: %s%s",
+            outcome.source_id,
+            outcome.status,
+            f" ({outcome.reason})" if outcome.reason else "",
+        )
+        yield outcome
+
+
+# ---------------------------------------------------------------- import
+
+_STAMP = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})T?(\d{2})(\d{2})(\d{2})(?!\d)")
+_CONTENT_TYPES = {
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".xhtml": "text/html",
+    ".txt": "text/plain",
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+}
+
+
+def capture_time(path: Path) -> datetime:
+    """When a file was captured: the first 14-digit timestamp in its name
+    (``YYYYMMDDhhmmss``, optionally with a ``T``), else its modification time."""
+    match = _STAMP.search(path.name)
+    if match:
+        try:
+            year, month, day, hour, minute, second = map(int, match.groups())
+            return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+        except ValueError:
+            pass
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
+
+
+def check_file(path: Path, max_bytes: int, whole: bool = False) -> bytes:
+    """The head of a file (all of it with ``whole``) after checking that it can be a
+    capture: it exists, is readable, not too large, and not binary."""
+    try:
+        if not path.is_file():
+            raise InputError(f"{path}: {'not a file' if path.exists() else 'no such file'}")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"{path}: {size:,} bytes, larger than the {max_bytes:,}-byte limit")
+        with path.open("rb") as handle:
+            body = handle.read() if whole else handle.read(65536)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    check_text_like(body, str(path))
+    return body
+
+
+def read_capture(path: Path, max_bytes: int) -> Capture:
+    """A file as a capture; :class:`InputError` when it cannot be one."""
+    body = check_file(path, max_bytes, whole=True)
+    return Capture(
+        body=body,
+        captured_at=capture_time(path),
+        origin="import",
+        filename=str(path),
+        content_type=_CONTENT_TYPES.get(path.suffix.lower(), ""),
+    )
+
+
+def import_files(pipeline: Pipeline, source: Source, paths: Sequence[Path]) -> Iterator[Outcome]:
+    """Backfill a source's history from archived captures, oldest first.
+
+    Every file is checked before anything is written, so a missing, binary
+    or oversized file stops the import with nothing recorded.
+    """
+    max_bytes = pipeline.settings.fetch.max_bytes
+    for path in paths:
+        check_file(path, max_bytes)
+    ordered = sorted(paths, key=lambda p: (capture_time(p), p.name))
+    sync_sources(pipeline.store, [source])
+    for path in ordered:
+        yield pipeline.process(source, read_capture(path, max_bytes))

@@ -1,0 +1,93 @@
+"""Writing reports to disk: change reports under ``reports/<source>/``.
+
+Files are written atomically (a temporary file renamed into place), so a
+reader or a crash never sees half a report.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from .config import DEFAULT_KEYWORDS, Config
+from .diff import diff
+from .model import Outline
+from .report import ReportMeta, render
+from .store import Store, Version
+
+log = logging.getLogger(__name__)
+
+Format = Literal["text", "markdown", "html", "json"]
+
+
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write ``content`` to ``path`` so that readers see the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def report_meta(
+    store: Store, source_id: str, old: Version, new: Version, report_url: str | None = None
+) -> ReportMeta:
+    """Header data of a report comparing two stored versions."""
+    row = store.source_row(source_id) or {}
+    return ReportMeta(
+        source_id=source_id,
+        source_name=row.get("name") or source_id,
+        url=row.get("url") or "",
+        old_label=f"version {old.id}",
+        new_label=f"version {new.id}",
+        old_captured_at=old.captured_at,
+        new_captured_at=new.captured_at,
+        report_url=report_url,
+    )
+
+
+def diff_versions(
+    store: Store,
+    source_id: str,
+    old: Version,
+    new: Version,
+    fmt: Format,
+    keywords: tuple[str, ...] = DEFAULT_KEYWORDS,
+    color: bool = False,
+) -> str:
+    """Render the section-aware diff of two stored versions."""
+    changes = diff(Outline.from_dict(old.outline), Outline.from_dict(new.outline), keywords)
+    return render(changes, fmt, report_meta(store, source_id, old, new), color=color)
+
+
+def report_path(reports_dir: Path, source_id: str, change_id: int, captured_at: str) -> Path:
+    """Where the HTML report of a change lives."""
+    day = captured_at[:10]
+    return reports_dir / source_id / f"{day}-change-{change_id}.html"
+
+
+def write_change_report(
+    store: Store, change_id: int, reports_dir: Path, config: Config | None = None
+) -> Path:
+    """Write the HTML report of a recorded change; returns its path."""
+    change = store.change(change_id)
+    source_id = change["source_id"]
+    old = store.version(source_id, change["old_version_id"])
+    new = store.version(source_id, change["new_version_id"])
+    keywords = config.settings.keywords if config else DEFAULT_KEYWORDS
+    html = diff_versions(store, source_id, old, new, "html", keywords)
+    path = report_path(reports_dir, source_id, change_id, new.captured_at)
+    write_atomic(path, html)
+    store.set_report_path(change_id, str(path))
+    log.info("change %d: report written to %s", change_id, path)
+    return path

@@ -1,0 +1,95 @@
+"""Is this capture a real policy page?
+
+A capture that looks broken (empty or near-empty text, a bot challenge,
+CAPTCHA, login or "not found" page served with 200, or text that suddenly
+shrinks far below the last version) is rejected with a reason, and never
+becomes a version or an alert. The rules are about how broken pages look in
+general, never about a particular site.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from .model import Document
+
+log = logging.getLogger(__name__)
+
+MIN_WORDS = 40
+SHORT_PAGE_WORDS = 300
+SHRINK_RATIO = 0.5
+SHRINK_MIN_WORDS = 150
+CONFIRMATIONS = 3
+
+_ERROR_PAGE = re.compile(
+    r"\b(just a moment|attention required|checking (your|if the site connection is) "
+    r"(browser|secure)|verify(ing)? (that )?you are (a )?human|are you a robot|"
+    r"captcha|enable (javascript|cookies)( and cookies)? to continue|"
+    r"access (is )?denied|request (unsuccessful|blocked)|pardon our interruption|"
+    r"ddos protection|bot (protection|detection)|security check|"
+    r"(page|document|file|resource) (was )?not (be )?found|\b404\b|\b403\b|\b50[0234]\b|"
+    r"forbidden|service (temporarily )?unavailable|internal server error|bad gateway|"
+    r"(sign|log) ?in to (continue|your account|view)|please (sign|log) ?in|session (has )?"
+    r"expired|too many requests|rate limit(ed)?|under maintenance|temporarily down)",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether a capture may become a version, and why not."""
+
+    ok: bool
+    reason: str | None = None
+    confirmable: bool = False
+
+    @classmethod
+    def accept(cls) -> Verdict:
+        """A capture that looks like the document."""
+        return cls(True)
+
+
+def verdict(doc: Document, previous_words: int | None = None) -> Verdict:
+    """Judge a normalised capture against the last accepted version's size.
+
+    ``confirmable`` rejections (a big shrink) become acceptable when the same
+    content keeps coming back: see :func:`confirmed`.
+    """
+    words = doc.words
+    if words == 0:
+        return Verdict(False, "empty page (no text)")
+    probe = " ".join([doc.title, *(b.text for b in doc.blocks[:12])])
+    if words < SHORT_PAGE_WORDS or _ERROR_PAGE.search(doc.title or ""):
+        match = _ERROR_PAGE.search(probe)
+        if match:
+            return Verdict(
+                False,
+                f"looks like an error or challenge page "
+                f'("{match.group(0).strip()}", {words} words)',
+            )
+    if words < MIN_WORDS:
+        return Verdict(False, f"near-empty page ({words} words)")
+    if (
+        previous_words
+        and previous_words >= SHRINK_MIN_WORDS
+        and words < previous_words * SHRINK_RATIO
+    ):
+        return Verdict(
+            False, f"text shrank from {previous_words} to {words} words", confirmable=True
+        )
+    return Verdict.accept()
+
+
+def confirmed(content_sha: str, recent_rejections: list[str | None]) -> bool:
+    """Whether a confirmable rejection has now been seen often enough to be real.
+
+    ``recent_rejections`` are the content hashes of the source's most recent
+    fetches (newest first, ``None`` for anything that was not the same kind
+    of rejection). The same shrunken text seen ``CONFIRMATIONS`` times in a
+    row is taken to be the document's new text.
+    """
+    needed = CONFIRMATIONS - 1
+    streak = recent_rejections[:needed]
+    return len(streak) == needed and all(sha == content_sha for sha in streak)

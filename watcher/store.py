@@ -1,0 +1,454 @@
+"""The store: one SQLite file (WAL mode) in the data directory, via sqlite-utils.
+
+Tables: ``sources``, ``fetches`` (every attempt, from the network or a file),
+``blobs`` (raw captures, compressed and content-addressed), ``versions`` (one
+row per distinct canonical content in a source's history), ``changes`` (old
+version → new version). Every write that records a capture happens in one
+``BEGIN IMMEDIATE`` transaction, so a crash at any point leaves either all of
+it or none of it, and two processes can never both record the same version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import sqlite3
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .errors import NotFoundError, StoreError
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "watcher.db"
+BUSY_TIMEOUT_MS = 30_000
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC, to the second."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def iso(moment: datetime) -> str:
+    """A timestamp as stored: ISO 8601, UTC, seconds."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def sha256(data: bytes | str) -> str:
+    """Hex SHA-256 of bytes, or of text encoded as UTF-8."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db.table("sources").create(
+        {
+            "id": str,
+            "name": str,
+            "url": str,
+            "config_hash": str,
+            "archive_only": int,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+    )
+    db.table("blobs").create({"sha256": str, "size": int, "codec": str, "data": bytes}, pk="sha256")
+    db.table("versions").create(
+        {
+            "id": int,
+            "source_id": str,
+            "captured_at": str,
+            "content_sha256": str,
+            "raw_sha256": str,
+            "title": str,
+            "text": str,
+            "outline": str,
+            "words": int,
+            "normaliser": int,
+            "rules_hash": str,
+            "fetch_id": int,
+        },
+        pk="id",
+        not_null={"source_id", "captured_at", "content_sha256", "text"},
+        foreign_keys=[("source_id", "sources", "id")],
+    )
+    db.table("fetches").create(
+        {
+            "id": int,
+            "source_id": str,
+            "started_at": str,
+            "captured_at": str,
+            "origin": str,
+            "url": str,
+            "final_url": str,
+            "outcome": str,
+            "reason": str,
+            "http_status": int,
+            "error": str,
+            "bytes": int,
+            "raw_sha256": str,
+            "content_sha256": str,
+            "etag": str,
+            "last_modified": str,
+            "duration_ms": int,
+            "attempt": int,
+            "redirects": str,
+            "version_id": int,
+            "filename": str,
+        },
+        pk="id",
+        not_null={"source_id", "started_at", "outcome"},
+        foreign_keys=[("source_id", "sources", "id"), ("version_id", "versions", "id")],
+    )
+    db.table("changes").create(
+        {
+            "id": int,
+            "source_id": str,
+            "old_version_id": int,
+            "new_version_id": int,
+            "detected_at": str,
+            "classification": str,
+            "headline": str,
+            "summary": str,
+            "report_path": str,
+        },
+        pk="id",
+        not_null={"source_id", "old_version_id", "new_version_id", "detected_at"},
+        foreign_keys=[
+            ("source_id", "sources", "id"),
+            ("old_version_id", "versions", "id"),
+            ("new_version_id", "versions", "id"),
+        ],
+    )
+    db.table("versions").create_index(["source_id", "id"])
+    db.table("versions").create_index(["source_id", "captured_at"])
+    db.table("fetches").create_index(["source_id", "id"])
+    db.table("fetches").create_index(["started_at"])
+    db.table("changes").create_index(["source_id", "id"])
+    db.table("changes").create_index(["detected_at"])
+
+
+Migration = Callable[[sqlite_utils.Database], None]
+MIGRATIONS: list[Migration] = [_v1]
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One stored version of a source's text."""
+
+    id: int
+    source_id: str
+    captured_at: str
+    content_sha256: str
+    raw_sha256: str | None
+    title: str
+    text: str
+    outline: dict[str, Any]
+    words: int
+    normaliser: int
+    rules_hash: str
+
+
+def _version(row: dict[str, Any]) -> Version:
+    return Version(
+        id=row["id"],
+        source_id=row["source_id"],
+        captured_at=row["captured_at"],
+        content_sha256=row["content_sha256"],
+        raw_sha256=row["raw_sha256"],
+        title=row["title"] or "",
+        text=row["text"],
+        outline=json.loads(row["outline"] or "{}"),
+        words=row["words"] or 0,
+        normaliser=row["normaliser"] or 0,
+        rules_hash=row["rules_hash"] or "",
+    )
+
+
+class Store:
+    """The SQLite store of one data directory."""
+
+    def __init__(self, data_dir: Path, db: sqlite_utils.Database) -> None:
+        self.data_dir = data_dir
+        self.db = db
+
+    # ------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, data_dir: str | Path, create: bool = True) -> Store:
+        """Open (and with ``create``, create and migrate) the store in ``data_dir``."""
+        data_dir = Path(data_dir)
+        path = data_dir / DB_NAME
+        if not create and not path.exists():
+            raise StoreError(
+                f"{data_dir}: no watcher store here (run 'watcher check' or 'watcher init' first)"
+            )
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+            )
+            db = sqlite_utils.Database(conn)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            store = cls(data_dir, db)
+            store._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: cannot open the store: {exc}") from None
+        except OSError as exc:
+            raise StoreError(
+                f"{data_dir}: cannot use the data directory: {exc.strerror or exc}"
+            ) from None
+        return store
+
+    def _migrate(self) -> None:
+        current = self.db.conn.execute("PRAGMA user_version").fetchone()[0]
+        if current > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.data_dir / DB_NAME}: written by a newer watcher "
+                f"(schema {current}); upgrade watcher"
+            )
+        for number in range(current, len(MIGRATIONS)):
+            with self.transaction():
+                MIGRATIONS[number](self.db)
+                self.db.conn.execute(f"PRAGMA user_version = {number + 1}")
+            log.info("store schema migrated to %d", number + 1)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.db.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """A write transaction that takes the write lock up front (``BEGIN IMMEDIATE``)."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.data_dir / DB_NAME}: cannot write: {exc}") from None
+        try:
+            yield self.db
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            conn.execute("ROLLBACK") if conn.in_transaction else None
+            raise StoreError(f"{self.data_dir / DB_NAME}: cannot write: {exc}") from None
+
+    # ------------------------------------------------------------ sources
+
+    def sync_source(
+        self, source_id: str, name: str, url: str, config_hash: str, archive_only: bool = False
+    ) -> None:
+        """Insert or update a source's row."""
+        now = iso(utcnow())
+        with self.transaction() as db:
+            existing = self._row("SELECT * FROM sources WHERE id = ?", [source_id])
+            row = {
+                "id": source_id,
+                "name": name,
+                "url": url,
+                "config_hash": config_hash,
+                "archive_only": int(archive_only),
+                "updated_at": now,
+            }
+            if existing is None:
+                db.table("sources").insert({**row, "created_at": now})
+            elif any(existing[k] != row[k] for k in ("name", "url", "config_hash", "archive_only")):
+                db.table("sources").update(source_id, row)
+
+    def source_row(self, source_id: str) -> dict[str, Any] | None:
+        """The stored row of a source, or None."""
+        return self._row("SELECT * FROM sources WHERE id = ?", [source_id])
+
+    def source_ids(self) -> list[str]:
+        """Every source with a row in the store."""
+        return [r["id"] for r in self.db.query("SELECT id FROM sources ORDER BY id")]
+
+    # ------------------------------------------------------------ reading
+
+    def _row(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        return next(iter(self.db.query(sql, params)), None)
+
+    def latest_version(self, source_id: str) -> Version | None:
+        """The newest version of a source, or None before the first capture."""
+        row = self._row(
+            "SELECT * FROM versions WHERE source_id = ? ORDER BY id DESC LIMIT 1", [source_id]
+        )
+        return _version(row) if row else None
+
+    def version(self, source_id: str, version_id: int) -> Version:
+        """A version by id; :class:`NotFoundError` when it is not one of this source's."""
+        row = self._row(
+            "SELECT * FROM versions WHERE source_id = ? AND id = ?", [source_id, version_id]
+        )
+        if row is None:
+            raise NotFoundError(f"source '{source_id}' has no version {version_id}")
+        return _version(row)
+
+    def version_at(self, source_id: str, moment: str) -> Version:
+        """The version in force at ``moment`` (ISO timestamp): the last captured before it."""
+        row = self._row(
+            "SELECT * FROM versions WHERE source_id = ? AND captured_at <= ? "
+            "ORDER BY captured_at DESC, id DESC LIMIT 1",
+            [source_id, moment],
+        )
+        if row is None:
+            raise NotFoundError(f"source '{source_id}' has no version captured by {moment}")
+        return _version(row)
+
+    def versions(self, source_id: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """Versions of a source, newest first, without their text."""
+        sql = (
+            "SELECT id, captured_at, content_sha256, raw_sha256, title, words FROM versions "
+            "WHERE source_id = ? ORDER BY id DESC"
+        )
+        params: list[Any] = [source_id]
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return list(self.db.query(sql, params))
+
+    def last_fetch(
+        self, source_id: str, outcomes: Sequence[str] | None = None, origin: str | None = None
+    ) -> dict[str, Any] | None:
+        """The most recent fetch of a source, optionally with one of ``outcomes``."""
+        sql = "SELECT * FROM fetches WHERE source_id = ?"
+        params: list[Any] = [source_id]
+        if outcomes:
+            sql += f" AND outcome IN ({', '.join('?' for _ in outcomes)})"
+            params.extend(outcomes)
+        if origin:
+            sql += " AND origin = ?"
+            params.append(origin)
+        return self._row(sql + " ORDER BY id DESC LIMIT 1", params)
+
+    def last_fetch_matching(
+        self, source_id: str, raw_sha: str, captured_at: str
+    ) -> dict[str, Any] | None:
+        """A fetch of these exact bytes captured at that moment (a repeated import)."""
+        return self._row(
+            "SELECT * FROM fetches WHERE source_id = ? AND raw_sha256 = ? AND captured_at = ? "
+            "AND outcome != 'retry' ORDER BY id DESC LIMIT 1",
+            [source_id, raw_sha, captured_at],
+        )
+
+    def recent_fetches(self, source_id: str, limit: int) -> list[dict[str, Any]]:
+        """The last ``limit`` final fetch records of a source, newest first."""
+        return list(
+            self.db.query(
+                "SELECT * FROM fetches WHERE source_id = ? AND outcome != 'retry' "
+                "ORDER BY id DESC LIMIT ?",
+                [source_id, limit],
+            )
+        )
+
+    def change(self, change_id: int) -> dict[str, Any]:
+        """A recorded change by id; :class:`NotFoundError` when there is none."""
+        row = self._row("SELECT * FROM changes WHERE id = ?", [change_id])
+        if row is None:
+            raise NotFoundError(f"no change with id {change_id}")
+        return row
+
+    def changes(
+        self, source_id: str | None = None, since: str | None = None, until: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Recorded changes, oldest first, filtered by source and detection time."""
+        sql, params = "SELECT * FROM changes WHERE 1 = 1", []
+        for clause, value in (
+            ("source_id = ?", source_id),
+            ("detected_at >= ?", since),
+            ("detected_at < ?", until),
+        ):
+            if value is not None:
+                sql += f" AND {clause}"
+                params.append(value)
+        return list(self.db.query(sql + " ORDER BY id", params))
+
+    def raw(self, sha: str) -> bytes:
+        """The raw capture with this SHA-256."""
+        row = self._row("SELECT codec, data FROM blobs WHERE sha256 = ?", [sha])
+        if row is None:
+            raise NotFoundError(f"no raw capture {sha[:12]}")
+        return decompress(row["codec"], row["data"])
+
+    def count(self, table: str) -> int:
+        """Number of rows in a table."""
+        return int(self.db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0])
+
+    # ------------------------------------------------------------ writing (in a transaction)
+
+    def put_blob(self, db: sqlite_utils.Database, body: bytes, sha: str) -> None:
+        """Store a raw capture once, compressed; identical captures cost nothing."""
+        if db.execute("SELECT 1 FROM blobs WHERE sha256 = ?", [sha]).fetchone():
+            return
+        codec, data = compress(body)
+        db.table("blobs").insert({"sha256": sha, "size": len(body), "codec": codec, "data": data})
+
+    def insert(self, db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
+        """Insert a row (inside a transaction) and return its integer primary key."""
+        return int(db.table(table).insert(row).last_pk)
+
+    def set_report_path(self, change_id: int, path: str) -> None:
+        """Remember where a change's HTML report was written."""
+        with self.transaction() as db:
+            db.table("changes").update(change_id, {"report_path": path})
+
+    def integrity_problems(self) -> list[str]:
+        """Everything wrong with the store: SQLite's own check, hashes, dangling links."""
+        problems = [
+            r[0] for r in self.db.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"
+        ]
+        problems += [
+            f"foreign key: {tuple(r)}"
+            for r in self.db.execute("PRAGMA foreign_key_check").fetchall()
+        ]
+        for row in self.db.query("SELECT id, text, content_sha256 FROM versions"):
+            if sha256(row["text"]) != row["content_sha256"]:
+                problems.append(f"version {row['id']}: text does not match its hash")
+        for row in self.db.query(
+            "SELECT c.id FROM changes c LEFT JOIN versions o ON o.id = c.old_version_id "
+            "LEFT JOIN versions n ON n.id = c.new_version_id WHERE o.id IS NULL OR n.id IS NULL"
+        ):
+            problems.append(f"change {row['id']}: points at a missing version")
+        for row in self.db.query(
+            "SELECT v.id FROM versions v LEFT JOIN blobs b ON b.sha256 = v.raw_sha256 "
+            "WHERE v.raw_sha256 IS NOT NULL AND b.sha256 IS NULL"
+        ):
+            problems.append(f"version {row['id']}: raw capture missing")
+        return problems
+
+
+def compress(body: bytes) -> tuple[str, bytes]:
+    """Compress a raw capture for storage."""
+    return "zlib", zlib.compress(body, 6)
+
+
+def decompress(codec: str, data: bytes) -> bytes:
+    """Undo :func:`compress`."""
+    if codec == "zlib":
+        return zlib.decompress(data)
+    if codec == "raw":
+        return data
+    raise StoreError(f"unknown blob codec '{codec}'")
