@@ -1,0 +1,270 @@
+"""How much a change matters: classification, word counts, privacy-term flags, stated dates.
+
+* ``cosmetic``: the words are the same once case, punctuation, whitespace and
+  typography are set aside (a renumbered heading is cosmetic too);
+* ``editorial``: a few words (at most :data:`EDITORIAL_WORDS` inserted plus
+  deleted) that are unlikely to change the meaning, paragraphs moved
+  without edits, a section retitled or moved;
+* ``substantive``: everything else — in particular any edit that inserts or
+  deletes a flagged privacy term, a negation, a modal verb, a quantifier or
+  a number, that adds or removes a whole paragraph, or that adds or removes
+  a section with a body.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from ..model import Outline, count_words
+from .words import SEP, Hunk
+
+log = logging.getLogger(__name__)
+
+Classification = Literal["none", "cosmetic", "editorial", "substantive"]
+RANK: dict[str, int] = {"none": 0, "cosmetic": 1, "editorial": 2, "substantive": 3}
+EDITORIAL_WORDS = 10
+"""More words inserted plus deleted than this in one section is substantive."""
+DATE_BLOCKS = 20
+"""The stated date is looked for in this many first blocks of a document..."""
+DATE_TAIL = 5
+"""...then in this many last blocks, when they are short, labelled date lines."""
+
+KEYWORD_REACH = 40
+"""Keyword matches are looked for this many characters around each edit."""
+
+SIGNIFICANT = frozenset(
+    "not no nor never without except unless only solely may might will shall must can cannot "
+    "could would should all any none every always required require requires prohibited "
+    "mandatory optional".split()
+)
+"""Words whose insertion or deletion likely changes what a sentence means."""
+
+_WORDS = re.compile(r"\w+")
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_ORD = r"(?:st|nd|rd|th)?"
+_DATE = (
+    rf"(?:\d{{1,2}}{_ORD}\s+(?:of\s+)?{_MONTH}\.?,?\s+\d{{4}}"
+    rf"|{_MONTH}\.?\s+\d{{1,2}}{_ORD},?\s+\d{{4}}"
+    rf"|{_MONTH}\.?,?\s+\d{{4}}"
+    r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}年\d{1,2}月\d{1,2}日)"
+)
+_LABEL = re.compile(
+    r"\b(?:(?:last\s+)?(?:updated|modified|revised|amended|reviewed|changed)"
+    r"|effective|version|dated?|published|as\s+of|in\s+force)\b",
+    re.I,
+)
+_AFTER_LABEL = re.compile(rf"[^.!?\n]{{0,40}}?(?P<date>{_DATE})(?![\w/.-]\d)", re.I)
+_BARE = re.compile(rf"\s*(?P<date>{_DATE})\s*\.?\s*", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class EditStats:
+    """What the edits of one diff amount to."""
+
+    classification: Classification
+    inserted: int
+    deleted: int
+    flags: tuple[str, ...]
+
+
+def worst(levels: Iterable[Classification]) -> Classification:
+    """The most serious of ``levels`` (``none`` when there are none)."""
+    best: Classification = "none"
+    for level in levels:
+        if RANK[level] > RANK[best]:
+            best = level
+    return best
+
+
+@functools.lru_cache(maxsize=32)
+def compile_keywords(keywords: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """The keyword regexes, compiled case-insensitively."""
+    return tuple(re.compile(k, re.I) for k in keywords)
+
+
+def fold(text: str) -> str:
+    """``text`` with only what a cosmetic change cannot alter: its letters and digits."""
+    return "".join(_WORDS.findall(unicodedata.normalize("NFKC", text).casefold()))
+
+
+def edit_stats(hunks: Sequence[Hunk], patterns: Sequence[re.Pattern[str]]) -> EditStats:
+    """Classification, counts and flags of one diff's insertions and deletions.
+
+    Moved pieces count as neither inserted nor deleted; a diff whose only
+    changes are moves is editorial.
+    """
+    edits = [h for h in hunks if h.op in ("insert", "delete")]
+    moves = any(h.op in ("move-in", "move-out") for h in hunks)
+    if not edits:
+        return EditStats("editorial" if moves else "none", 0, 0, ())
+    inserted = sum(count_words(h.text) for h in edits if h.op == "insert")
+    deleted = sum(count_words(h.text) for h in edits if h.op == "delete")
+    flags = keyword_flags(hunks, patterns)
+    old = "".join(h.text for h in hunks if h.op in ("equal", "delete"))
+    new = "".join(h.text for h in hunks if h.op in ("equal", "insert"))
+    level: Classification
+    if fold(old) == fold(new):
+        level = "editorial" if moves else "cosmetic"
+    elif (
+        flags
+        or inserted + deleted > EDITORIAL_WORDS
+        or any(_significant(h.text) or (SEP in h.text and count_words(h.text)) for h in edits)
+    ):
+        level = "substantive"
+    else:
+        level = "editorial"
+    return EditStats(level, inserted, deleted, flags)
+
+
+def _significant(text: str) -> bool:
+    words = _WORDS.findall(text)
+    return any(c.isdigit() for c in text) or any(w.casefold() in SIGNIFICANT for w in words)
+
+
+def keyword_flags(hunks: Sequence[Hunk], patterns: Sequence[re.Pattern[str]]) -> tuple[str, ...]:
+    """Keywords found in inserted or deleted text, one label per pattern, in pattern order.
+
+    A keyword counts when a match in the old text overlaps a deletion or a
+    match in the new text overlaps an insertion, so that "third parties"
+    is found when only "third" was inserted. The label is the matched text
+    in lower case.
+    """
+    old_spans, new_spans = _edit_spans(hunks)
+    if not old_spans and not new_spans:
+        return ()
+    old = "".join(h.text for h in hunks if h.op in ("equal", "delete", "move-out"))
+    new = "".join(h.text for h in hunks if h.op in ("equal", "insert", "move-in"))
+    old_windows, new_windows = _windows(old, old_spans), _windows(new, new_spans)
+    flags: list[str] = []
+    for pattern in patterns:
+        label = _first_overlap(pattern, new, new_windows) or _first_overlap(
+            pattern, old, old_windows
+        )
+        if label and label not in flags:
+            flags.append(label)
+    return tuple(flags)
+
+
+Window = tuple[int, int, list[tuple[int, int]]]
+
+
+def _windows(text: str, spans: Sequence[tuple[int, int]]) -> list[Window]:
+    """Stretches of ``text`` around the edit ``spans`` (merged when they overlap)."""
+    windows: list[Window] = []
+    for a, b in spans:
+        lo, hi = max(0, a - KEYWORD_REACH), min(len(text), b + KEYWORD_REACH)
+        if windows and lo <= windows[-1][1]:
+            windows[-1][2].append((a, b))
+            windows[-1] = (windows[-1][0], hi, windows[-1][2])
+        else:
+            windows.append((lo, hi, [(a, b)]))
+    return windows
+
+
+def _edit_spans(hunks: Sequence[Hunk]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    old_pos = new_pos = 0
+    old_spans: list[tuple[int, int]] = []
+    new_spans: list[tuple[int, int]] = []
+    for op, text in hunks:
+        if op == "delete":
+            old_spans.append((old_pos, old_pos + len(text)))
+        elif op == "insert":
+            new_spans.append((new_pos, new_pos + len(text)))
+        if op in ("equal", "delete", "move-out"):
+            old_pos += len(text)
+        if op in ("equal", "insert", "move-in"):
+            new_pos += len(text)
+    return old_spans, new_spans
+
+
+def _first_overlap(pattern: re.Pattern[str], text: str, windows: Sequence[Window]) -> str | None:
+    """The first match of ``pattern`` that overlaps an edit, looked for near the edits."""
+    for lo, hi, spans in windows:
+        if pattern.search(text, lo, hi) is None:
+            continue
+        for match in pattern.finditer(text, lo, hi):
+            start, end = match.span()
+            if match.group() and any(a < end and start < b for a, b in spans):
+                return " ".join(match.group().lower().split())
+    return None
+
+
+def title_level(old_title: str, new_title: str) -> Classification:
+    """A retitled section: cosmetic when only case or punctuation changed, else editorial."""
+    if old_title == new_title:
+        return "none"
+    return "cosmetic" if fold(old_title) == fold(new_title) else "editorial"
+
+
+# ---------------------------------------------------------------- stated dates
+
+
+def _blocks(outline: Outline) -> Iterator[str]:
+    for section in outline.sections:
+        if section.heading:
+            yield section.heading
+        yield from section.body
+
+
+def _last_blocks(outline: Outline, n: int) -> list[str]:
+    out: list[str] = []
+    for section in reversed(outline.sections):
+        out.extend(reversed(section.body))
+        if section.heading:
+            out.append(section.heading)
+        if len(out) >= n:
+            break
+    return out[:n]
+
+
+def _labelled(block: str) -> str | None:
+    """The date after a "last updated"-style label in ``block``."""
+    for label in _LABEL.finditer(block):
+        match = _AFTER_LABEL.match(block, label.end())
+        if match:
+            return match.group("date").strip()
+    return None
+
+
+def stated_date(outline: Outline) -> str | None:
+    """The "last updated" / "effective" date the document states, as written.
+
+    A labelled date ("Last updated: 12 March 2024", "Effective as of
+    2024-03-12") in the first :data:`DATE_BLOCKS` blocks, else a block that is
+    only a date in the first five, else a short labelled date line among the
+    last :data:`DATE_TAIL` blocks (policies that sign off with the date).
+    """
+    head = list(itertools.islice(_blocks(outline), DATE_BLOCKS))
+    for block in head:
+        found = _labelled(block)
+        if found:
+            return found
+    for block in head[:5]:
+        match = _BARE.fullmatch(block)
+        if match:
+            return match.group("date").strip()
+    for block in _last_blocks(outline, DATE_TAIL):
+        found = _labelled(block) if count_words(block) <= 15 else None
+        if found:
+            return found
+    return None
+
+
+def mask_dates(paragraphs: Sequence[str], dates: Sequence[str]) -> tuple[str, ...]:
+    """``paragraphs`` with each of ``dates`` replaced by one placeholder word."""
+    out = []
+    for para in paragraphs:
+        for date in dates:
+            para = para.replace(date, "DATE")
+        out.append(para)
+    return tuple(out)
