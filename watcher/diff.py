@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from .config import DEFAULT_KEYWORDS
@@ -27,7 +27,7 @@ from .diffing import classify
 from .diffing.align import Pair, align
 from .diffing.classify import Classification, EditStats, edit_stats, worst
 from .diffing.moves import Move, find_moves
-from .diffing.words import Hunk, Op, diff_words, new_text, old_text, section_hunks
+from .diffing.words import SEP, Hunk, Op, diff_words, new_text, old_text, section_hunks
 from .model import Outline, Section, count_words
 from .normalise import parse_markdown
 from .sections import outline as make_outline
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "SCHEMA_VERSION",
+    "SEP",
     "ChangeSet",
     "Classification",
     "Hunk",
@@ -178,7 +179,6 @@ class ChangeSet:
     moved_paragraphs: tuple[MovedParagraph, ...] = ()
     old_title: str = ""
     new_title: str = ""
-    counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def date_changed(self) -> bool:
@@ -189,6 +189,13 @@ class ChangeSet:
     def renumbered(self) -> int:
         """How many matched sections were renumbered."""
         return sum(1 for s in self.sections if s.renumbered)
+
+    def counts(self) -> dict[str, int]:
+        """How many sections have each status."""
+        counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
+        for section in self.sections:
+            counts[section.status] += 1
+        return counts
 
     def changed_sections(self) -> tuple[SectionChange, ...]:
         """The sections whose status is not ``unchanged``."""
@@ -221,7 +228,7 @@ class ChangeSet:
         return {
             "headline": self.headline(),
             "classification": self.classification,
-            "sections": {status: self.counts.get(status, 0) for status in STATUSES},
+            "sections": self.counts(),
             "renumbered": self.renumbered,
             "inserted": self.inserted,
             "deleted": self.deleted,
@@ -369,8 +376,7 @@ def _moved_paragraph(
     before = old.sections[move.old_section].body[move.old_para]
     after = new.sections[move.new_section].body[move.new_para]
     hunks = tuple(diff_words(before, after))
-    inserted = sum(count_words(h.text) for h in hunks if h.op == "insert")
-    deleted = sum(count_words(h.text) for h in hunks if h.op == "delete")
+    inserted, deleted = classify.word_changes(hunks)
     return MovedParagraph(
         before,
         after,
@@ -507,9 +513,6 @@ def _change_set(
     old_date: str | None,
     new_date: str | None,
 ) -> ChangeSet:
-    counts: dict[str, int] = defaultdict(int)
-    for s in sections:
-        counts[s.status] += 1
     changed = any(s.status != "unchanged" or s.classification != "none" for s in sections)
     return ChangeSet(
         changed=changed,
@@ -523,5 +526,4 @@ def _change_set(
         moved_paragraphs=moved,
         old_title=old.title,
         new_title=new.title,
-        counts=dict(counts),
     )

@@ -18,6 +18,7 @@ import itertools
 import logging
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -42,11 +43,15 @@ KEYWORD_REACH = 40
 SIGNIFICANT = frozenset(
     "not no nor never without except unless only solely may might will shall must can cannot "
     "could would should all any none every always required require requires prohibited "
-    "mandatory optional".split()
+    "mandatory optional one two three four five six seven eight nine ten eleven twelve "
+    "twenty thirty sixty ninety hundred thousand once twice day days week weeks month months "
+    "year years".split()
 )
-"""Words whose insertion or deletion likely changes what a sentence means."""
+"""Words whose insertion or deletion likely changes what a sentence means: negations,
+modal verbs, quantifiers, numbers and periods of time (digits count too)."""
 
 _WORDS = re.compile(r"\w+")
+_COUNTED = re.compile(r"\w+(?:[-'.]\w+)*")
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
@@ -107,8 +112,7 @@ def edit_stats(hunks: Sequence[Hunk], patterns: Sequence[re.Pattern[str]]) -> Ed
     moves = any(h.op in ("move-in", "move-out") for h in hunks)
     if not edits:
         return EditStats("editorial" if moves else "none", 0, 0, ())
-    inserted = sum(count_words(h.text) for h in edits if h.op == "insert")
-    deleted = sum(count_words(h.text) for h in edits if h.op == "delete")
+    inserted, deleted = word_changes(hunks)
     flags = keyword_flags(hunks, patterns)
     old = "".join(h.text for h in hunks if h.op in ("equal", "delete"))
     new = "".join(h.text for h in hunks if h.op in ("equal", "insert"))
@@ -124,6 +128,31 @@ def edit_stats(hunks: Sequence[Hunk], patterns: Sequence[re.Pattern[str]]) -> Ed
     else:
         level = "editorial"
     return EditStats(level, inserted, deleted, flags)
+
+
+def word_changes(hunks: Sequence[Hunk]) -> tuple[int, int]:
+    """Words inserted and deleted.
+
+    Within each replacement (the edits between two unchanged stretches) a
+    word found on both sides, ignoring case and typography, is neither: a
+    change of quotes around a name does not count the name.
+    """
+    inserted = deleted = 0
+    for is_edit, group in itertools.groupby(hunks, key=lambda h: h.op in ("insert", "delete")):
+        if not is_edit:
+            continue
+        added: Counter[str] = Counter()
+        removed: Counter[str] = Counter()
+        for op, text in group:
+            (added if op == "insert" else removed).update(_folded_words(text))
+        inserted += (added - removed).total()
+        deleted += (removed - added).total()
+    return inserted, deleted
+
+
+def _folded_words(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
+    return _COUNTED.findall(text)
 
 
 def _significant(text: str) -> bool:

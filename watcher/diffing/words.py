@@ -148,6 +148,11 @@ class TokenCodec:
             self.breaks.add(char)
         return char
 
+    def is_mark(self, char: str) -> bool:
+        """Whether ``char`` stands for a punctuation or symbol token."""
+        token = self.token_of.get(char, "")
+        return bool(token) and _kind(token) == "mark"
+
     def splitter(self, level: int) -> re.Pattern[str] | None:
         """Where units of ``level`` start: 0 = paragraphs, 1 = sentences."""
         breaks = "".join(map(re.escape, sorted(self.breaks)))
@@ -295,8 +300,55 @@ def diff_words(old: str, new: str) -> list[Hunk]:
         log.warning("texts with too many distinct tokens: reported as replaced whole")
         return [Hunk("delete", old), Hunk("insert", new)]
     diffs = _diff_region(codec, chars_old, chars_new, 0)
-    _engine().diff_cleanupSemantic(diffs)
+    dmp = _engine()
+    dmp.diff_cleanupSemantic(diffs)
+    if _release_stranded_marks(diffs, codec):
+        diffs = _join_runs(diffs)
     return [Hunk(_DMP_OPS[op], codec.decode(chars)) for op, chars in diffs if chars]
+
+
+def _release_stranded_marks(diffs: list[tuple[int, str]], codec: TokenCodec) -> bool:
+    """Turn a stray kept full stop into an edit where a paragraph was added or removed.
+
+    ``pages{+, never … .\n\nNew paragraph+}.`` reads better as
+    ``pages[-.-]{+, never … .\n\nNew paragraph.+}``: a kept stretch of at
+    most two punctuation tokens that ends a paragraph, right after an edit
+    that crosses a paragraph break, becomes a deletion and an insertion.
+    """
+    changed = False
+    for i in range(1, len(diffs)):
+        op, chars = diffs[i]
+        before = diffs[i - 1]
+        if op != 0 or len(chars) > 2 or before[0] == 0 or not _crosses_break(before[1], codec):
+            continue
+        if not all(codec.is_mark(c) for c in chars):
+            continue
+        after = diffs[i + 1][1] if i + 1 < len(diffs) else ""
+        if after and after[0] not in codec.breaks:
+            continue
+        diffs[i : i + 1] = [(-1, chars), (1, chars)]
+        changed = True
+    return changed
+
+
+def _join_runs(diffs: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Adjacent edits joined into one deletion and one insertion (without factoring
+    out common ends, which diff-match-patch's merge would do)."""
+    out: list[tuple[int, str]] = []
+    for is_edit, group in itertools.groupby(diffs, key=lambda d: d[0] != 0):
+        items = list(group)
+        if not is_edit:
+            out.append((0, "".join(chars for _, chars in items)))
+            continue
+        for op in (-1, 1):
+            chars = "".join(c for o, c in items if o == op)
+            if chars:
+                out.append((op, chars))
+    return out
+
+
+def _crosses_break(chars: str, codec: TokenCodec) -> bool:
+    return any(c in codec.breaks for c in chars)
 
 
 def _diff_region(codec: TokenCodec, a: str, b: str, level: int) -> list[tuple[int, str]]:
