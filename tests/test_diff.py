@@ -372,6 +372,23 @@ def test_flags_in_deleted_text_and_custom_keywords() -> None:
     assert kites.flags == ("kites",)
 
 
+def test_a_keyword_has_one_label_throughout_a_change() -> None:
+    old = outline(
+        sec("1", "Partners", "We work with partners on delivery."),
+        sec("2", "Analytics", "We run analytics on our own servers."),
+    )
+    new = outline(
+        sec("1", "Partners", "We work with third-party partners on delivery."),
+        sec("2", "Analytics", "We run analytics with third parties and share results."),
+    )
+    changes = diff(old, new)
+    assert [c.flags for c in changes.sections] == [
+        ("third-party",),
+        ("share", "third-party"),
+    ]
+    assert changes.flags == ("share", "third-party")
+
+
 def test_unchanged_keyword_is_not_flagged() -> None:
     change = one_section_change(
         "We share data with third parties.", "We share data with third parties only."
@@ -403,6 +420,8 @@ def test_word_counts_ignore_typography_inside_a_replacement() -> None:
         (["1 April 2022"], "1 April 2022"),
         (["Last Updated: April 2025"], "April 2025"),
         (["Last updated: 12/01/23"], "12/01/23"),
+        (["Last Update: July 4, 2025"], "July 4, 2025"),
+        (["Date of last revision: 2 June 2024"], "2 June 2024"),
         (["We update this notice from time to time."], None),
         (["The effective functioning of the service matters."], None),
     ],
@@ -431,6 +450,20 @@ def test_date_only_change_is_cosmetic_and_reported_separately() -> None:
     assert changes.headline() == "stated date changed from October 2023 to March 2024 (cosmetic)"
     (changed,) = changes.changed_sections()
     assert changed.date_only
+
+
+def test_same_date_written_differently_is_a_reformatting() -> None:
+    changes = diff_texts(
+        "# Terms\n\nEffective: December 1, 2025\n\n## 1. Use\n\nBe kind to other users.\n",
+        "# Terms\n\nEffective: 1 December 2025\n\n## 1. Use\n\nBe kind to other users.\n",
+    )
+    assert changes.classification == "cosmetic"
+    assert not changes.date_changed
+    assert changes.date_line() == (
+        "stated date reformatted from December 1, 2025 to 1 December 2025 (same date)"
+    )
+    assert changes.headline() == "stated date reformatted (cosmetic)"
+    assert changes.summary()["stated_date"]["reformatted"] is True
 
 
 def test_date_change_does_not_hide_other_edits_in_the_same_section() -> None:

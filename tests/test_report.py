@@ -255,7 +255,12 @@ def test_json_report_follows_the_schema() -> None:
     assert data["changed"] is True
     summary = data["summary"]
     assert summary["headline"] == "8 sections changed (substantive)"
-    assert summary["stated_date"] == {"old": "04/02/24", "new": "18/03/24", "changed": True}
+    assert summary["stated_date"] == {
+        "old": "04/02/24",
+        "new": "18/03/24",
+        "changed": True,
+        "reformatted": False,
+    }
     assert summary["sections"]["added"] == 2
     for key in data["summary"]:
         assert f'"{key}"' in SCHEMA

@@ -179,11 +179,17 @@ class ChangeSet:
     moved_paragraphs: tuple[MovedParagraph, ...] = ()
     old_title: str = ""
     new_title: str = ""
+    same_date: bool = False
 
     @property
     def date_changed(self) -> bool:
-        """Whether the stated "last updated"/"effective" date changed."""
-        return self.old_date != self.new_date
+        """Whether the stated "last updated"/"effective" date changed (not just its format)."""
+        return self.old_date != self.new_date and not self.same_date
+
+    @property
+    def date_reformatted(self) -> bool:
+        """Whether the stated date is written differently but names the same day."""
+        return self.old_date != self.new_date and self.same_date
 
     @property
     def renumbered(self) -> int:
@@ -202,7 +208,9 @@ class ChangeSet:
         return tuple(s for s in self.sections if s.status != "unchanged")
 
     def date_line(self) -> str | None:
-        """``stated date changed from X to Y`` (or added, removed) when it changed."""
+        """``stated date changed from X to Y`` (or added, removed, reformatted), if it did."""
+        if self.date_reformatted:
+            return f"stated date reformatted from {self.old_date} to {self.new_date} (same date)"
         if not self.date_changed:
             return None
         if self.old_date and self.new_date:
@@ -216,8 +224,11 @@ class ChangeSet:
         if not self.changed:
             return "no change"
         changed = self.changed_sections()
-        if changed and all(s.date_only for s in changed) and self.date_line():
-            return f"{self.date_line()} ({self.classification})"
+        if changed and all(s.date_only for s in changed):
+            if self.date_reformatted:
+                return f"stated date reformatted ({self.classification})"
+            if self.date_line():
+                return f"{self.date_line()} ({self.classification})"
         if not changed:
             what = f"{_plural(self.renumbered, 'section')} renumbered"
             return f"{what} ({self.classification})" if self.renumbered else "headings reformatted"
@@ -238,6 +249,7 @@ class ChangeSet:
                 "old": self.old_date,
                 "new": self.new_date,
                 "changed": self.date_changed,
+                "reformatted": self.date_reformatted,
             },
             "title": {"old": self.old_title, "new": self.new_title},
         }
@@ -330,9 +342,10 @@ def diff(old: Outline, new: Outline, keywords: tuple[str, ...] = DEFAULT_KEYWORD
     for k, m in enumerate(moves):
         out_of[m.old_section].append((m.old_para, k))
         into[m.new_section].append((m.new_para, k))
-    context = _Context(old, new, patterns, dates, moved, out_of, into)
+    context = _Context(old, new, patterns, dates, moved, out_of, into, {})
     sections = tuple(_section_change(p, context) for p in pairs)
-    return _change_set(old, new, sections, tuple(moved), old_date, new_date)
+    order = {label: index for index, label in context.labels.items()}
+    return _change_set(old, new, sections, tuple(moved), (old_date, new_date), order)
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,6 +357,7 @@ class _Context:
     moved: Sequence[MovedParagraph]
     out_of: dict[int, list[tuple[int, int]]]
     into: dict[int, list[tuple[int, int]]]
+    labels: dict[int, str]
 
 
 def _document_order(pairs: Sequence[Pair]) -> list[Pair]:
@@ -407,10 +421,10 @@ def _section_change(pair: Pair, ctx: _Context) -> SectionChange:
     extra = [ctx.moved[k] for _, k in ins if not ctx.moved[k].exact]
     near = [edit_stats(m.hunks, ctx.patterns) for m in extra]
     levels = [stats.classification, *(s.classification for s in near)]
-    flags = _union([stats.flags, *(s.flags for s in near)])
+    hits = [*stats.flags, *(hit for s in near for hit in s.flags)]
     if old is None or new is None:
         status: Status = "added" if old is None else "removed"
-        flags = _union([flags, _heading_flags(old or new, ctx)])
+        hits += _heading_hits(old or new, ctx)
         edited = any(h.op in ("insert", "delete") and count_words(h.text) for h in hunks)
         levels.append("substantive" if edited else "editorial")
     else:
@@ -421,8 +435,7 @@ def _section_change(pair: Pair, ctx: _Context) -> SectionChange:
         if pair.moved:
             levels.append("editorial")
         if old.title != new.title:
-            title_hunks = diff_words(old.title, new.title)
-            flags = _union([flags, classify.keyword_flags(title_hunks, ctx.patterns)])
+            hits += classify.keyword_flags(diff_words(old.title, new.title), ctx.patterns)
     return SectionChange(
         status=status,
         old=old,
@@ -432,7 +445,7 @@ def _section_change(pair: Pair, ctx: _Context) -> SectionChange:
         classification=worst(levels),
         inserted=stats.inserted + sum(m.inserted for m in extra),
         deleted=stats.deleted + sum(m.deleted for m in extra),
-        flags=flags,
+        flags=_labels(hits, ctx),
         hunks=hunks,
         moved=pair.moved,
         moves=refs,
@@ -491,18 +504,24 @@ def _move_refs(
     return tuple(refs)
 
 
-def _heading_flags(section: Section | None, ctx: _Context) -> tuple[str, ...]:
+def _heading_hits(section: Section | None, ctx: _Context) -> tuple[classify.Hit, ...]:
     if section is None or not section.heading:
         return ()
     return classify.keyword_flags([Hunk("insert", section.heading)], ctx.patterns)
 
 
-def _union(groups: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for group in groups:
-        for flag in group:
-            seen.setdefault(flag, None)
-    return tuple(seen)
+def _labels(hits: Sequence[classify.Hit], ctx: _Context) -> tuple[str, ...]:
+    """One label per keyword pattern, in pattern order; a pattern keeps the label it was
+    first found with anywhere in the diff, so that every section calls it the same."""
+    first: dict[int, str] = {}
+    for index, label in hits:
+        first.setdefault(index, label)
+    return tuple(ctx.labels.setdefault(index, first[index]) for index in sorted(first))
+
+
+def _union(groups: Sequence[tuple[str, ...]], order: dict[str, int]) -> tuple[str, ...]:
+    seen = {flag for group in groups for flag in group}
+    return tuple(sorted(seen, key=lambda flag: order.get(flag, len(order))))
 
 
 def _change_set(
@@ -510,8 +529,8 @@ def _change_set(
     new: Outline,
     sections: tuple[SectionChange, ...],
     moved: tuple[MovedParagraph, ...],
-    old_date: str | None,
-    new_date: str | None,
+    dates: tuple[str | None, str | None],
+    order: dict[str, int],
 ) -> ChangeSet:
     changed = any(s.status != "unchanged" or s.classification != "none" for s in sections)
     return ChangeSet(
@@ -520,10 +539,11 @@ def _change_set(
         sections=sections,
         inserted=sum(s.inserted for s in sections),
         deleted=sum(s.deleted for s in sections),
-        flags=_union([s.flags for s in sections]),
-        old_date=old_date,
-        new_date=new_date,
+        flags=_union([s.flags for s in sections], order),
+        old_date=dates[0],
+        new_date=dates[1],
         moved_paragraphs=moved,
         old_title=old.title,
         new_title=new.title,
+        same_date=classify.same_date(*dates),
     )

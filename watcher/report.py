@@ -48,9 +48,12 @@ incompatible change, new keys may be added within a version).
     "sections": {"modified", "renamed", "moved", "added", "removed", "unchanged": int},
     "renumbered": int,              # matched sections whose numbering changed
     "inserted": int, "deleted": int,            # words, all sections
-    "flags": [str],                 # privacy terms in inserted or deleted text
+    "flags": [str],                 # privacy terms in inserted or deleted text, one per
+                                    # keyword pattern, in the order of the keyword list
     "moved_paragraphs": int,
-    "stated_date": {"old": str | null, "new": str | null, "changed": bool},
+    "stated_date": {"old": str | null, "new": str | null,   # as written, "last updated" etc.
+                    "changed": bool,        # a different date
+                    "reformatted": bool},   # the same date written differently
     "title": {"old": str, "new": str}
   },
   "sections": [                     # new document order; removed ones where they were

@@ -116,13 +116,15 @@ def _match_similar(
     shared = _shared_shingles(shingles_old, shingles_new)
     candidates = _candidates(free_old, free_new, old_keys, new_keys, shared)
     anchors = sorted(matches.items())
+    words_old = {i: old[i].words for i in free_old}
+    words_new = {j: new[j].words for j in free_new}
     scored = []
     for i, j in candidates:
         title = title_similarity(old_keys[i], new_keys[j])
         common = shared.get((i, j), 0)
         union = len(shingles_old[i]) + len(shingles_new[j]) - common
         body = common / union if union else 1.0
-        score = _score(old[i], new[j], title, body)
+        score = _score(words_old[i], words_new[j], title, body)
         if score is not None:
             in_order = _keeps_order(anchors, i, j)
             scored.append((score + (0.05 if in_order else 0.0), i, j))
@@ -175,11 +177,11 @@ def _candidates(
     return pairs
 
 
-def _score(old: Section, new: Section, title: float, body: float) -> float | None:
-    """How well two sections match, or None when they should not be matched."""
-    if old.words < SHORT_BODY and new.words < SHORT_BODY:
+def _score(old_words: int, new_words: int, title: float, body: float) -> float | None:
+    """How well two sections (with bodies of so many words) match; None: they do not."""
+    if old_words < SHORT_BODY and new_words < SHORT_BODY:
         return title if title >= 0.5 else None
-    if old.words < SHORT_BODY or new.words < SHORT_BODY:
+    if old_words < SHORT_BODY or new_words < SHORT_BODY:
         return 0.5 * title if title >= 0.8 else None
     if body >= 0.5 or (title >= 0.5 and body >= 0.2):
         return 0.7 * body + 0.3 * title

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import logging
@@ -64,12 +65,16 @@ _DATE = (
     r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}年\d{1,2}月\d{1,2}日)"
 )
 _LABEL = re.compile(
-    r"\b(?:(?:last\s+)?(?:updated|modified|revised|amended|reviewed|changed)"
+    r"\b(?:(?:last\s+)?(?:updated?|modified|revised|revision|amended|reviewed|changed)"
     r"|effective|version|dated?|published|as\s+of|in\s+force)\b",
     re.I,
 )
 _AFTER_LABEL = re.compile(rf"[^.!?\n]{{0,40}}?(?P<date>{_DATE})(?![\w/.-]\d)", re.I)
 _BARE = re.compile(rf"\s*(?P<date>{_DATE})\s*\.?\s*", re.I)
+
+
+Hit = tuple[int, str]
+"""A keyword found in an edit: the index of its pattern and the text matched (lower case)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +84,7 @@ class EditStats:
     classification: Classification
     inserted: int
     deleted: int
-    flags: tuple[str, ...]
+    flags: tuple[Hit, ...]
 
 
 def worst(levels: Iterable[Classification]) -> Classification:
@@ -160,13 +165,12 @@ def _significant(text: str) -> bool:
     return any(c.isdigit() for c in text) or any(w.casefold() in SIGNIFICANT for w in words)
 
 
-def keyword_flags(hunks: Sequence[Hunk], patterns: Sequence[re.Pattern[str]]) -> tuple[str, ...]:
-    """Keywords found in inserted or deleted text, one label per pattern, in pattern order.
+def keyword_flags(hunks: Sequence[Hunk], patterns: Sequence[re.Pattern[str]]) -> tuple[Hit, ...]:
+    """Keywords found in inserted or deleted text, one per pattern, in pattern order.
 
     A keyword counts when a match in the old text overlaps a deletion or a
     match in the new text overlaps an insertion, so that "third parties"
-    is found when only "third" was inserted. The label is the matched text
-    in lower case.
+    is found when only "third" was inserted.
     """
     old_spans, new_spans = _edit_spans(hunks)
     if not old_spans and not new_spans:
@@ -174,14 +178,14 @@ def keyword_flags(hunks: Sequence[Hunk], patterns: Sequence[re.Pattern[str]]) ->
     old = "".join(h.text for h in hunks if h.op in ("equal", "delete", "move-out"))
     new = "".join(h.text for h in hunks if h.op in ("equal", "insert", "move-in"))
     old_windows, new_windows = _windows(old, old_spans), _windows(new, new_spans)
-    flags: list[str] = []
-    for pattern in patterns:
+    hits: list[Hit] = []
+    for index, pattern in enumerate(patterns):
         label = _first_overlap(pattern, new, new_windows) or _first_overlap(
             pattern, old, old_windows
         )
-        if label and label not in flags:
-            flags.append(label)
-    return tuple(flags)
+        if label:
+            hits.append((index, label))
+    return tuple(hits)
 
 
 Window = tuple[int, int, list[tuple[int, int]]]
@@ -217,13 +221,23 @@ def _edit_spans(hunks: Sequence[Hunk]) -> tuple[list[tuple[int, int]], list[tupl
 
 
 def _first_overlap(pattern: re.Pattern[str], text: str, windows: Sequence[Window]) -> str | None:
-    """The first match of ``pattern`` that overlaps an edit, looked for near the edits."""
-    for lo, hi, spans in windows:
+    """The first match of ``pattern`` that overlaps an edit, looked for near the edits
+    (or in one pass over the text when the edits are many)."""
+    if len(windows) > 8:
+        spans = [span for _, _, group in windows for span in group]
+        ends = [b for _, b in spans]
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            k = bisect.bisect_right(ends, start)
+            if match.group() and k < len(spans) and spans[k][0] < end:
+                return " ".join(match.group().lower().split())
+        return None
+    for lo, hi, group in windows:
         if pattern.search(text, lo, hi) is None:
             continue
         for match in pattern.finditer(text, lo, hi):
             start, end = match.span()
-            if match.group() and any(a < end and start < b for a, b in spans):
+            if match.group() and any(a < end and start < b for a, b in group):
                 return " ".join(match.group().lower().split())
     return None
 
@@ -287,6 +301,48 @@ def stated_date(outline: Outline) -> str | None:
         if found:
             return found
     return None
+
+
+_MONTHS = {
+    name: n
+    for n, names in enumerate(
+        (
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+            ("dec", "december"),
+        ),
+        1,
+    )
+    for name in names
+}  # fmt: skip
+
+
+def date_value(text: str) -> tuple[int, int, int] | None:
+    """``(year, month, day)`` of a date written with a month name or in ISO form.
+
+    Day 0 stands for a month without a day. All-numeric dates other than ISO
+    (``12/01/23``) are ambiguous and give None.
+    """
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text.strip())
+    if iso:
+        return int(iso.group(1)), int(iso.group(2)), int(iso.group(3))
+    words = re.findall(r"[a-z]+|\d+", text.casefold())
+    month = next((_MONTHS[w] for w in words if w in _MONTHS), None)
+    numbers = [int(w) for w in words if w.isdigit()]
+    years = [n for n in numbers if n >= 1000]
+    days = [n for n in numbers if 1 <= n <= 31]
+    if month is None or len(years) != 1 or len(days) > 1:
+        return None
+    return years[0], month, days[0] if days else 0
+
+
+def same_date(old: str | None, new: str | None) -> bool:
+    """Whether two stated dates, written differently, name the same day."""
+    if old is None or new is None:
+        return False
+    value = date_value(old)
+    return value is not None and value == date_value(new)
 
 
 def mask_dates(paragraphs: Sequence[str], dates: Sequence[str]) -> tuple[str, ...]:

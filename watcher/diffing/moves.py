@@ -12,9 +12,10 @@ place.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from ..model import Section, count_words
 from .align import Pair
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 MIN_WORDS = 3
 """Paragraphs with fewer words never count as moved."""
 NEAR_WORDS = 6
-"""Paragraphs with fewer words count as moved only when unchanged."""
+"""Paragraphs with fewer words (about) count as moved only when unchanged."""
 NEAR = 0.6
 """Word-pair overlap (Jaccard) at which two paragraphs are the same one, edited."""
 COMMON = 50
@@ -129,23 +130,20 @@ def _near(
     partner: dict[int, int | None],
 ) -> list[Move]:
     """Nearly equal lost and gained paragraphs, best pairs first; same-section pairs are edits."""
+    enough = NEAR_WORDS - 1
     lost_sh = {p: word_pairs(old[p[0]].body[p[1]]) for p in lost}
     gained_sh = {p: word_pairs(new[p[0]].body[p[1]]) for p in gained}
     index: dict[int, list[Place]] = defaultdict(list)
     for place, shingles in gained_sh.items():
-        if count_words(new[place[0]].body[place[1]]) >= NEAR_WORDS:
+        if len(shingles) >= enough:
             for s in shingles:
                 index[s].append(place)
     scored = []
     for place, shingles in lost_sh.items():
-        if count_words(old[place[0]].body[place[1]]) < NEAR_WORDS:
+        if len(shingles) < enough:
             continue
-        shared: dict[Place, int] = defaultdict(int)
-        for s in shingles:
-            postings = index.get(s, ())
-            if len(postings) <= COMMON:
-                for g in postings:
-                    shared[g] += 1
+        postings = (index[s] for s in shingles if s in index)
+        shared = Counter(chain.from_iterable(p for p in postings if len(p) <= COMMON))
         for g, common in shared.items():
             similarity = common / (len(shingles) + len(gained_sh[g]) - common)
             if similarity >= NEAR:

@@ -7,13 +7,13 @@ strings is a diff of whole words, and its semantic cleanup merges scattered
 small edits into readable ones.
 
 Myers' algorithm costs time in proportion to the length times the number of
-edits, so long texts are first aligned paragraph by paragraph and then
-sentence by sentence (units that occur once on each side anchor the
-alignment, as in patience diff), and only the regions between equal units
-are diffed word by word. diff-match-patch always runs with
-``Diff_Timeout = 0`` on inputs bounded by the limits below; a region too
-large or too different for a word diff is reported as replaced whole (a
-paragraph-level diff), never as the output of a timeout.
+edits, so long texts are first aligned paragraph by paragraph, then sentence
+by sentence, then word by word (units that occur once on each side anchor
+the alignment, as in patience diff), and diff-match-patch only sees the
+short regions between anchors. It always runs with ``Diff_Timeout = 0`` on
+inputs bounded by the limits below; a large region with nothing in common
+to anchor on is reported as replaced whole (a paragraph-level diff), never
+as the output of a timeout.
 """
 
 from __future__ import annotations
@@ -35,13 +35,12 @@ NEW_SIDE: frozenset[str] = frozenset(("equal", "insert", "move-in"))
 SEP = "\n\n"
 
 SMALL_TOKENS = 200
-"""Regions with at most this many tokens (both sides) are diffed word by word directly."""
-WORD_MAX_TOKENS = 3000
-"""Regions with more tokens than this are never diffed word by word."""
-WORD_MAX_EDITS = 400
-"""Nor are regions whose token counts alone imply more edits than this."""
+"""Regions with at most this many tokens (both sides) get an exact word diff directly."""
 UNIT_DMP_MAX = 600
-"""Gaps between anchors up to this many units (both sides) are diffed by diff-match-patch."""
+"""Gaps between anchors up to this many units (both sides) get an exact diff; larger
+gaps with no unit in common that occurs once on each side are replaced whole."""
+WORD_GAP_MAX = 240
+"""The same limit for gaps between anchoring words in a long region."""
 
 _DMP_OPS: dict[int, Op] = {-1: "delete", 0: "equal", 1: "insert"}
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
@@ -181,16 +180,19 @@ def _engine() -> diff_match_patch:
     return dmp
 
 
-def align_units(a: Sequence[str], b: Sequence[str]) -> list[UnitBlock]:
+def align_units(
+    a: Sequence[str], b: Sequence[str], gap_limit: int = UNIT_DMP_MAX
+) -> list[UnitBlock]:
     """Align two sequences of units (paragraphs, sentences) into equal and replaced runs.
 
     Units that occur exactly once on each side and keep their order anchor
     the alignment (patience diff); the gaps between anchors are aligned
     recursively, small anchorless gaps with diff-match-patch, and large
-    anchorless gaps are one replaced run.
+    anchorless gaps (more than ``gap_limit`` units on both sides together)
+    are one replaced run.
     """
     out: list[UnitBlock] = []
-    _align(a, b, 0, len(a), 0, len(b), out)
+    _align(a, b, 0, len(a), 0, len(b), out, gap_limit)
     merged: list[UnitBlock] = []
     for block in out:
         if block[1] == block[2] and block[3] == block[4]:
@@ -204,7 +206,14 @@ def align_units(a: Sequence[str], b: Sequence[str]) -> list[UnitBlock]:
 
 
 def _align(
-    a: Sequence[str], b: Sequence[str], a0: int, a1: int, b0: int, b1: int, out: list[UnitBlock]
+    a: Sequence[str],
+    b: Sequence[str],
+    a0: int,
+    a1: int,
+    b0: int,
+    b1: int,
+    out: list[UnitBlock],
+    limit: int,
 ) -> None:
     start_a, start_b = a0, b0
     while a0 < a1 and b0 < b1 and a[a0] == b[b0]:
@@ -220,11 +229,11 @@ def _align(
         if anchors:
             pa, pb = a0, b0
             for i, j in anchors:
-                _align(a, b, pa, i, pb, j, out)
+                _align(a, b, pa, i, pb, j, out, limit)
                 out.append((True, i, i + 1, j, j + 1))
                 pa, pb = i + 1, j + 1
-            _align(a, b, pa, a1, pb, b1, out)
-        elif (a1 - a0) + (b1 - b0) <= UNIT_DMP_MAX:
+            _align(a, b, pa, a1, pb, b1, out, limit)
+        elif (a1 - a0) + (b1 - b0) <= limit:
             _dmp_units(a, b, a0, a1, b0, b1, out)
         else:
             out.append((False, a0, a1, b0, b1))
@@ -352,39 +361,46 @@ def _crosses_break(chars: str, codec: TokenCodec) -> bool:
 
 
 def _diff_region(codec: TokenCodec, a: str, b: str, level: int) -> list[tuple[int, str]]:
-    """Diff of two token strings: anchored on paragraphs, then sentences, then words."""
+    """Diff of two token strings: anchored on paragraphs, then sentences, then single words."""
     if a == b:
         return [(0, a)] if a else []
     if not a or not b:
         return [(1, b)] if b else [(-1, a)]
-    if level < 2 and len(a) + len(b) > SMALL_TOKENS:
-        splitter = codec.splitter(level)
-        units_a = splitter.split(a) if splitter else [a]
-        units_b = splitter.split(b) if splitter else [b]
-        if len(units_a) > 1 or len(units_b) > 1:
-            out: list[tuple[int, str]] = []
-            for equal, i0, i1, j0, j1 in align_units(units_a, units_b):
-                part_a, part_b = "".join(units_a[i0:i1]), "".join(units_b[j0:j1])
-                if equal:
-                    out.append((0, part_a))
-                else:
-                    out.extend(_diff_region(codec, part_a, part_b, level + 1))
-            return out
+    if len(a) + len(b) <= SMALL_TOKENS:
+        return [(op, chars) for op, chars in _engine().diff_main(a, b, False)]
+    if level >= 2:
+        return _anchored_tokens(a, b)
+    splitter = codec.splitter(level)
+    units_a = splitter.split(a) if splitter else [a]
+    units_b = splitter.split(b) if splitter else [b]
+    if len(units_a) == 1 and len(units_b) == 1:
         return _diff_region(codec, a, b, level + 1)
-    return _diff_tokens(a, b)
+    out: list[tuple[int, str]] = []
+    for equal, i0, i1, j0, j1 in align_units(units_a, units_b):
+        part_a, part_b = "".join(units_a[i0:i1]), "".join(units_b[j0:j1])
+        if equal:
+            out.append((0, part_a))
+        else:
+            out.extend(_diff_region(codec, part_a, part_b, level + 1))
+    return out
 
 
-def _diff_tokens(a: str, b: str) -> list[tuple[int, str]]:
-    """diff-match-patch on two token strings, or a whole replacement when unbounded."""
-    if len(a) + len(b) > WORD_MAX_TOKENS or edit_floor(a, b) > WORD_MAX_EDITS:
-        return [(-1, a), (1, b)]
-    return [(op, chars) for op, chars in _engine().diff_main(a, b, False)]
+def _anchored_tokens(a: str, b: str) -> list[tuple[int, str]]:
+    """A long token diff: words unique on both sides anchor it, small gaps get an exact diff.
 
-
-def edit_floor(a: str, b: str) -> int:
-    """A lower bound on the tokens inserted plus deleted between ``a`` and ``b``."""
-    common = sum((Counter(a) & Counter(b)).values())
-    return len(a) + len(b) - 2 * common
+    Gaps without anchors larger than :data:`WORD_GAP_MAX` tokens are replaced
+    whole, which bounds the time of any diff.
+    """
+    out: list[tuple[int, str]] = []
+    for equal, i0, i1, j0, j1 in align_units(a, b, WORD_GAP_MAX):
+        if equal:
+            out.append((0, a[i0:i1]))
+            continue
+        if i1 > i0:
+            out.append((-1, a[i0:i1]))
+        if j1 > j0:
+            out.append((1, b[j0:j1]))
+    return out
 
 
 # ---------------------------------------------------------------- sections and moves
