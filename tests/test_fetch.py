@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 
 import pytest
-from conftest import LoopbackServer, Reply
+from .conftest import LoopbackServer, Reply
 
 from watcher.config import FetchSettings, Source
 from watcher.fetch import (
