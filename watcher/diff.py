@@ -278,10 +278,12 @@ class ChangeSet:
 
 
 def _plural(n: int, word: str) -> str:
+    """``1 section``, ``2 sections``."""
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _section_json(change: SectionChange) -> dict[str, Any]:
+    """One entry of the JSON ``sections`` list (hunks only when the body changed)."""
     refs = dict(change.moves)
     hunks: list[dict[str, Any]] = []
     if change.body_changed:
@@ -350,6 +352,8 @@ def diff(old: Outline, new: Outline, keywords: tuple[str, ...] = DEFAULT_KEYWORD
 
 @dataclass(frozen=True, slots=True)
 class _Context:
+    """What every section's change is computed from; ``labels`` fills up as flags are found."""
+
     old: Outline
     new: Outline
     patterns: tuple[Any, ...]
@@ -365,6 +369,7 @@ def _document_order(pairs: Sequence[Pair]) -> list[Pair]:
     new_of = {p.old: p.new for p in pairs if p.old is not None}
 
     def anchor(old_index: int) -> int:
+        """The new position of the nearest matched section before ``old_index``."""
         for i in range(old_index - 1, -1, -1):
             target = new_of.get(i)
             if target is not None:
@@ -372,6 +377,7 @@ def _document_order(pairs: Sequence[Pair]) -> list[Pair]:
         return -1
 
     def key(pair: Pair) -> tuple[int, int, int]:
+        """Sort key: new position; removed sections after their anchor, in old order."""
         if pair.new is not None:
             return (pair.new, 0, 0)
         assert pair.old is not None
@@ -387,6 +393,7 @@ def _moved_paragraph(
     position_old: dict[int, int],
     position_new: dict[int, int],
 ) -> MovedParagraph:
+    """A move with its texts, the positions of its sections and its word diff."""
     before = old.sections[move.old_section].body[move.old_para]
     after = new.sections[move.new_section].body[move.new_para]
     hunks = tuple(diff_words(before, after))
@@ -404,6 +411,7 @@ def _moved_paragraph(
 
 
 def _section_change(pair: Pair, ctx: _Context) -> SectionChange:
+    """What became of the section(s) of one pair."""
     old = ctx.old.sections[pair.old] if pair.old is not None else None
     new = ctx.new.sections[pair.new] if pair.new is not None else None
     if old is not None and old == new and not pair.moved and _still(pair, ctx):
@@ -416,26 +424,12 @@ def _section_change(pair: Pair, ctx: _Context) -> SectionChange:
     moved_out = frozenset(p for p, _ in outs)
     moved_in = frozenset(p for p, _ in ins)
     hunks = tuple(section_hunks(old_body, new_body, moved_out, moved_in))
-    refs = _move_refs(hunks, [k for _, k in outs], [k for _, k in ins])
     stats, date_only = _body_stats(hunks, old_body, new_body, moved_out, moved_in, ctx)
     extra = [ctx.moved[k] for _, k in ins if not ctx.moved[k].exact]
     near = [edit_stats(m.hunks, ctx.patterns) for m in extra]
-    levels = [stats.classification, *(s.classification for s in near)]
-    hits = [*stats.flags, *(hit for s in near for hit in s.flags)]
-    if old is None or new is None:
-        status: Status = "added" if old is None else "removed"
-        hits += _heading_hits(old or new, ctx)
-        edited = any(h.op in ("insert", "delete") and count_words(h.text) for h in hunks)
-        levels.append("substantive" if edited else "editorial")
-    else:
-        status = _status(pair, old, new)
-        levels.append(classify.title_level(old.title, new.title))
-        if old.heading != new.heading:
-            levels.append("cosmetic")
-        if pair.moved:
-            levels.append("editorial")
-        if old.title != new.title:
-            hits += classify.keyword_flags(diff_words(old.title, new.title), ctx.patterns)
+    status, heading_level, heading_hits = _heading_part(pair, old, new, hunks, ctx)
+    levels = [stats.classification, heading_level, *(s.classification for s in near)]
+    hits = [*stats.flags, *heading_hits, *(hit for s in near for hit in s.flags)]
     return SectionChange(
         status=status,
         old=old,
@@ -448,9 +442,39 @@ def _section_change(pair: Pair, ctx: _Context) -> SectionChange:
         flags=_labels(hits, ctx),
         hunks=hunks,
         moved=pair.moved,
-        moves=refs,
+        moves=_move_refs(hunks, [k for _, k in outs], [k for _, k in ins]),
         date_only=date_only,
     )
+
+
+def _heading_part(
+    pair: Pair,
+    old: Section | None,
+    new: Section | None,
+    hunks: Sequence[Hunk],
+    ctx: _Context,
+) -> tuple[Status, Classification, tuple[classify.Hit, ...]]:
+    """The status of a pair, and what its headings and its place add to its classification
+    and flags.
+
+    An added or removed section with words of its own is substantive (one
+    made only of moved paragraphs is editorial); a retitle is editorial
+    (cosmetic when only case or punctuation changed), a new number cosmetic,
+    a move editorial.
+    """
+    if old is None or new is None:
+        edited = any(h.op in ("insert", "delete") and count_words(h.text) for h in hunks)
+        status: Status = "added" if old is None else "removed"
+        return status, "substantive" if edited else "editorial", _heading_hits(old or new, ctx)
+    levels = [classify.title_level(old.title, new.title)]
+    if old.heading != new.heading:
+        levels.append("cosmetic")
+    if pair.moved:
+        levels.append("editorial")
+    hits: tuple[classify.Hit, ...] = ()
+    if old.title != new.title:
+        hits = classify.keyword_flags(diff_words(old.title, new.title), ctx.patterns)
+    return _status(pair, old, new), worst(levels), hits
 
 
 def _still(pair: Pair, ctx: _Context) -> bool:
@@ -459,6 +483,7 @@ def _still(pair: Pair, ctx: _Context) -> bool:
 
 
 def _status(pair: Pair, old: Section, new: Section) -> Status:
+    """Renamed wins over moved, which wins over modified."""
     if old.title != new.title:
         return "renamed"
     if pair.moved:
@@ -505,6 +530,7 @@ def _move_refs(
 
 
 def _heading_hits(section: Section | None, ctx: _Context) -> tuple[classify.Hit, ...]:
+    """Keywords in the heading of an added or removed section."""
     if section is None or not section.heading:
         return ()
     return classify.keyword_flags([Hunk("insert", section.heading)], ctx.patterns)
@@ -520,6 +546,7 @@ def _labels(hits: Sequence[classify.Hit], ctx: _Context) -> tuple[str, ...]:
 
 
 def _union(groups: Sequence[tuple[str, ...]], order: dict[str, int]) -> tuple[str, ...]:
+    """All flags of ``groups``, once each, in keyword order."""
     seen = {flag for group in groups for flag in group}
     return tuple(sorted(seen, key=lambda flag: order.get(flag, len(order))))
 
@@ -532,6 +559,7 @@ def _change_set(
     dates: tuple[str | None, str | None],
     order: dict[str, int],
 ) -> ChangeSet:
+    """The change set of the section changes, with totals."""
     changed = any(s.status != "unchanged" or s.classification != "none" for s in sections)
     return ChangeSet(
         changed=changed,

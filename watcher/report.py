@@ -231,6 +231,7 @@ def paragraphs(change: SectionChange, changes: ChangeSet) -> tuple[Paragraph, ..
     current: list[Span] = []
 
     def flush() -> None:
+        """End the paragraph being built."""
         if current:
             raw.append(Paragraph("changed", tuple(current)))
             current.clear()
@@ -253,6 +254,7 @@ def paragraphs(change: SectionChange, changes: ChangeSet) -> tuple[Paragraph, ..
 
 
 def _move_paragraph(op: str, changes: ChangeSet, index: int) -> Paragraph:
+    """A moved paragraph, where it went (``move-out``) or where it came from, with its edits."""
     moved = changes.moved_paragraphs[index]
     if op == "move-out":
         where = short_label(changes.sections[moved.to_section])
@@ -283,10 +285,12 @@ def _collapse(raw: list[Paragraph]) -> tuple[Paragraph, ...]:
 
 
 def _gap(n: int) -> Paragraph:
+    """A stand-in for ``n`` unchanged paragraphs."""
     return Paragraph("gap", note=f"{n} unchanged paragraph{'s' if n > 1 else ''}")
 
 
 def _shorten(para: Paragraph) -> Paragraph:
+    """Long unchanged stretches cut to :data:`CONTEXT_CHARS` around the edits."""
     spans: list[Span] = []
     last = len(para.spans) - 1
     for i, span in enumerate(para.spans):
@@ -342,6 +346,7 @@ def versions_line(meta: ReportMeta) -> str:
     """``version 3 (2024-01-02) → version 4 (2024-02-03)``."""
 
     def one(label: str, when: str | None) -> str:
+        """A label with its capture time, unless the label already says it."""
         return f"{label} ({when})" if when and when not in label else label
 
     return (
@@ -375,11 +380,13 @@ def _plain(text: str) -> str:
 
 
 def _paint(text: str, style: str, color: bool) -> str:
+    """``text`` in an ANSI style when ``color``."""
     code = _ANSI.get(style, "")
     return f"{code}{text}{_RESET}" if color and code and text else text
 
 
 def _text_spans(spans: tuple[Span, ...], color: bool) -> str:
+    """Spans as text: ``[-…-]{+…+}`` markers, or ANSI red strike / green underline."""
     out = []
     for span in spans:
         text = _plain(span.text)
@@ -394,6 +401,7 @@ def _text_spans(spans: tuple[Span, ...], color: bool) -> str:
 
 
 def _text_paragraph(para: Paragraph, color: bool) -> str:
+    """One displayed paragraph as a line of text."""
     if para.kind == "gap":
         return _paint(f"  … {para.note}", "dim", color)
     if para.kind == "changed":
@@ -463,6 +471,7 @@ def _md_spans(spans: tuple[Span, ...]) -> str:
 
 
 def _md_paragraph(para: Paragraph) -> str:
+    """One displayed paragraph as Markdown (moves as quotes)."""
     if para.kind == "gap":
         return f"*… {para.note}*"
     if para.kind == "changed":

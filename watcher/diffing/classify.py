@@ -156,11 +156,13 @@ def word_changes(hunks: Sequence[Hunk]) -> tuple[int, int]:
 
 
 def _folded_words(text: str) -> list[str]:
+    """The words of ``text`` as counted: case-folded, typographic apostrophes plain."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
     return _COUNTED.findall(text)
 
 
 def _significant(text: str) -> bool:
+    """Whether ``text`` holds a digit or a word of :data:`SIGNIFICANT`."""
     words = _WORDS.findall(text)
     return any(c.isdigit() for c in text) or any(w.casefold() in SIGNIFICANT for w in words)
 
@@ -205,6 +207,7 @@ def _windows(text: str, spans: Sequence[tuple[int, int]]) -> list[Window]:
 
 
 def _edit_spans(hunks: Sequence[Hunk]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Where the deletions are in the old text and the insertions in the new one."""
     old_pos = new_pos = 0
     old_spans: list[tuple[int, int]] = []
     new_spans: list[tuple[int, int]] = []
@@ -253,6 +256,7 @@ def title_level(old_title: str, new_title: str) -> Classification:
 
 
 def _blocks(outline: Outline) -> Iterator[str]:
+    """Headings and body blocks in document order."""
     for section in outline.sections:
         if section.heading:
             yield section.heading
@@ -260,6 +264,7 @@ def _blocks(outline: Outline) -> Iterator[str]:
 
 
 def _last_blocks(outline: Outline, n: int) -> list[str]:
+    """The last ``n`` blocks, last first."""
     out: list[str] = []
     for section in reversed(outline.sections):
         out.extend(reversed(section.body))

@@ -65,6 +65,7 @@ def find_moves(old: Sequence[Section], new: Sequence[Section], pairs: Sequence[P
 def _lost_and_gained(
     old: Sequence[Section], new: Sequence[Section], pairs: Sequence[Pair]
 ) -> tuple[list[Place], list[Place]]:
+    """Paragraphs the versions do not share in place, minus those edited in place."""
     lost: list[Place] = []
     gained: list[Place] = []
     for pair in pairs:

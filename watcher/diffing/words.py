@@ -98,6 +98,7 @@ def new_text(hunks: Sequence[Hunk]) -> str:
 
 
 def _code_points(ranges: Sequence[tuple[int, int]]) -> Iterator[str]:
+    """The characters of some code point ranges, in order."""
     return (chr(c) for lo, hi in ranges for c in range(lo, hi + 1))
 
 
@@ -131,6 +132,7 @@ class TokenCodec:
         return "".join(map(self.token_of.__getitem__, chars))
 
     def _assign(self, token: str) -> str:
+        """A new character for ``token``, from its class's pool or a fallback."""
         kind = _kind(token)
         fallbacks = {"break": ("space",), "space": ()}.get(kind, ())
         for pool in (kind, *fallbacks, "mark", "word"):
@@ -165,6 +167,7 @@ class TokenCodec:
 
 
 def _kind(token: str) -> str:
+    """``word``, ``space``, ``break`` (a paragraph break) or ``mark`` (anything else)."""
     if token[0].isspace():
         return "break" if SEP in token else "space"
     return "word" if token[0].isalnum() or token[0] == "_" else "mark"
@@ -215,6 +218,7 @@ def _align(
     out: list[UnitBlock],
     limit: int,
 ) -> None:
+    """Append the blocks of ``a[a0:a1]`` against ``b[b0:b1]`` to ``out``."""
     start_a, start_b = a0, b0
     while a0 < a1 and b0 < b1 and a[a0] == b[b0]:
         a0, b0 = a0 + 1, b0 + 1
@@ -284,6 +288,7 @@ def longest_increasing(
 def _dmp_units(
     a: Sequence[str], b: Sequence[str], a0: int, a1: int, b0: int, b1: int, out: list[UnitBlock]
 ) -> None:
+    """Append diff-match-patch's alignment of a small anchorless gap to ``out``."""
     codes: dict[str, str] = {}
     chars_a = "".join(codes.setdefault(u, chr(len(codes) + 1)) for u in a[a0:a1])
     chars_b = "".join(codes.setdefault(u, chr(len(codes) + 1)) for u in b[b0:b1])
@@ -357,6 +362,7 @@ def _join_runs(diffs: list[tuple[int, str]]) -> list[tuple[int, str]]:
 
 
 def _crosses_break(chars: str, codec: TokenCodec) -> bool:
+    """Whether token characters include a paragraph break."""
     return any(c in codec.breaks for c in chars)
 
 
@@ -468,6 +474,7 @@ def splice(
     oi = ni = pos_old = pos_new = 0
 
     def flush(old: bool, new: bool) -> None:
+        """Emit the pieces due at the current positions, on the sides asked for."""
         nonlocal oi, ni
         while old and oi < len(old_events) and old_events[oi][0] <= pos_old:
             out.append(old_events[oi][1])
