@@ -1,9 +1,25 @@
-"""Finding the policy in a page: main-content detection and chrome removal.
+"""Finding the policy in a page: visibility, chrome removal and main content.
 
 :func:`extract` takes a parsed page and returns the elements whose text is
-the document. With per-source ``select`` selectors it returns exactly what
-they match; otherwise it removes page chrome (navigation, headers and
-footers, cookie banners, dialogs, sidebars) and picks the main content.
+the document, in document order:
+
+1. Text no reader sees is removed: scripts, styles, form controls, elements
+   hidden with ``hidden`` or ``display: none`` and screen-reader-only text.
+   Collapsed accordion and tab panels (the target of a toggle's
+   ``aria-controls``, ``hidden="until-found"``) are *kept*: their text is
+   part of the document even while folded.
+2. With per-source ``select`` selectors, exactly what they match is returned.
+3. Otherwise page chrome is removed (navigation, banners, footers, cookie
+   notices, dialogs, sidebars: by tag, ARIA role and the class names that
+   consent managers and front-end frameworks give them), never an element
+   that holds most of the page's text.
+4. The main content is found by text density: from the ``<main>`` landmark
+   (or ``<body>``), descend while one child holds most of the non-link text;
+   that container is the *core*. The region then grows outwards, sibling by
+   sibling and level by level, over blocks that are not navigation (so the
+   title and "last updated" line above the core are kept) and stops at the
+   first link-dense block on each side (menus, footers, related links).
+
 These are general rules about how web pages are built, never rules about a
 particular site.
 """
@@ -13,6 +29,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from cssselect import GenericTranslator
@@ -20,26 +37,75 @@ from lxml import etree
 
 log = logging.getLogger(__name__)
 
-_CHROME_TAGS = ("nav", "aside", "dialog")
-_PAGE_FRAME_TAGS = ("header", "footer")
+# Elements whose content is never document text.
+SKIP_TAGS = frozenset(
+    "script style noscript template svg math canvas iframe object embed video audio "
+    "img picture source track map button input select option textarea head title "
+    "meta link base dialog".split()
+)
+_NEVER_TEXT = tuple(sorted(SKIP_TAGS - {"button"}))
+# Class names that CSS frameworks use for text only screen readers get.
+_VISUALLY_HIDDEN = (
+    "sr-only",
+    "sr-only-focusable",
+    "visually-hidden",
+    "visually-hidden-focusable",
+    "visuallyhidden",
+    "screen-reader-text",
+    "screen-reader-only",
+    "screenreader-only",
+    "hidden-visually",
+    "a11y-hidden",
+)
+_VISUALLY_HIDDEN_STEMS = ("sr-only", "isually", "reader", "a11y-hidden")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+# Elements whose parts are never the main content on their own.
+_WHOLE = frozenset("table thead tbody tfoot tr ul ol dl menu p pre blockquote".split()) | frozenset(
+    _HEADING_TAGS
+)
+_CHROME_TAGS = frozenset(("nav", "aside", "dialog"))
+_PAGE_FRAME_TAGS = frozenset(("header", "footer"))
 _CHROME_ROLES = frozenset(
     "navigation banner contentinfo complementary search menu menubar dialog alertdialog "
     "toolbar".split()
 )
-# Class or id tokens of page furniture: cookie/consent banners and the
+# Class or id names of page furniture: cookie/consent banners and the
 # consent-management platforms that inject them, skip links, breadcrumbs,
-# share bars, newsletter sign-ups.
+# share bars, newsletter sign-ups. Matched inside camelCase and hashed CSS
+# module names too ("cookieConsent--x1y2").
 _CHROME_NAMES = re.compile(
-    r"(^|[\s_-])("
-    r"cookie[-_]?(banner|bar|notice|consent|popup|modal|dialog|wall|prefs|preferences|settings)"
-    r"|consent[-_]?(banner|bar|manager|modal|popup|dialog)|gdpr[-_]?(banner|popup)"
-    r"|onetrust|ot-sdk|cookiebot|cybotcookiebot|truste|osano|didomi|usercentrics|cookieyes|cky-"
-    r"|qc-cmp|cmp-container|cc-window|cc-banner"
-    r"|skip[-_]?(link|to[-_]?content|nav)|breadcrumbs?|share[-_]?(bar|buttons|links)"
-    r"|social[-_]?(share|links)|newsletter[-_]?(signup|form)"
-    r")($|[\s_-])",
-    re.I,
+    r"(?:^|[\s_-])("
+    r"(?:cookies?|consent|gdpr|ccpa)[-_]?"
+    r"(?:banner|bar|notice|consent|popup|pop-up|modal|dialog|wall|prompt|confirm|overlay|"
+    r"layer|alert|toast|drawer|sheet|manager|prefs|preferences|settings|law|message)"
+    r"|onetrust|ot-sdk|cookiebot|cybotcookiebot|truste|osano|didomi|usercentrics|cookieyes"
+    r"|cky-consent|qc-cmp|cmp-container|cc-window|cc-banner|cookielaw"
+    r"|skip[-_]?(?:link|links|to[-_]?content|nav|navigation)|breadcrumbs?"
+    r"|share[-_]?(?:bar|buttons|links|tools)|social[-_]?(?:share|links|icons)"
+    r"|newsletter[-_]?(?:signup|sign-up|form)"
+    r")(?=$|[\s_-])"
 )
+# A cheap first test: every name that _CHROME_NAMES matches contains one of these.
+_CHROME_STEMS = (
+    "cookie", "consent", "gdpr", "ccpa", "onetrust", "ot-sdk", "truste", "osano", "didomi",
+    "usercentrics", "cky-", "qc-cmp", "cmp-container", "cc-window", "cc-banner", "skip",
+    "breadcrumb", "share", "social", "newsletter",
+)  # fmt: skip
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+# An element holding at least this share of the page's text is never chrome,
+# whatever its tag or class says (a cookie policy inside class="cookie-notice").
+CHROME_GUARD = 0.5
+# Descend into a child while it holds this share of the landmark's text.
+CORE_SHARE = 0.75
+# A landmark (<main>) is used when it holds this share of the page's text.
+LANDMARK_SHARE = 0.5
+# A block is navigation when this share of its text is link text...
+LINK_DENSITY = 0.5
+# ... and it has at least this many links (one or two links are skipped
+# over, not a barrier: "Print", "Download PDF").
+NAV_LINKS = 3
 
 
 @lru_cache(maxsize=256)
@@ -78,57 +144,279 @@ def drop(element: etree._Element) -> None:
 def extract(
     root: etree._Element, select: tuple[str, ...] = (), remove: tuple[str, ...] = ()
 ) -> list[etree._Element]:
-    """The elements that hold the document's text.
+    """The elements that hold the document's text, in document order.
 
     ``select`` (when given) replaces main-content detection and chrome
     removal; ``remove`` always drops what it matches.
     """
+    remove_invisible(root)
     for element in select_all(root, remove):
         drop(element)
     if select:
         return select_all(root, select)
-    remove_chrome(root)
-    return [main_content(root)]
-
-
-def remove_chrome(root: etree._Element) -> None:
-    """Drop navigation, banners, cookie notices, dialogs and other page furniture."""
-    doomed = [el for el in root.iter() if isinstance(el.tag, str) and _is_chrome(el)]
-    for element in doomed:
-        if not any(a in doomed for a in element.iterancestors()):
-            drop(element)
-
-
-def _is_chrome(element: etree._Element) -> bool:
-    tag = element.tag
-    if tag in _CHROME_TAGS:
-        return True
-    if tag in _PAGE_FRAME_TAGS:
-        return not any(a.tag in ("article", "main") for a in element.iterancestors())
-    role = element.get("role")
-    if role and role.strip().lower() in _CHROME_ROLES:
-        return True
-    names = (element.get("class") or "") + " " + (element.get("id") or "")
-    return bool(names.strip()) and bool(_CHROME_NAMES.search(names))
-
-
-def _text_length(element: etree._Element) -> int:
-    return sum(len(t.strip()) for t in element.itertext())
-
-
-def main_content(root: etree._Element) -> etree._Element:
-    """The element holding the page's main text (``<main>``, an ``<article>``, or ``<body>``)."""
     body = root.find("body")
     if body is None:
         body = root
-    total = _text_length(body)
-    if total == 0:
-        return body
-    for xpath, share in (("//main | //*[@role='main']", 0.3), ("//article", 0.5)):
-        candidates = [el for el in root.xpath(xpath) if isinstance(el, etree._Element)]
-        if not candidates:
+    weights = weigh(body)
+    remove_chrome(body, weights)
+    return main_content(body, weights)
+
+
+# ---------------------------------------------------------------- visibility
+
+
+def remove_invisible(root: etree._Element) -> None:
+    """Drop what no reader sees, keeping folded accordion and tab panels."""
+    panels = _panel_ids(root)
+    etree.strip_elements(root, *_NEVER_TEXT, with_tail=False)
+    doomed = [button for button in root.iter("button") if not _is_toggle(button)]
+    doomed.extend(el for el in root.iter() if _hidden(el, panels))
+    for element in doomed:
+        drop(element)
+
+
+def _panel_ids(root: etree._Element) -> frozenset[str]:
+    """Ids of the panels that toggles on the page open (``aria-controls``)."""
+    ids: set[str] = set()
+    for value in root.xpath("//@aria-controls"):
+        ids.update(str(value).split())
+    return frozenset(ids)
+
+
+def _hidden(element: etree._Element, panels: frozenset[str]) -> bool:
+    """Hidden by an attribute, a style or a screen-reader-only class (folded panels excepted)."""
+    get = element.get
+    style = get("style")
+    if get("hidden") is not None or (style and _HIDDEN_STYLE.search(style)):
+        return not _is_panel(element, panels)
+    classes = get("class")
+    return (
+        classes is not None
+        and any(stem in classes for stem in _VISUALLY_HIDDEN_STEMS)
+        and any(c in _VISUALLY_HIDDEN for c in classes.split())
+    )
+
+
+def _is_toggle(button: etree._Element) -> bool:
+    """A button that opens a folded section: its label is a heading of the document."""
+    attrib = button.attrib
+    if "aria-expanded" in attrib or "aria-controls" in attrib:
+        return True
+    return any(button.iterdescendants(*_HEADING_TAGS))
+
+
+def _is_panel(element: etree._Element, panels: frozenset[str]) -> bool:
+    """A folded panel whose text is the document's (accordion, tab panel)."""
+    attrib = element.attrib
+    if attrib.get("hidden") == "until-found":
+        return True
+    if attrib.get("role") in ("tabpanel", "region"):
+        return True
+    return attrib.get("id", "") in panels
+
+
+def _outermost(elements: list[etree._Element]) -> list[etree._Element]:
+    """The elements of ``elements`` that have no ancestor in it."""
+    chosen = set(elements)
+    return [el for el in elements if not any(a in chosen for a in el.iterancestors())]
+
+
+# ---------------------------------------------------------------- chrome
+
+
+def remove_chrome(body: etree._Element, weights: dict[etree._Element, Weight]) -> None:
+    """Drop navigation, banners, cookie notices, dialogs and other page furniture.
+
+    ``weights`` (see :func:`weigh`) are kept up to date.
+    """
+    found = {el: kind for el in body.iter() if (kind := _chrome_kind(el))}
+    total = weights[body].prose
+    for element in _outermost(list(found)):
+        weight = weights.get(element)
+        if weight is None or _guarded(element, found[element], weight, total):
             continue
-        best = max(candidates, key=_text_length)
-        if _text_length(best) >= share * total:
-            return best
-    return body
+        for ancestor in element.iterancestors():
+            if ancestor in weights:
+                weights[ancestor].subtract(weight)
+        drop(element)
+
+
+def _chrome_kind(element: etree._Element) -> str | None:
+    """Why ``element`` is page chrome (``"tag"``, ``"role"``, ``"name"``), or None."""
+    tag = element.tag
+    if tag in _CHROME_TAGS:
+        return "tag"
+    get = element.get
+    role = get("role")
+    if role and role.strip().lower() in _CHROME_ROLES:
+        return "role"
+    if tag in _PAGE_FRAME_TAGS:
+        if any(a.tag in ("article", "main") for a in element.iterancestors()):
+            return None
+        # A header holding the page's title is its introduction, not the site banner.
+        return None if tag == "header" and _has(element, "h1") else "tag"
+    if get("aria-modal") == "true":
+        return "role"
+    names = (get("class") or "") + " " + (get("id") or "")
+    if len(names) < 4:
+        return None
+    lowered = names.lower()
+    if not any(stem in lowered for stem in _CHROME_STEMS):
+        return None
+    return "name" if is_chrome_name(names) else None
+
+
+def _guarded(element: etree._Element, kind: str, weight: Weight, total: int) -> bool:
+    """Chrome that must stay: it wraps the main landmark or, when only its class
+    name says chrome, it holds most of the page's text."""
+    if _has(element, "main", "article") or element.xpath("boolean(.//*[@role='main'])"):
+        log.debug("not dropping <%s>: it holds the main content", element.tag)
+        return True
+    if kind == "name" and total and weight.prose >= CHROME_GUARD * total:
+        log.debug("not dropping <%s>: it holds most of the page's text", element.tag)
+        return True
+    return False
+
+
+def is_chrome_name(names: str) -> bool:
+    """Whether class or id ``names`` mark page furniture (camelCase is split first)."""
+    return bool(_CHROME_NAMES.search(_CAMEL.sub("-", names).lower()))
+
+
+# ---------------------------------------------------------------- main content
+
+
+@dataclass(slots=True)
+class Weight:
+    """Text in an element: all of it, the part inside links to other pages, links."""
+
+    text: int = 0
+    link: int = 0
+    links: int = 0
+
+    def subtract(self, other: Weight) -> None:
+        """Remove a dropped descendant's text."""
+        self.text -= other.text
+        self.link -= other.link
+        self.links -= other.links
+
+    @property
+    def prose(self) -> int:
+        """Text that is not link text."""
+        return self.text - self.link
+
+    def is_navigation(self) -> bool:
+        """Mostly links, and several of them: a menu, a footer, a list of related pages."""
+        return self.links >= NAV_LINKS and self.link >= LINK_DENSITY * self.text
+
+
+def weigh(top: etree._Element) -> dict[etree._Element, Weight]:
+    """The :class:`Weight` of every element under ``top`` (one bottom-up pass)."""
+    elements = [el for el in top.iter() if isinstance(el.tag, str)]
+    weights: dict[etree._Element, Weight] = {}
+    for el in reversed(elements):
+        weight = Weight(len(el.text.strip()) if el.text else 0)
+        for child in el:
+            tail = child.tail
+            if tail:
+                weight.text += len(tail.strip())
+            sub = weights.get(child)
+            if sub is not None:
+                weight.text += sub.text
+                weight.link += sub.link
+                weight.links += sub.links
+        if el.tag == "a" and not el.get("href", "#").startswith("#"):
+            weight.link = weight.text
+            weight.links += 1
+        weights[el] = weight
+    return weights
+
+
+def main_content(
+    body: etree._Element, weights: dict[etree._Element, Weight]
+) -> list[etree._Element]:
+    """The elements holding the page's main text, in document order."""
+    if weights[body].prose == 0:
+        return [body]
+    top = _landmark(body, weights)
+    core = _core(top, weights)
+    region = _grow(core, top, weights)
+    log.debug("main content: <%s> core, %d element(s) in the region", core.tag, len(region))
+    return region
+
+
+def _landmark(body: etree._Element, weights: dict[etree._Element, Weight]) -> etree._Element:
+    """``<main>`` (or ``role=main``) when it holds most of the text, else ``<body>``."""
+    total = weights[body].prose
+    candidates = [
+        el
+        for el in body.iter("main", "div", "section", "article")
+        if el.tag == "main" or el.get("role") == "main"
+    ]
+    if not candidates:
+        return body
+    best = max(candidates, key=lambda el: weights[el].prose)
+    return best if weights[best].prose >= LANDMARK_SHARE * total else body
+
+
+def _core(top: etree._Element, weights: dict[etree._Element, Weight]) -> etree._Element:
+    """The innermost element under ``top`` that still holds most of its prose.
+
+    Tables and lists are not entered: their rows and items only make sense
+    together.
+    """
+    need = CORE_SHARE * weights[top].prose
+    node = top
+    while node.tag not in _WHOLE:
+        best = max(node, key=lambda el: weights[el].prose if el in weights else -1, default=None)
+        if best is None or best not in weights or weights[best].prose < need:
+            break
+        node = best
+    return node
+
+
+def _grow(
+    core: etree._Element, top: etree._Element, weights: dict[etree._Element, Weight]
+) -> list[etree._Element]:
+    """The core plus the non-navigation blocks around it, up to the nearest menu each side."""
+    before: list[list[etree._Element]] = []
+    after: list[list[etree._Element]] = []
+    open_before = open_after = True
+    node = core
+    while node is not top and (open_before or open_after):
+        if open_before:
+            kept, open_before = _neighbours(node.itersiblings(preceding=True), weights)
+            before.append(kept[::-1])
+        if open_after:
+            kept, open_after = _neighbours(node.itersiblings(), weights)
+            after.append(kept)
+        parent = node.getparent()
+        if parent is None:
+            break
+        node = parent
+    region = [el for level in reversed(before) for el in level]
+    region.append(core)
+    region.extend(el for level in after for el in level)
+    return region
+
+
+def _neighbours(
+    siblings: Iterable[etree._Element], weights: dict[etree._Element, Weight]
+) -> tuple[list[etree._Element], bool]:
+    """The siblings to keep, nearest first, and whether no navigation stopped the scan."""
+    kept: list[etree._Element] = []
+    for sibling in siblings:
+        weight = weights.get(sibling)
+        if weight is None or weight.text == 0:
+            continue
+        if weight.is_navigation():
+            return kept, False
+        if weight.link >= LINK_DENSITY * weight.text:
+            continue
+        kept.append(sibling)
+    return kept, True
+
+
+def _has(element: etree._Element, *tags: str) -> bool:
+    """Whether ``element`` has a descendant with one of ``tags``."""
+    return next(element.iterdescendants(*tags), None) is not None

@@ -31,7 +31,7 @@ MAX_BLOCK_CHARS = 100_000
 # Bump when a change here can change the canonical text of an unchanged page:
 # stored versions made by an older normaliser are then re-read from their raw
 # capture before comparing, so an upgrade never looks like a policy change.
-NORMALISER_VERSION = 1
+NORMALISER_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,25 +44,25 @@ class Rules:
 
 # ---------------------------------------------------------------- text cleanup
 
-_INVISIBLE = dict.fromkeys(
-    map(
-        ord,
-        "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"
-        "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c",
-    ),
-    None,
+_INVISIBLE = re.compile(
+    "[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c]+"
 )
-_SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 
 
 def clean_text(text: str) -> str:
-    """Normalise one block's text: NFC, no invisible characters, single spaces."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    return _SPACES.sub(" ", text).strip()
+    """Normalise one block's text: NFC, no invisible characters, single spaces.
+
+    (``str.split()`` splits on exactly the characters ``str.isspace()``
+    knows: ASCII and Unicode spaces, ``&nbsp;`` and line separators.)
+    """
+    if not text.isascii():
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+    return " ".join(text.split())
 
 
 def _clean_pre(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE).replace("\u00a0", " ")
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text)).replace("\u00a0", " ")
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
     return "\n".join(lines).strip("\n")
 
@@ -180,12 +180,15 @@ def detect_format(body: bytes, content_type: str = "", filename: str | None = No
     return "text"
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
 def check_text_like(body: bytes, name: str) -> None:
     """Raise :class:`InputError` when ``body`` is not a text document."""
     head = body[:65536]
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise InputError(f"{name}: binary file (contains NUL bytes), not a text or HTML document")
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     if head and controls / len(head) > 0.05:
         raise InputError(f"{name}: binary file (control bytes), not a text or HTML document")
 
@@ -224,16 +227,12 @@ def parse(
 
 # ---------------------------------------------------------------- HTML
 
-_SKIP = frozenset(
-    "script style noscript template svg math canvas iframe object embed video audio "
-    "img picture source track map button input select option textarea head title "
-    "meta link base dialog".split()
-)
+_SKIP = content.SKIP_TAGS
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BLOCKS = frozenset(
     "address article aside blockquote body center dd details dir div dl dt fieldset "
     "figcaption figure footer form header hgroup hr li main menu nav ol p pre section "
-    "summary table tbody thead tfoot tr td th caption ul legend html".split()
+    "summary table tbody thead tfoot tr td th caption ul legend html button".split()
 ) | frozenset(_HEADINGS)
 _LISTS = frozenset(("ul", "ol", "menu", "dir"))
 _BOLD = frozenset(("b", "strong"))
@@ -306,12 +305,12 @@ class _Walker:
         for event, el in events:
             tag = el.tag if isinstance(el.tag, str) else ""
             if event == "start":
-                if tag in _SKIP or not tag or is_hidden(el):
+                if not tag or (tag in _SKIP and tag != "button"):
                     events.skip_subtree()
                     continue
                 self._start(el, tag.lower())
             else:
-                if tag in _SKIP or not tag or is_hidden(el):
+                if not tag or (tag in _SKIP and tag != "button"):
                     self._text(el.tail)
                     continue
                 self._end(el, tag.lower())
@@ -416,6 +415,10 @@ class _Walker:
             return
         kind, level = self.contexts[-1]
         raw = "".join(self.parts)
+        if raw.isspace():
+            self.parts.clear()
+            self.bold_parts.clear()
+            return
         text = _clean_pre(raw) if kind == "pre" else clean_text(raw)
         bold = False
         if text and kind == "paragraph":

@@ -1,0 +1,286 @@
+"""Noise rejection measured on real policy archives (run by hand; not a test).
+
+Usage: ``python bench/noise.py CORPUS [--details] [--only SLUG ...]``
+
+``CORPUS`` is a ``.tar.xz`` (or ``.tar.gz``, ``.tar``) of document folders, or
+an already unpacked folder. Each document folder holds raw captures
+``NNNN_YYYYMMDDThhmmss.html``, ``truth.json`` (``captures[]`` with ``file``,
+``change`` and ``expected``) and ``expected/*.md`` (the document text a
+person selected by hand).
+
+Each document's captures go through ``watcher import SLUG FILE... --json`` (a
+real subprocess, no configuration, a fresh data directory). Scoring:
+
+* a ``changed`` import status at a ``change: true`` capture is a true alarm,
+  at a ``change: false`` capture a false alarm; a ``true`` capture without
+  ``changed`` is a missed change; ``null`` captures are not scored;
+* extraction: the text of the version each capture's JSON line names (read
+  from the store's ``versions.text``; for a rejected capture, the version in
+  force before it) against ``expected``, as bags of case-folded words (link
+  and image targets, HTML tags and Markdown escapes ignored); a capture's
+  score is 2PR/(P+R); the mean and the 10th percentile (nearest rank) are
+  reported;
+* speed: captures per second of wall time spent in ``watcher import``
+  (process start-up included), one process at a time.
+
+The exit status is 0 when every target is met, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sqlite3
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TARGETS = {"precision": 0.97, "recall": 0.97, "f1_mean": 0.97, "f1_p10": 0.90, "pages_s": 20.0}
+
+_MD_LINK = re.compile(r"(!?\[[^\]]*\])\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)")
+_AUTOLINK = re.compile(r"<(?:https?|mailto):[^>]+>")
+_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def words(text: str) -> Counter[str]:
+    """The bag of case-folded words of Markdown or canonical text.
+
+    Link and image targets, autolinks and HTML tags are dropped; Markdown
+    escapes and emphasis marks fall away because only letters and digits
+    make words.
+    """
+    text = _MD_LINK.sub(r"\1", text)
+    text = _AUTOLINK.sub(" ", text)
+    text = _TAG.sub(" ", text)
+    return Counter(w.casefold() for w in _WORD.findall(text))
+
+
+def f1(got: Counter[str], expected: Counter[str]) -> float:
+    """Word-level F1 of two bags of words (1.0 when both are empty)."""
+    if not got and not expected:
+        return 1.0
+    common = sum((got & expected).values())
+    if not common:
+        return 0.0
+    precision = common / sum(got.values())
+    recall = common / sum(expected.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile (``share`` in 0..1) of ``values``."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
+
+
+def ratio(num: int, den: int) -> float:
+    """``num / den``, NaN when ``den`` is 0."""
+    return num / den if den else math.nan
+
+
+# ---------------------------------------------------------------- scoring
+
+
+@dataclass
+class Score:
+    """Counts and extraction scores for one document (or all of them)."""
+
+    captures: int = 0
+    hits: int = 0
+    false_alarms: int = 0
+    misses: int = 0
+    seconds: float = 0.0
+    f1s: list[float] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, other: Score) -> None:
+        """Fold another document's score into this one."""
+        self.captures += other.captures
+        self.hits += other.hits
+        self.false_alarms += other.false_alarms
+        self.misses += other.misses
+        self.seconds += other.seconds
+        self.f1s.extend(other.f1s)
+
+    @property
+    def precision(self) -> float:
+        """True alarms over all alarms on scored captures."""
+        return ratio(self.hits, self.hits + self.false_alarms)
+
+    @property
+    def recall(self) -> float:
+        """True alarms over real changes."""
+        return ratio(self.hits, self.hits + self.misses)
+
+    @property
+    def pages_s(self) -> float:
+        """Captures imported per second of wall time."""
+        return self.captures / self.seconds if self.seconds else math.nan
+
+    def row(self, name: str) -> str:
+        """One line of the results table."""
+        mean = sum(self.f1s) / len(self.f1s) if self.f1s else math.nan
+        return (
+            f"{name[:42]:<42} {self.captures:>4} {self.hits:>4} {self.false_alarms:>4} "
+            f"{self.misses:>4} {self.precision:>6.3f} {self.recall:>6.3f} "
+            f"{mean:>6.3f} {percentile(self.f1s, 0.1):>6.3f} {self.pages_s:>7.1f}"
+        )
+
+
+HEADER = (
+    f"{'document':<42} {'caps':>4} {'true':>4} {'fals':>4} {'miss':>4} {'prec':>6} "
+    f"{'recall':>6} {'F1':>6} {'F1p10':>6} {'pages/s':>7}"
+)
+
+
+def documents(root: Path, only: Sequence[str]) -> Iterator[Path]:
+    """The document folders under ``root`` (those with a ``truth.json``), sorted."""
+    for truth in sorted(root.rglob("truth.json")):
+        if not only or truth.parent.name in only:
+            yield truth.parent
+
+
+def run_import(folder: Path, files: Sequence[Path], data_dir: Path) -> tuple[list[Any], float]:
+    """``watcher import`` of ``files`` into a fresh store: its JSON lines and wall time."""
+    command = [
+        sys.executable,
+        "-m",
+        "watcher",
+        "--data-dir",
+        str(data_dir),
+        "--config",
+        str(data_dir / "no-sources.yaml"),
+        "import",
+        folder.name.lower(),
+        *map(str, files),
+        "--json",
+    ]
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"watcher import failed for {folder.name}:\n{done.stderr}")
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    return lines, seconds
+
+
+def version_texts(data_dir: Path) -> dict[int, str]:
+    """The text of every version in the store, by id."""
+    conn = sqlite3.connect(data_dir / "watcher.db")
+    try:
+        return {int(row[0]): str(row[1]) for row in conn.execute("SELECT id, text FROM versions")}
+    finally:
+        conn.close()
+
+
+def score_document(folder: Path, work: Path) -> Score:
+    """Import one document's captures and score the outcome against its truth."""
+    truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))["captures"]
+    files = [folder / c["file"] for c in truth]
+    data_dir = work / folder.name
+    data_dir.mkdir()
+    lines, seconds = run_import(folder, files, data_dir)
+    by_file = {Path(line["file"]).name: line for line in lines}
+    texts = version_texts(data_dir)
+    score = Score(captures=len(truth), seconds=seconds)
+    in_force: int | None = None
+    for capture in truth:
+        line = by_file[capture["file"]]
+        status, version = line["status"], line["version"]
+        in_force = version if version is not None else in_force
+        changed = status == "changed"
+        label = capture["change"]
+        if label is True and changed:
+            score.hits += 1
+        elif label is True:
+            score.misses += 1
+            score.notes.append(f"miss  {capture['file']}: {status} {line['reason'] or ''}")
+        elif label is False and changed:
+            score.false_alarms += 1
+            score.notes.append(f"false {capture['file']}: changed to v{version}")
+        expected = (folder / capture["expected"]).read_text(encoding="utf-8")
+        got = texts.get(in_force, "") if in_force is not None else ""
+        score.f1s.append(f1(words(got), words(expected)))
+    return score
+
+
+def unpacked(corpus: Path, work: Path) -> Path:
+    """The folder of an unpacked corpus (a tarball is extracted into ``work``)."""
+    if corpus.is_dir():
+        return corpus
+    with tarfile.open(corpus) as archive:
+        archive.extractall(work, filter="data")
+    return work
+
+
+def report(scores: dict[str, Score], details: bool) -> Score:
+    """Print the per-document table and the overall line; return the total."""
+    total = Score()
+    print(HEADER)
+    for name, score in scores.items():
+        total.add(score)
+        print(score.row(name))
+        if details:
+            for note in score.notes:
+                print(f"    {note}")
+    print("-" * len(HEADER))
+    print(total.row("ALL"))
+    return total
+
+
+def verdict(total: Score) -> bool:
+    """Print each target with its measured figure; whether all are met."""
+    mean = sum(total.f1s) / len(total.f1s) if total.f1s else math.nan
+    measured = {
+        "precision": total.precision,
+        "recall": total.recall,
+        "f1_mean": mean,
+        "f1_p10": percentile(total.f1s, 0.1),
+        "pages_s": total.pages_s,
+    }
+    ok = True
+    for key, target in TARGETS.items():
+        met = measured[key] >= target
+        ok = ok and met
+        print(f"{key:<10} {measured[key]:8.3f}  target >= {target:<6}  {'ok' if met else 'BELOW'}")
+    return ok
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; 0 when every target is met."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", type=Path, help="corpus .tar.xz or unpacked folder")
+    parser.add_argument("--details", action="store_true", help="list every miss and false alarm")
+    parser.add_argument("--only", nargs="*", default=(), help="document folder names to run")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="watcher-noise-") as tmp:
+        work = Path(tmp)
+        (work / "corpus").mkdir()
+        (work / "stores").mkdir()
+        root = unpacked(args.corpus, work / "corpus")
+        scores = {
+            folder.name: score_document(folder, work / "stores")
+            for folder in documents(root, args.only)
+        }
+    if not scores:
+        print(f"no document folders (with truth.json) in {args.corpus}", file=sys.stderr)
+        return 2
+    total = report(scores, args.details)
+    print()
+    return 0 if verdict(total) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
