@@ -459,15 +459,15 @@ def _heading_part(
 
     An added or removed section with words of its own is substantive (one
     made only of moved paragraphs is editorial); a retitle is editorial
-    (cosmetic when only case or punctuation changed), a new number cosmetic,
-    a move editorial.
+    (cosmetic when only case or punctuation changed), a new number or heading
+    level cosmetic, a move editorial.
     """
     if old is None or new is None:
         edited = any(h.op in ("insert", "delete") and count_words(h.text) for h in hunks)
         status: Status = "added" if old is None else "removed"
         return status, "substantive" if edited else "editorial", _heading_hits(old or new, ctx)
     levels = [classify.title_level(old.title, new.title)]
-    if old.heading != new.heading:
+    if old.heading != new.heading or old.level != new.level:
         levels.append("cosmetic")
     if pair.moved:
         levels.append("editorial")
