@@ -75,17 +75,32 @@ _CHROME_ROLES = frozenset(
 # consent-management platforms that inject them, skip links, breadcrumbs,
 # share bars, newsletter sign-ups. Matched inside camelCase and hashed CSS
 # module names too ("cookieConsent--x1y2").
+_FURNITURE_END = (
+    r"(?=$|\s|_|--|-(?:container|wrapper|wrap|inner|outer|root|holder|box|overlay|backdrop"
+    r"|window|layer|sdk|component|module|area|region|block)(?:$|[\s_-]))"
+)
 _CHROME_NAMES = re.compile(
-    r"(?:^|[\s_-])("
+    # Consent banners and page furniture: the furniture word ends the name, or only a
+    # wrapper word or a BEM / CSS-module suffix follows ("cookie-banner__inner",
+    # "cookieConfirm--x1y2"); "cookies-notice-title" (a policy's heading) is not.
+    r"(?:^|[\s_-])(?:"
     r"(?:cookies?|consent|gdpr|ccpa)[-_]?"
     r"(?:banner|bar|notice|consent|popup|pop-up|modal|dialog|wall|prompt|confirm|overlay|"
     r"layer|alert|toast|drawer|sheet|manager|prefs|preferences|settings|law|message)"
-    r"|onetrust|ot-sdk|cookiebot|cybotcookiebot|truste|osano|didomi|usercentrics|cookieyes"
-    r"|cky-consent|qc-cmp|cmp-container|cc-window|cc-banner|cookielaw"
     r"|skip[-_]?(?:link|links|to[-_]?content|nav|navigation)|breadcrumbs?"
     r"|share[-_]?(?:bar|buttons|links|tools)|social[-_]?(?:share|links|icons)"
     r"|newsletter[-_]?(?:signup|sign-up|form)"
+    r")" + _FURNITURE_END + "|"
+    # The consent-management platforms that inject banners.
+    r"(?:^|[\s_-])(?:onetrust|ot-sdk|cookiebot|cybotcookiebot|truste|osano|didomi"
+    r"|usercentrics|cookieyes|cky-consent|qc-cmp|cmp-container|cc-window|cc-banner|cookielaw"
     r")(?=$|[\s_-])"
+)
+# Site header, footer, menus and sidebars of pages without HTML5 landmarks. Only
+# used around the main content (such names also mark headings inside documents).
+_LAYOUT_NAMES = re.compile(
+    r"(?:^|[\s_-])(?:site|global|page|main|top)?[-_]?(?:header|footer|navbar|nav|navigation"
+    r"|menu|menubar|sidebar|topbar|masthead)" + _FURNITURE_END
 )
 # A cheap first test: every name that _CHROME_NAMES matches contains one of these.
 _CHROME_STEMS = (
@@ -93,6 +108,7 @@ _CHROME_STEMS = (
     "usercentrics", "cky-", "qc-cmp", "cmp-container", "cc-window", "cc-banner", "skip",
     "breadcrumb", "share", "social", "newsletter",
 )  # fmt: skip
+_LAYOUT_STEMS = ("header", "footer", "nav", "menu", "sidebar", "topbar", "masthead")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # An element holding at least this share of the page's text is never chrome,
 # whatever its tag or class says (a cookie policy inside class="cookie-notice").
@@ -362,17 +378,16 @@ def _landmark(body: etree._Element, weights: dict[etree._Element, Weight]) -> et
 def _core(top: etree._Element, weights: dict[etree._Element, Weight]) -> etree._Element:
     """The innermost element under ``top`` that still holds most of its prose.
 
-    Tables and lists are not entered: their rows and items only make sense
-    together.
+    A table, a list or a paragraph is never the core on its own: the document
+    is the container that holds it with its title and introduction.
     """
     need = CORE_SHARE * weights[top].prose
     node = top
-    while node.tag not in _WHOLE:
+    while True:
         best = max(node, key=lambda el: weights[el].prose if el in weights else -1, default=None)
-        if best is None or best not in weights or weights[best].prose < need:
-            break
+        if best is None or best.tag in _WHOLE or weights[best].prose < need:
+            return node
         node = best
-    return node
 
 
 def _grow(
@@ -409,12 +424,23 @@ def _neighbours(
         weight = weights.get(sibling)
         if weight is None or weight.text == 0:
             continue
-        if weight.is_navigation():
+        if weight.is_navigation() or _is_layout(sibling):
             return kept, False
         if weight.link >= LINK_DENSITY * weight.text:
             continue
         kept.append(sibling)
     return kept, True
+
+
+def _is_layout(element: etree._Element) -> bool:
+    """Named as the site's header, footer, menu or sidebar (and not holding the title)."""
+    names = (element.get("class") or "") + " " + (element.get("id") or "")
+    lowered = names.lower()
+    if not any(stem in lowered for stem in _LAYOUT_STEMS):
+        return False
+    if _LAYOUT_NAMES.search(_CAMEL.sub("-", names).lower()) is None:
+        return False
+    return not _has(element, "h1")
 
 
 def _has(element: etree._Element, *tags: str) -> bool:

@@ -1,0 +1,136 @@
+"""Main-content detection and chrome removal (watcher.content), rule by rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from watcher.content import is_chrome_name
+from watcher.normalise import Rules, canonical, parse
+
+PROSE = (
+    "We collect the data you give us when you create an account and the data your "
+    "device sends when you use the service, and we keep it only as long as we need it."
+)
+
+
+def text_of(html: str, rules: Rules | None = None) -> str:
+    return canonical(parse(html.encode("utf-8"), "text/html", rules=rules))
+
+
+def policy(paragraphs: int = 6) -> str:
+    return "".join(f"<p>{n}. {PROSE}</p>" for n in range(1, paragraphs + 1))
+
+
+@pytest.mark.parametrize(
+    ("names", "chrome"),
+    [
+        ("cookie-banner", True),
+        ("cookieConsent--x7Yq2", True),
+        ("cookie-banner__inner", True),
+        ("consent-manager-container", True),
+        ("onetrust-banner-sdk otFlat", True),
+        ("CybotCookiebotDialog", True),
+        ("skip-link", True),
+        ("breadcrumbs", True),
+        ("shareBar", True),
+        ("cookies-notice-title", False),
+        ("cookie-policy-text", False),
+        ("main-content", False),
+        ("fortune", False),
+    ],
+)
+def test_chrome_class_names(names: str, chrome: bool) -> None:
+    assert is_chrome_name(names) is chrome
+
+
+def test_folded_panels_are_kept_and_invisible_text_dropped() -> None:
+    html = f"""<body><main><h1>Terms</h1>{policy(3)}
+      <button aria-controls="p1" aria-expanded="false"><h2>Refunds</h2></button>
+      <div id="p1" hidden><p>Refunds within 14 days.</p></div>
+      <div hidden="until-found"><p>Found text.</p></div>
+      <div hidden><p>Template text.</p></div>
+      <p>Contact <span class="visually-hidden">screen reader hint</span>us.</p>
+      <button>Print</button></main></body>"""
+    text = text_of(html)
+    assert "## Refunds\n\nRefunds within 14 days." in text
+    assert "Found text." in text
+    for gone in ("Template text", "screen reader hint", "Print"):
+        assert gone not in text
+    assert "Contact us." in text
+
+
+def test_title_header_is_kept_and_site_header_dropped() -> None:
+    html = f"""<body><header><a href="/">Home</a> <a href="/a">A</a> <a href="/b">B</a></header>
+      <header class="hero"><h1>Privacy Policy</h1><p>Last updated: 1 May 2025</p></header>
+      <div>{policy()}</div></body>"""
+    text = text_of(html)
+    assert text.startswith("# Privacy Policy\n\nLast updated: 1 May 2025\n\n1. ")
+    assert "Home" not in text
+
+
+def test_chrome_that_wraps_the_main_content_or_most_of_the_text_is_kept() -> None:
+    wrapped = f'<body><div role="dialog"><main><h1>Terms</h1>{policy()}</main></div></body>'
+    assert text_of(wrapped).startswith("# Terms\n")
+    named = f'<body><div class="cookie-notice"><h1>Cookie Notice</h1>{policy()}</div></body>'
+    assert text_of(named).startswith("# Cookie Notice\n")
+
+
+def test_main_landmark_is_used_when_it_holds_most_text() -> None:
+    html = f"""<body><div class="promo"><p>{PROSE}</p></div>
+      <main><h1>Terms</h1>{policy()}</main></body>"""
+    text = text_of(html)
+    assert text.startswith("# Terms\n")
+    assert text.count(PROSE) == 6
+
+
+def test_without_landmarks_the_dense_block_and_its_title_are_found() -> None:
+    html = f"""<body><div class="top"><a href="/">Home</a> <a href="/x">Products</a>
+      <a href="/y">Pricing</a></div>
+      <div class="wrap"><div class="intro"><h1>Privacy Policy</h1><p>Effective 2 June 2025</p></div>
+      <div class="body">{policy()}</div></div>
+      <div class="end"><a href="/t">Terms</a> <a href="/p">Privacy</a> <a href="/c">Careers</a>
+      <p>© 2025</p></div></body>"""
+    text = text_of(html)
+    assert text.startswith("# Privacy Policy\n\nEffective 2 June 2025\n\n1. ")
+    assert text.rstrip().endswith(PROSE)
+
+
+def test_a_list_or_table_is_never_the_whole_document() -> None:
+    items = "".join(f"<li>{PROSE}</li>" for _ in range(8))
+    html = f"""<body><div><h1>Terms</h1><p>Last updated today.</p>
+      <p><b>Previous versions</b></p>
+      <ul><li><a href="/v1">1 May</a></li><li><a href="/v2">2 June</a></li>
+      <li><a href="/v3">3 July</a></li></ul><ol>{items}</ol></div></body>"""
+    text = text_of(html)
+    assert text.startswith("# Terms\n\nLast updated today.\n\n**Previous versions**\n\n- 1 May")
+
+
+def test_growth_stops_at_navigation_but_not_at_one_link_or_in_page_anchors() -> None:
+    html = f"""<body><div>
+      <div class="menu-x"><a href="/1">One</a> <a href="/2">Two</a> <a href="/3">Three</a></div>
+      <div><h1>Policy</h1></div>
+      <div><a href="/policy.pdf">Download PDF</a></div>
+      <div><a href="#s1">Scope</a> <a href="#s2">Data</a> <a href="#s3">Rights</a></div>
+      <div class="text">{policy()}</div>
+      <div><a href="/r1">Related one</a> <a href="/r2">Related two</a> <a href="/r3">Three</a></div>
+      </div></body>"""
+    text = text_of(html)
+    assert text.startswith("# Policy\n\nScope Data Rights\n\n1. ")
+    for gone in ("One", "Download PDF", "Related"):
+        assert gone not in text
+
+
+def test_layout_names_bound_the_document_but_not_its_own_headings() -> None:
+    html = f"""<body><div class="site-header"><p>Example Co</p><p>Welcome back</p></div>
+      <div class="doc"><h1>Terms</h1>
+      <div class="section_nav_header">Contracting entity</div>{policy()}</div>
+      <div class="site-footer"><p>Example Co Ltd, 1 Road, Town</p></div></body>"""
+    text = text_of(html)
+    assert text.startswith("# Terms\n\nContracting entity\n\n1. ")
+    assert "Example Co" not in text
+
+
+def test_select_and_remove_override_detection() -> None:
+    html = f"""<body><nav>Menu</nav><div class="x"><h1>Kept</h1><p class="ad">Ad</p></div>
+      <main>{policy()}</main></body>"""
+    assert text_of(html, Rules(select=(".x",), remove=(".ad",))) == "# Kept\n"

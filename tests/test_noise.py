@@ -1,0 +1,192 @@
+"""Zero-config noise rejection: each kind of page noise, on a fixture written for it.
+
+Fixtures in ``fixtures/noise`` come in pairs (``KIND_a.html``, ``KIND_b.html``):
+the same policy in a page whose noise differs. Noise in the page frame or in
+the markup must give identical canonical text; noise inside the document's
+area (A/B blocks, the date of the day, hashes) is settled against history by
+:mod:`watcher.volatile`. Real changes must still show.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from datetime import datetime
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from watcher.normalise import canonical, parse
+from watcher.quality import verdict
+from watcher.volatile import differing_units, same_line, settle, volatile_units
+
+NOISE = Path(__file__).parent / "fixtures" / "noise"
+BENCH = Path(__file__).parents[1] / "bench" / "noise.py"
+
+POLICY_LINES = (
+    "# Example Co Privacy Policy",
+    "Last updated: 3 February 2025",
+    "## 4. Your rights",
+    "| Hosting provider | Running our servers |",
+    "- Usage data: pages viewed, features used and error reports.",
+)
+
+
+def text(name: str) -> str:
+    return canonical(parse((NOISE / name).read_bytes(), "text/html", name=name))
+
+
+@pytest.mark.parametrize(
+    ("kind", "noise"),
+    [
+        ("nav_footer", ("Home", "Summer sale", "©", "All rights reserved")),
+        ("cookie_banner", ("partners", "Accept all", "Learn more")),
+        ("related", ("Related articles", "You may also like", "dark mode")),
+        ("build_hash", ("build", "a1b2c3d4", "ff09e81c", "7e1f2a9")),
+        ("lazy_images", ("webp", "data:image", "office.jpg", "lazyload")),
+        ("tracking", ("utm_", "gclid", "fbclid")),
+        ("csrf", ("3f9a1c0e7b2d4a6f", "9e8d7c6b5a4f3e2d")),
+    ],
+)
+def test_noise_outside_the_document_gives_the_same_text(kind: str, noise: tuple[str, ...]) -> None:
+    first, second = text(f"{kind}_a.html"), text(f"{kind}_b.html")
+    assert first == second
+    lines = first.splitlines()
+    for line in POLICY_LINES:
+        assert line in lines
+    for word in noise:
+        assert word not in first
+
+
+def test_folded_accordion_and_tab_text_is_kept() -> None:
+    page = text("accordion.html")
+    for kept in (
+        "### France",
+        "Residents of France may give instructions about their data after death.",
+        "Germany",
+        "Residents of Germany may contact the Bavarian authority.",
+        "Residents of Spain may contact the AEPD.",
+        "California residents have the right to opt out of sales.",
+        "Residents of Brazil may contact the ANPD.",
+        "Questions? Contact us.",
+    ):
+        assert kept in page.splitlines()
+    assert "opens in a new window" not in page
+    assert "Limited offer" not in page
+
+
+def test_a_cookie_policy_in_a_consent_named_container_is_kept() -> None:
+    page = text("cookie_policy.html")
+    assert page.startswith("# Example Co Cookie Notice\n")
+    assert "## 4. Your rights" in page
+
+
+@pytest.mark.parametrize("changed", ["changed_sentence.html", "changed_date.html"])
+def test_real_changes_still_show(changed: str) -> None:
+    before, after = text("nav_footer_a.html"), text(changed)
+    assert before != after
+    when = datetime(2026, 4, 20, 10, 0)
+    assert settle([before], after, when) == after
+
+
+def test_an_error_page_in_the_site_frame_is_rejected_after_a_real_version() -> None:
+    doc = parse((NOISE / "error_in_frame.html").read_bytes(), "text/html")
+    judged = verdict(doc, previous_words=400)
+    assert not judged.ok
+    assert "shrank" in (judged.reason or "")
+
+
+# ---------------------------------------------------------------- volatile blocks
+
+
+def test_an_ab_variant_block_that_keeps_flipping_is_not_a_change() -> None:
+    variant_a, variant_b = text("ab_variant_a.html"), text("ab_variant_b.html")
+    assert variant_a != variant_b
+    # The first switch is reported (nothing says yet that it is noise) ...
+    assert settle([variant_a], variant_b) == variant_b
+    # ... once the block has flipped back and forth, its flips are not.
+    history = [variant_a, variant_b, variant_a]
+    assert settle(history, variant_b) == variant_a
+    assert "Try Example Pro free for 30 days and get priority support." in volatile_units(history)
+
+
+def test_a_real_change_next_to_a_flipping_block_is_kept_and_the_block_settled() -> None:
+    variant_a, variant_b = text("ab_variant_a.html"), text("ab_variant_b.html")
+    edited = variant_b.replace("keep it secure", "keep it secure, to train our models")
+    settled = settle([variant_a, variant_b, variant_a], edited)
+    assert "to train our models" in settled
+    assert settled == variant_a.replace("keep it secure", "keep it secure, to train our models")
+
+
+def test_a_one_time_revert_is_a_change() -> None:
+    before, after = text("nav_footer_a.html"), text("changed_sentence.html")
+    assert settle([before, after], before) == before
+
+
+def test_the_date_of_the_day_is_not_a_change() -> None:
+    first, second = text("date_of_day_a.html"), text("date_of_day_b.html")
+    assert settle([first], second, datetime(2026, 3, 15, 9, 2)) == first
+    # The same line with a date that is not the capture's is a real difference.
+    assert settle([first], second, datetime(2026, 5, 1, 9, 2)) == second
+
+
+def test_the_policy_date_changing_is_a_change_on_another_day() -> None:
+    assert not same_line(
+        "Last updated: 3 February 2025", "Last updated: 9 March 2026", datetime(2026, 4, 1).date()
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "same"),
+    [
+        ("Build a1b2c3d4e5", "Build 9f8e7d6c5b", True),
+        ("Session eyJhbGciOiJIUzI1NiJ9abc123", "Session eyJhbGciOiJIUzI1NiJ9xyz789", True),
+        ("Company number 01234567", "Company number 07654321", False),
+        ("We keep data for 30 days.", "We keep data for 90 days.", False),
+    ],
+    ids=["build-hash", "token", "registration-number", "retention"],
+)
+def test_hash_like_tokens_are_not_changes_but_numbers_are(old: str, new: str, same: bool) -> None:
+    assert same_line(old, new) is same
+
+
+def test_lines_that_differ_between_two_fetches_a_minute_apart_are_volatile() -> None:
+    base = text("nav_footer_a.html")
+    fetch = base + "\nQuote of the moment: carpe diem.\n"
+    refetch = base + "\nQuote of the moment: memento mori.\n"
+    assert differing_units(fetch, refetch) == {
+        "Quote of the moment: carpe diem.",
+        "Quote of the moment: memento mori.",
+    }
+    assert settle([base], fetch, refetch=refetch) == base
+
+
+def test_settling_keeps_canonical_layout_of_lists_and_rows() -> None:
+    old = "# T\n\nIntro.\n\n- one\n- two\n\n| a | b |\n| c | d |\n\nEnd.\n"
+    noisy_history = [old, old.replace("Intro.\n\n", "Intro.\n\nPromo!\n\n"), old]
+    new = old.replace("- two\n", "- two\n- three\n").replace("Intro.\n\n", "Intro.\n\nPromo!\n\n")
+    assert settle(noisy_history, new) == old.replace("- two\n", "- two\n- three\n")
+
+
+# ---------------------------------------------------------------- the benchmark's scoring
+
+
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_noise", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_word_f1_ignores_link_targets_markup_and_case() -> None:
+    noise = bench()
+    expected = "Our [Privacy\\_Policy](https://x.example/p?utm=1) <br> **applies** ![logo](a.png)"
+    got = "our privacy policy APPLIES logo"
+    assert noise.f1(noise.words(got), noise.words(expected)) == 1.0
+    assert noise.f1(noise.words("our policy"), noise.words("our privacy policy")) == pytest.approx(
+        0.8
+    )
+    assert noise.percentile([0.1, 0.5, 0.9, 1.0], 0.1) == 0.1

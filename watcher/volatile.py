@@ -1,0 +1,259 @@
+"""Blocks that come and go are not the policy.
+
+Main-content detection removes most page chrome, but some noise lives inside
+the document's region: an A/B-tested paragraph that appears in one fetch and
+not the next, a "generated on <today>" line, a build hash, a promotion block.
+These functions decide, against the source's history, which differences
+between the latest version and a new capture are such noise:
+
+* a line whose presence has already flipped at least :data:`MIN_FLIPS` times
+  across the recent versions (there, gone, there again) is volatile: its
+  coming or going is no change;
+* a line that differs from the stored one only in a hash-like token (build
+  ids, cache busters, CSRF tokens) or in a date that is the capture's own
+  date (the "date of the day"), is the same line;
+* a line that differed between two fetches of the same page a minute apart
+  (``refetch``) is volatile for this capture.
+
+:func:`settle` returns the new canonical text with that noise put back as the
+latest version has it, so that a capture whose only differences are noise
+has exactly the latest version's text (and hash). Everything here is pure
+except :func:`recent_texts`, which reads the store. Units are the lines of
+the canonical text (a fenced ``pre`` block is one unit).
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .store import Store
+
+log = logging.getLogger(__name__)
+
+MIN_FLIPS = 2
+HISTORY = 12
+
+_HEXISH = re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}\b", re.I)
+_TOKENISH = re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]{20,}(?![\w-])")
+_TIME = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AaPp]\.?[Mm]\.?)?\b")
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+_ITEM = re.compile(r"^(?: {2})*- ")
+_ROW = re.compile(r"^\| .* \|$")
+
+Unit = tuple[str, str]  # (separator before the unit: "", "\n" or "\n\n"; the unit's text)
+Placed = tuple[Unit, tuple[int, int]]  # a unit and where it comes from: (text, index)
+
+
+# ---------------------------------------------------------------- units
+
+
+def units(text: str) -> list[Unit]:
+    """The canonical text as (separator, unit) pairs; a fenced block is one unit."""
+    out: list[Unit] = []
+    separator = ""
+    fence: list[str] | None = None
+    for line in text.split("\n"):
+        if fence is not None:
+            fence.append(line)
+            if line == "```":
+                out.append((separator, "\n".join(fence)))
+                separator, fence = "\n", None
+            continue
+        if not line:
+            separator = "\n\n" if out else ""
+            continue
+        if line == "```":
+            fence = [line]
+            continue
+        out.append((separator, line))
+        separator = "\n"
+    if fence is not None:
+        out.append((separator, "\n".join(fence)))
+    return out
+
+
+def join(parts: Iterable[Placed]) -> str:
+    """Units back to canonical text.
+
+    A unit keeps its own separator when it follows the unit it followed in
+    its own text; where units were spliced, the separator is decided again
+    the way :func:`watcher.normalise.canonical` decides it.
+    """
+    out: list[str] = []
+    previous: Placed | None = None
+    for placed in parts:
+        (separator, unit), origin = placed
+        if previous is not None:
+            spliced = previous[1] != (origin[0], origin[1] - 1)
+            if spliced or not separator:
+                separator = "\n" if _tight(previous[0][1], unit) else "\n\n"
+            out.append(separator)
+        out.append(unit)
+        previous = placed
+    return "".join(out) + ("\n" if out else "")
+
+
+def _tight(previous: str, unit: str) -> bool:
+    """Canonical text separates consecutive list items, and table rows, by one newline."""
+    return bool(
+        (_ITEM.match(previous) and _ITEM.match(unit)) or (_ROW.match(previous) and _ROW.match(unit))
+    )
+
+
+# ---------------------------------------------------------------- volatility
+
+
+def volatile_units(history: Sequence[str], min_flips: int = MIN_FLIPS) -> frozenset[str]:
+    """Units whose presence flipped at least ``min_flips`` times across ``history``
+    (canonical texts, oldest first)."""
+    flips: Counter[str] = Counter()
+    previous: set[str] | None = None
+    for text in history:
+        present = {unit for _, unit in units(text)}
+        if previous is not None:
+            flips.update(present ^ previous)
+        previous = present
+    return frozenset(unit for unit, count in flips.items() if count >= min_flips)
+
+
+def differing_units(first: str, second: str) -> frozenset[str]:
+    """Units in one of two fetches of the same page but not in the other."""
+    return frozenset({u for _, u in units(first)} ^ {u for _, u in units(second)})
+
+
+def same_line(old: str, new: str, day: date | None = None) -> bool:
+    """Whether ``new`` is ``old`` up to hash-like tokens or the date of the day.
+
+    The date is only masked when ``new`` carries ``day`` (the capture's date,
+    give or take a day for time zones): that is what a "generated on" or
+    "as of today" line looks like; a policy's own date is left alone.
+    """
+    if old == new:
+        return True
+    if day is not None and _has_day(new, day):
+        return _mask_dates(_mask_tokens(old)) == _mask_dates(_mask_tokens(new))
+    masked = _mask_tokens(new)
+    return masked != new and _mask_tokens(old) == masked
+
+
+def _mask_tokens(line: str) -> str:
+    return _TOKENISH.sub("#", _HEXISH.sub("#", line))
+
+
+def _day_forms(day: date) -> list[str]:
+    """The ways pages commonly write ``day``."""
+    month = _MONTHS[day.month - 1]
+    return [
+        day.isoformat(),
+        f"{day.day} {month} {day.year}",
+        f"{month} {day.day}, {day.year}",
+        f"{month} {day.day} {day.year}",
+        f"{day.day:02d}/{day.month:02d}/{day.year}",
+        f"{day.month:02d}/{day.day:02d}/{day.year}",
+        f"{day.day}/{day.month}/{day.year}",
+        f"{day.month}/{day.day}/{day.year}",
+        f"{day.day:02d}.{day.month:02d}.{day.year}",
+        f"{day.day}.{day.month}.{day.year}",
+    ]
+
+
+def _has_day(line: str, day: date) -> bool:
+    candidates = (day - timedelta(days=1), day, day + timedelta(days=1))
+    return any(form in line for d in candidates for form in _day_forms(d))
+
+
+_DATE = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{4}\b"
+    r"|\b(?:\d{1,2} )?(?:" + "|".join(_MONTHS) + r")(?: \d{1,2},?)? \d{4}\b"
+)
+
+
+def _mask_dates(line: str) -> str:
+    return _TIME.sub("@", _DATE.sub("@", line))
+
+
+# ---------------------------------------------------------------- settling
+
+
+def settle(
+    history: Sequence[str],
+    new_text: str,
+    captured_at: datetime | None = None,
+    refetch: str | None = None,
+) -> str:
+    """``new_text`` with its noise resolved the way the latest version has it.
+
+    ``history`` holds the canonical texts of the source's recent versions,
+    oldest first (the last one is the latest version); ``captured_at`` is
+    when ``new_text`` was fetched; ``refetch`` is the canonical text of a
+    second fetch of the same page a minute later, when there is one. When
+    every difference from the latest version is noise, the result *is* the
+    latest version's text.
+    """
+    if not history or history[-1] == new_text:
+        return new_text
+    latest = units(history[-1])
+    new = units(new_text)
+    noisy = volatile_units(history)
+    if refetch is not None:
+        noisy |= differing_units(new_text, refetch)
+    day = captured_at.date() if captured_at else None
+    merged = _merge(latest, new, noisy, day)
+    text = join(merged)
+    if text != new_text:
+        log.debug("settled %d volatile unit(s)", len(noisy))
+    return text
+
+
+def _merge(
+    latest: list[Unit], new: list[Unit], noisy: frozenset[str], day: date | None
+) -> list[Placed]:
+    """Splice ``latest`` and ``new``: new text wins except where the difference is noise."""
+    matcher = difflib.SequenceMatcher(
+        None, [u for _, u in latest], [u for _, u in new], autojunk=False
+    )
+    out: list[Placed] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        old_part = [(latest[i], (0, i)) for i in range(i1, i2)]
+        new_part = [(new[j], (1, j)) for j in range(j1, j2)]
+        if tag == "equal":
+            out.extend(new_part)
+        elif tag == "replace" and len(old_part) == len(new_part):
+            for old, fresh in zip(old_part, new_part, strict=True):
+                out.extend(_resolve(old, fresh, noisy, day))
+        else:
+            out.extend(p for p in old_part if p[0][1] in noisy)
+            out.extend(p for p in new_part if p[0][1] not in noisy)
+    return out
+
+
+def _resolve(old: Placed, fresh: Placed, noisy: frozenset[str], day: date | None) -> list[Placed]:
+    """One stored unit replaced by one new unit: which of them the text keeps."""
+    old_text, new_text = old[0][1], fresh[0][1]
+    if same_line(old_text, new_text, day) or (old_text in noisy and new_text in noisy):
+        return [old]
+    kept = [old] if old_text in noisy else []
+    if new_text not in noisy:
+        kept.append(fresh)
+    return kept
+
+
+# ---------------------------------------------------------------- store
+
+
+def recent_texts(store: Store, source_id: str, limit: int = HISTORY) -> list[str]:
+    """The canonical texts of a source's ``limit`` most recent versions, oldest first."""
+    rows = store.db.query(
+        "SELECT text FROM versions WHERE source_id = ? ORDER BY id DESC LIMIT ?",
+        [source_id, limit],
+    )
+    return [str(row["text"]) for row in rows][::-1]
