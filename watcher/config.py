@@ -44,7 +44,8 @@ DEFAULT_KEYWORDS = (
     r"\bconsent",
     r"\bopt[- ]?(out|in)\b",
     r"\barbitration\b|\bclass action\b",
-    r"\b(AI|artificial intelligence|machine learning)\b|\btrain(ing|ed)?\b",
+    r"(?-i:\bAI\b)|\bartificial intelligence\b|\bmachine learning\b|\bLLMs?\b"
+    r"|\btrain(s|ed|ing)?\b(\W+\w+){0,4}?\W+(models?|algorithms?|AI|systems?)\b",
     r"\blocation\b|\bgeolocation\b",
     r"\badvertis(ing|ers?|ements?)\b|\btargeted\b",
 )
