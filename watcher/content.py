@@ -131,6 +131,9 @@ def _xpath(selector: str) -> etree.XPath:
 
 def select_all(root: etree._Element, selectors: Iterable[str]) -> list[etree._Element]:
     """Elements matching any of the CSS ``selectors``, outermost only, in document order."""
+    selectors = tuple(selectors)
+    if not selectors:
+        return []
     found: dict[etree._Element, None] = {}
     for selector in selectors:
         for element in _xpath(selector)(root):
@@ -165,16 +168,20 @@ def extract(
     ``select`` (when given) replaces main-content detection and chrome
     removal; ``remove`` always drops what it matches.
     """
-    remove_invisible(root)
+    panels = _panel_ids(root)
+    _strip_never_text(root)
     for element in select_all(root, remove):
         drop(element)
     if select:
+        _drop_hidden(root, panels)
         return select_all(root, select)
     body = root.find("body")
     if body is None:
         body = root
-    weights = weigh(body)
-    remove_chrome(body, weights)
+    weights, hidden, chrome = survey(body, panels)
+    for element in hidden:
+        drop(element)
+    remove_chrome(body, weights, chrome)
     return main_content(body, weights)
 
 
@@ -184,10 +191,19 @@ def extract(
 def remove_invisible(root: etree._Element) -> None:
     """Drop what no reader sees, keeping folded accordion and tab panels."""
     panels = _panel_ids(root)
+    _strip_never_text(root)
+    _drop_hidden(root, panels)
+
+
+def _strip_never_text(root: etree._Element) -> None:
+    """Drop scripts, styles, media, form controls and buttons that are not toggles."""
     etree.strip_elements(root, *_NEVER_TEXT, with_tail=False)
-    doomed = [button for button in root.iter("button") if not _is_toggle(button)]
-    doomed.extend(el for el in root.iter() if _hidden(el, panels))
-    for element in doomed:
+    for button in [b for b in root.iter("button") if not _is_toggle(b)]:
+        drop(button)
+
+
+def _drop_hidden(root: etree._Element, panels: frozenset[str]) -> None:
+    for element in [el for el in root.iter() if _hidden(el, panels)]:
         drop(element)
 
 
@@ -201,15 +217,22 @@ def _panel_ids(root: etree._Element) -> frozenset[str]:
 
 def _hidden(element: etree._Element, panels: frozenset[str]) -> bool:
     """Hidden by an attribute, a style or a screen-reader-only class (folded panels excepted)."""
+    if not isinstance(element.tag, str):
+        return False
     get = element.get
     style = get("style")
     if get("hidden") is not None or (style and _HIDDEN_STYLE.search(style)):
         return not _is_panel(element, panels)
     classes = get("class")
-    return (
-        classes is not None
-        and any(stem in classes for stem in _VISUALLY_HIDDEN_STEMS)
-        and any(c in _VISUALLY_HIDDEN for c in classes.split())
+    return classes is not None and _screen_reader_only(classes)
+
+
+@lru_cache(maxsize=8192)
+def _screen_reader_only(classes: str) -> bool:
+    """Whether a class attribute marks text for screen readers only (cached: pages
+    repeat the same class strings many times)."""
+    return any(stem in classes for stem in _VISUALLY_HIDDEN_STEMS) and any(
+        c in _VISUALLY_HIDDEN for c in classes.split()
     )
 
 
@@ -240,16 +263,24 @@ def _outermost(elements: list[etree._Element]) -> list[etree._Element]:
 # ---------------------------------------------------------------- chrome
 
 
-def remove_chrome(body: etree._Element, weights: dict[etree._Element, Weight]) -> None:
+def remove_chrome(
+    body: etree._Element,
+    weights: dict[etree._Element, Weight],
+    found: dict[etree._Element, str] | None = None,
+) -> None:
     """Drop navigation, banners, cookie notices, dialogs and other page furniture.
 
-    ``weights`` (see :func:`weigh`) are kept up to date.
+    ``found`` maps the chrome elements to why they are chrome (see
+    :func:`survey`); ``weights`` (see :func:`weigh`) are kept up to date.
     """
-    found = {el: kind for el in body.iter() if (kind := _chrome_kind(el))}
+    if found is None:
+        found = {el: kind for el in body.iter() if (kind := _chrome_kind(el))}
     total = weights[body].prose
     for element in _outermost(list(found)):
         weight = weights.get(element)
-        if weight is None or _guarded(element, found[element], weight, total):
+        if weight is None or not _inside(element, body):
+            continue
+        if _guarded(element, found[element], weight, total):
             continue
         for ancestor in element.iterancestors():
             if ancestor in weights:
@@ -257,9 +288,16 @@ def remove_chrome(body: etree._Element, weights: dict[etree._Element, Weight]) -
         drop(element)
 
 
+def _inside(element: etree._Element, top: etree._Element) -> bool:
+    """Whether ``element`` is still in ``top``'s tree (not in a dropped subtree)."""
+    return any(ancestor is top for ancestor in element.iterancestors())
+
+
 def _chrome_kind(element: etree._Element) -> str | None:
     """Why ``element`` is page chrome (``"tag"``, ``"role"``, ``"name"``), or None."""
     tag = element.tag
+    if not isinstance(tag, str):
+        return None
     if tag in _CHROME_TAGS:
         return "tag"
     get = element.get
@@ -274,12 +312,14 @@ def _chrome_kind(element: etree._Element) -> str | None:
     if get("aria-modal") == "true":
         return "role"
     names = (get("class") or "") + " " + (get("id") or "")
-    if len(names) < 4:
-        return None
+    return "name" if len(names) > 3 and _furniture_names(names) else None
+
+
+@lru_cache(maxsize=8192)
+def _furniture_names(names: str) -> bool:
+    """:func:`is_chrome_name` behind a cheap substring test, cached by class string."""
     lowered = names.lower()
-    if not any(stem in lowered for stem in _CHROME_STEMS):
-        return None
-    return "name" if is_chrome_name(names) else None
+    return any(stem in lowered for stem in _CHROME_STEMS) and is_chrome_name(names)
 
 
 def _guarded(element: etree._Element, kind: str, weight: Weight, total: int) -> bool:
@@ -328,10 +368,26 @@ class Weight:
 
 def weigh(top: etree._Element) -> dict[etree._Element, Weight]:
     """The :class:`Weight` of every element under ``top`` (one bottom-up pass)."""
-    elements = [el for el in top.iter() if isinstance(el.tag, str)]
+    return survey(top, frozenset())[0]
+
+
+def survey(
+    top: etree._Element, panels: frozenset[str]
+) -> tuple[dict[etree._Element, Weight], list[etree._Element], dict[etree._Element, str]]:
+    """One bottom-up pass over ``top``: the :class:`Weight` of every visible element,
+    the hidden elements (to drop), and the chrome elements with why they are chrome.
+
+    Hidden elements get no weight, so their ancestors' weights leave them out.
+    """
     weights: dict[etree._Element, Weight] = {}
-    for el in reversed(elements):
-        weight = Weight(len(el.text.strip()) if el.text else 0)
+    hidden: list[etree._Element] = []
+    chrome: dict[etree._Element, str] = {}
+    for el in reversed([el for el in top.iter() if isinstance(el.tag, str)]):
+        if _hidden(el, panels):
+            hidden.append(el)
+            continue
+        text = el.text
+        weight = Weight(len(text.strip()) if text else 0)
         for child in el:
             tail = child.tail
             if tail:
@@ -345,7 +401,10 @@ def weigh(top: etree._Element) -> dict[etree._Element, Weight]:
             weight.link = weight.text
             weight.links += 1
         weights[el] = weight
-    return weights
+        kind = _chrome_kind(el)
+        if kind:
+            chrome[el] = kind
+    return weights, hidden, dict(reversed(chrome.items()))
 
 
 def main_content(

@@ -235,8 +235,11 @@ _BLOCKS = frozenset(
     "summary table tbody thead tfoot tr td th caption ul legend html button".split()
 ) | frozenset(_HEADINGS)
 _LISTS = frozenset(("ul", "ol", "menu", "dir"))
+_NEVER_WALKED = _SKIP - {"button"}
 _BOLD = frozenset(("b", "strong"))
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# Tags the walker acts on; any other tag is inline markup whose text just flows.
+_STRUCTURAL = _BLOCKS | _BOLD | frozenset(("br", "tr", "td", "th"))
 
 
 def parse_html(body: bytes, rules: Rules, content_type: str = "", name: str = "input") -> Document:
@@ -301,19 +304,28 @@ class _Walker:
         self.cells: list[str] | None = None
 
     def walk(self, root: etree._Element) -> None:
+        """Add the blocks of ``root``'s subtree (and of the text that follows it)."""
         events = etree.iterwalk(root, events=("start", "end"))
+        parts, bold_parts = self.parts, self.bold_parts
         for event, el in events:
-            tag = el.tag if isinstance(el.tag, str) else ""
-            if event == "start":
-                if not tag or (tag in _SKIP and tag != "button"):
+            tag = el.tag
+            if not isinstance(tag, str) or tag in _NEVER_WALKED:
+                if event == "start":
                     events.skip_subtree()
-                    continue
-                self._start(el, tag.lower())
-            else:
-                if not tag or (tag in _SKIP and tag != "button"):
+                else:
                     self._text(el.tail)
-                    continue
-                self._end(el, tag.lower())
+                continue
+            if tag not in _STRUCTURAL:
+                # Inline markup (span, a, em, ...): only its text counts.
+                text = el.text if event == "start" else el.tail
+                if text:
+                    parts.append(text)
+                    bold_parts.append(self.bold > 0)
+                continue
+            if event == "start":
+                self._start(el, tag)
+            else:
+                self._end(el, tag)
                 self._text(el.tail)
         self._flush()
 
