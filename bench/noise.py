@@ -1,6 +1,6 @@
 """Noise rejection measured on real policy archives (run by hand; not a test).
 
-Usage: ``python bench/noise.py CORPUS [--details] [--only SLUG ...]``
+Usage: ``python bench/noise.py CORPUS [--details] [--only SLUG ...] [--dump FILE]``
 
 ``CORPUS`` is a ``.tar.xz`` (or ``.tar.gz``, ``.tar``) of document folders, or
 an already unpacked folder. Each document folder holds raw captures
@@ -116,6 +116,7 @@ class Score:
     steady_pages: int = 0
     f1s: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, other: Score) -> None:
         """Fold another document's score into this one."""
@@ -257,6 +258,17 @@ def score_document(folder: Path, work: Path) -> Score:
         expected = (folder / capture["expected"]).read_text(encoding="utf-8")
         got = texts.get(in_force, "") if in_force is not None else ""
         score.f1s.append(f1(words(got), words(expected)))
+        score.rows.append(
+            {
+                "document": folder.name,
+                "file": capture["file"],
+                "change": label,
+                "status": status,
+                "reason": line["reason"],
+                "version": version,
+                "f1": round(score.f1s[-1], 4),
+            }
+        )
     return score
 
 
@@ -309,6 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("corpus", type=Path, help="corpus .tar.xz or unpacked folder")
     parser.add_argument("--details", action="store_true", help="list every miss and false alarm")
     parser.add_argument("--only", nargs="*", default=(), help="document folder names to run")
+    parser.add_argument("--dump", type=Path, help="write one JSON line per capture to this file")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="watcher-noise-") as tmp:
         work = Path(tmp)
@@ -323,6 +336,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no document folders (with truth.json) in {args.corpus}", file=sys.stderr)
         return 2
     total = report(scores, args.details)
+    if args.dump:
+        with args.dump.open("w", encoding="utf-8") as out:
+            for score in scores.values():
+                for row in score.rows:
+                    out.write(json.dumps(row) + "\n")
     print()
     return 0 if verdict(total) else 1
 

@@ -134,3 +134,19 @@ def test_select_and_remove_override_detection() -> None:
     html = f"""<body><nav>Menu</nav><div class="x"><h1>Kept</h1><p class="ad">Ad</p></div>
       <main>{policy()}</main></body>"""
     assert text_of(html, Rules(select=(".x",), remove=(".ad",))) == "# Kept\n"
+
+
+def test_scripted_controls_are_dropped_but_focusable_text_is_kept() -> None:
+    html = f"""<body><main><h1>Terms</h1>
+      <div><div tabindex="0"><p>Legal overview</p></div><div tabindex="0">User terms</div></div>
+      <span tabindex="-1">Print</span>
+      {policy(3)}
+      <div tabindex="0" role="region"><table><tr><td>Cookie</td><td>Duration</td></tr></table></div>
+      <p>Data is kept under <span tabindex="0" class="term">GDPR</span> rules.</p>
+      <div tabindex="0" aria-expanded="false">Show details</div>
+      </main></body>"""
+    text = text_of(html)
+    for gone in ("Legal overview", "User terms", "Print"):
+        assert gone not in text
+    for kept in ("| Cookie | Duration |", "Data is kept under GDPR rules.", "Show details"):
+        assert kept in text

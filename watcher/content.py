@@ -113,6 +113,9 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # An element holding at least this share of the page's text is never chrome,
 # whatever its tag or class says (a cookie policy inside class="cookie-notice").
 CHROME_GUARD = 0.5
+# A focusable non-link element with at most this much text is a control, not text.
+CONTROL_CHARS = 40
+_TEXT_CONTAINERS = ("table", "ul", "ol", "dl", "pre", "blockquote", *_HEADING_TAGS)
 # Descend into a child while it holds this share of the landmark's text.
 CORE_SHARE = 0.75
 # A landmark (<main>) is used when it holds this share of the page's text.
@@ -400,6 +403,9 @@ def survey(
         if el.tag == "a" and not el.get("href", "#").startswith("#"):
             weight.link = weight.text
             weight.links += 1
+        elif weight.text <= CONTROL_CHARS and _is_custom_control(el):
+            hidden.append(el)
+            continue
         weights[el] = weight
         kind = _chrome_kind(el)
         if kind:
@@ -500,6 +506,21 @@ def _is_layout(element: etree._Element) -> bool:
     if _LAYOUT_NAMES.search(_CAMEL.sub("-", names).lower()) is None:
         return False
     return not _has(element, "h1")
+
+
+def _is_custom_control(element: etree._Element) -> bool:
+    """A focusable element scripted into a button or tab ("Print", "Expand all", a tab
+    strip): a short label standing alone, not a toggle, not a text container."""
+    get = element.get
+    if get("tabindex") is None or "aria-expanded" in element.attrib:
+        return False
+    if get("aria-controls") is not None or _has(element, *_TEXT_CONTAINERS):
+        return False
+    if (element.tail or "").strip():
+        return False
+    previous = element.getprevious()
+    before = previous.tail if previous is not None else element.getparent().text
+    return not (before or "").strip()
 
 
 def _has(element: etree._Element, *tags: str) -> bool:
