@@ -150,3 +150,38 @@ def test_scripted_controls_are_dropped_but_focusable_text_is_kept() -> None:
         assert gone not in text
     for kept in ("| Cookie | Duration |", "Data is kept under GDPR rules.", "Show details"):
         assert kept in text
+
+
+def test_a_call_out_inside_the_article_is_kept_but_a_related_links_box_is_not() -> None:
+    html = f"""<body><article><h1>Terms</h1>{policy(3)}
+      <aside><p>Key point: we never sell your data.</p></aside>
+      <aside><a href="/a">Read A</a> <a href="/b">Read B</a> <a href="/c">Read C</a></aside>
+      </article><aside><p>Sidebar promo text for the shop.</p></aside></body>"""
+    text = text_of(html)
+    assert "Key point: we never sell your data." in text
+    for gone in ("Read A", "Sidebar promo"):
+        assert gone not in text
+
+
+def test_script_folded_sections_under_their_heading_are_kept() -> None:
+    html = f"""<body><main><h1>Terms</h1>{policy(3)}
+      <h2>Refunds</h2><div style="display:none"><p>Refunds within 14 days.</p></div>
+      <div id="q" hidden aria-labelledby="t"><p>Answer text.</p></div>
+      <div hidden><p>Unlabelled template.</p></div></main></body>"""
+    text = text_of(html)
+    assert "## Refunds\n\nRefunds within 14 days." in text
+    assert "Answer text." in text
+    assert "Unlabelled template" not in text
+
+
+def test_a_copyright_line_bounds_the_document() -> None:
+    html = f"""<body><div><div class="d"><h1>Terms</h1>{policy()}</div>
+      <div><p>© 2025 Example Co · Company no. 123</p></div></div></body>"""
+    assert "©" not in text_of(html)
+
+
+def test_table_of_contents_links_with_full_addresses_do_not_stop_the_title() -> None:
+    toc = "".join(f'<a href="https://example.com/terms#s{n}">Section {n}</a> ' for n in range(5))
+    html = f"""<body><div><div><h1>Terms</h1></div><div>{toc}</div>
+      <div class="body">{policy()}</div></div></body>"""
+    assert text_of(html).startswith("# Terms\n")

@@ -113,6 +113,8 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # An element holding at least this share of the page's text is never chrome,
 # whatever its tag or class says (a cookie policy inside class="cookie-notice").
 CHROME_GUARD = 0.5
+# A block outside the core this short with a copyright sign is the page footer.
+COLOPHON_CHARS = 400
 # A focusable non-link element with at most this much text is a control, not text.
 CONTROL_CHARS = 40
 _TEXT_CONTAINERS = ("table", "ul", "ol", "dl", "pre", "blockquote", *_HEADING_TAGS)
@@ -252,9 +254,13 @@ def _is_panel(element: etree._Element, panels: frozenset[str]) -> bool:
     attrib = element.attrib
     if attrib.get("hidden") == "until-found":
         return True
-    if attrib.get("role") in ("tabpanel", "region"):
+    if attrib.get("role") in ("tabpanel", "region") or "aria-labelledby" in attrib:
         return True
-    return attrib.get("id", "") in panels
+    if attrib.get("id", "") in panels:
+        return True
+    # A folded section right under its heading (script-driven accordions).
+    previous = element.getprevious()
+    return previous is not None and previous.tag in _HEADING_TAGS
 
 
 def _outermost(elements: list[etree._Element]) -> list[etree._Element]:
@@ -302,6 +308,8 @@ def _chrome_kind(element: etree._Element) -> str | None:
     if not isinstance(tag, str):
         return None
     if tag in _CHROME_TAGS:
+        if tag == "aside" and any(a.tag in ("article", "main") for a in element.iterancestors()):
+            return "aside"  # a call-out inside the document: chrome only if it is navigation
         return "tag"
     get = element.get
     role = get("role")
@@ -326,10 +334,13 @@ def _furniture_names(names: str) -> bool:
 
 
 def _guarded(element: etree._Element, kind: str, weight: Weight, total: int) -> bool:
-    """Chrome that must stay: it wraps the main landmark or, when only its class
-    name says chrome, it holds most of the page's text."""
+    """Chrome that must stay: it wraps the main landmark; it is a call-out inside the
+    document (an ``<aside>`` in the article that is not a menu); or, when only its
+    class name says chrome, it holds most of the page's text."""
     if _has(element, "main", "article") or element.xpath("boolean(.//*[@role='main'])"):
         log.debug("not dropping <%s>: it holds the main content", element.tag)
+        return True
+    if kind == "aside" and not weight.is_navigation():
         return True
     if kind == "name" and total and weight.prose >= CHROME_GUARD * total:
         log.debug("not dropping <%s>: it holds most of the page's text", element.tag)
@@ -400,7 +411,7 @@ def survey(
                 weight.text += sub.text
                 weight.link += sub.link
                 weight.links += sub.links
-        if el.tag == "a" and not el.get("href", "#").startswith("#"):
+        if el.tag == "a" and not _in_page(el.get("href", "#")):
             weight.link = weight.text
             weight.links += 1
         elif weight.text <= CONTROL_CHARS and _is_custom_control(el):
@@ -489,12 +500,17 @@ def _neighbours(
         weight = weights.get(sibling)
         if weight is None or weight.text == 0:
             continue
-        if weight.is_navigation() or _is_layout(sibling):
+        if weight.is_navigation() or _is_layout(sibling) or _is_colophon(sibling, weight):
             return kept, False
         if weight.link >= LINK_DENSITY * weight.text:
             continue
         kept.append(sibling)
     return kept, True
+
+
+def _is_colophon(element: etree._Element, weight: Weight) -> bool:
+    """A short block with a copyright sign: the page's footer."""
+    return weight.text <= COLOPHON_CHARS and "©" in "".join(element.itertext())
 
 
 def _is_layout(element: etree._Element) -> bool:
@@ -506,6 +522,17 @@ def _is_layout(element: etree._Element) -> bool:
     if _LAYOUT_NAMES.search(_CAMEL.sub("-", names).lower()) is None:
         return False
     return not _has(element, "h1")
+
+
+def _in_page(href: str) -> bool:
+    """A link to a place in the same document (a table of contents entry), not to
+    another page ("#/route" is a single-page-app route, not an anchor)."""
+    anchor = href.find("#")
+    return (
+        anchor >= 0
+        and not href.startswith("/", anchor + 1)
+        and not href.startswith("!", anchor + 1)
+    )
 
 
 def _is_custom_control(element: etree._Element) -> bool:
