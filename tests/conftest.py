@@ -1,8 +1,12 @@
-"""Shared fixtures: a scriptable loopback HTTP server, data directories, the CLI."""
+"""Shared fixtures: a scriptable loopback HTTP server, a loopback SMTP server, data
+directories, the CLI."""
 
 from __future__ import annotations
 
 import contextlib
+import email
+import email.message
+import email.policy
 import os
 import socket
 import struct
@@ -235,3 +239,109 @@ def cli(tmp_path: Path) -> Callable[..., CliResult]:
         return run_cli(*args, **kwargs)  # type: ignore[arg-type]
 
     return call
+
+
+# ---------------------------------------------------------------- a real SMTP server
+
+
+@dataclass
+class ReceivedMail:
+    """One message the loopback SMTP server accepted."""
+
+    sender: str
+    recipients: list[str]
+    data: bytes
+
+    def parsed(self) -> email.message.EmailMessage:
+        message = email.message_from_bytes(self.data, policy=email.policy.default)
+        assert isinstance(message, email.message.EmailMessage)
+        return message
+
+
+class LoopbackSmtp:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that tests stop and start again.
+
+    The port stays the same across ``stop()``/``start()``, so a client configured
+    with it sees "connection refused" while the server is down. ``on_data`` (if
+    set) is called with each accepted message before the server answers, and may
+    return a reply such as ``"451 try later"`` instead of accepting it (a refused
+    message is not kept). ``credentials`` = (user, password) requires AUTH.
+    """
+
+    def __init__(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.messages: list[ReceivedMail] = []
+        self.lock = threading.Lock()
+        self.on_data: Callable[[ReceivedMail], str | None] | None = None
+        self.credentials: tuple[str, str] | None = None
+        self.controller: object | None = None
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        owner = self
+
+        class Handler:
+            async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+                mail = ReceivedMail(
+                    envelope.mail_from,  # type: ignore[attr-defined]
+                    list(envelope.rcpt_tos),  # type: ignore[attr-defined]
+                    envelope.original_content,  # type: ignore[attr-defined]
+                )
+                reply = owner.on_data(mail) if owner.on_data else None
+                if reply and not reply.startswith("250"):
+                    return reply
+                with owner.lock:
+                    owner.messages.append(mail)
+                return "250 Message accepted for delivery"
+
+        def authenticate(
+            server: object, session: object, envelope: object, mechanism: str, data: object
+        ) -> AuthResult:
+            ok = (
+                isinstance(data, LoginPassword)
+                and self.credentials is not None
+                and (data.login.decode(), data.password.decode()) == self.credentials
+            )
+            return AuthResult(success=ok, handled=False)
+
+        kwargs: dict[str, object] = {}
+        if self.credentials is not None:
+            kwargs = {"authenticator": authenticate, "auth_require_tls": False}
+        controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **kwargs)
+        controller.start()
+        self.controller = controller
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()  # type: ignore[attr-defined]
+            self.controller = None
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedMail]:
+        """The messages received, once there are at least ``count`` (or the timeout)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.messages) >= count:
+                    return list(self.messages)
+            time.sleep(0.05)
+        with self.lock:
+            return list(self.messages)
+
+    def smtp_yaml(self, sender: str = "watcher@example.org") -> str:
+        """The ``settings.smtp`` block (flow style) that points at this server."""
+        return f"{{host: 127.0.0.1, port: {self.port}, sender: {sender}, timeout: 5s}}"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[LoopbackSmtp]:
+    """A running loopback SMTP server for one test (stopped afterwards)."""
+    srv = LoopbackSmtp()
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -58,18 +59,25 @@ class App:
 
         return Store.open(self.data_dir, create=create)
 
-    def pipeline(self, store: Any) -> Any:
-        """A pipeline over ``store`` that writes a report for every change."""
+    def pipeline(self, store: Any, config: Config | None = None, alerts: bool = True) -> Any:
+        """A pipeline over ``store`` that queues alerts with every change (in its
+        transaction), then writes its report and refreshes the Atom feeds."""
+        from .feed import feed_hook
+        from .notify import Outbox
         from .pipeline import Pipeline
 
-        pipeline = Pipeline(store, self.config().settings)
-        pipeline.after_change.append(lambda change_id: self._write_report(store, change_id))
+        config = config or self.config()
+        pipeline = Pipeline(store, config.settings)
+        if alerts:
+            pipeline.on_change.append(Outbox(store, config, self.reports_dir).on_change)
+        pipeline.after_change.append(lambda change_id: self._write_report(store, change_id, config))
+        pipeline.after_change.append(feed_hook(store, self.reports_dir, config))
         return pipeline
 
-    def _write_report(self, store: Any, change_id: int) -> None:
+    def _write_report(self, store: Any, change_id: int, config: Config) -> None:
         from .publish import write_change_report
 
-        write_change_report(store, change_id, self.reports_dir, self.config())
+        write_change_report(store, change_id, self.reports_dir, config)
 
 
 pass_app = click.make_pass_decorator(App)
@@ -245,12 +253,32 @@ def check(app: App, sources: tuple[str, ...], as_json: bool) -> None:
 
     try:
         asyncio.run(go())
+        _alert(app, store, config, outcomes)
     finally:
         store.close()
     if not as_json:
         _print_outcomes(outcomes)
     if any(o.status in ("failed", "rejected") for o in outcomes):
         sys.exit(1)
+
+
+def _alert(app: App, store: Any, config: Config, outcomes: Sequence[Any]) -> None:
+    """Track failure incidents, then send the alerts that are due (when SMTP is set up)."""
+    from .notify import Outbox
+
+    outbox = Outbox(store, config, app.reports_dir)
+    for outcome in outcomes:
+        outbox.track(outcome)
+    if config.settings.smtp is None:
+        return
+    report = outbox.deliver()
+    if report.errors or report.retrying or report.failed or report.uncertain:
+        reason = f": {report.errors[0]}" if report.errors else ""
+        click.echo(
+            f"watcher: warning: {report.retrying + report.failed + report.uncertain} alert(s) "
+            f"not sent{reason} (see 'watcher status'; 'watcher run' retries them)",
+            err=True,
+        )
 
 
 def _print_outcomes(outcomes: Sequence[Any]) -> None:
@@ -300,17 +328,22 @@ def list_sources(app: App, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 @pass_app
 def status(app: App, as_json: bool) -> None:
-    """Per source: last check and its outcome, last change, last error, version count."""
-    from .status import source_states
+    """Per source: last check and outcome, versions, last change, last error, next check;
+    then the daemon, the outbox (emails not sent) and open failure incidents."""
+    from .status import service_state, source_states
 
     config = app.config()
     store = app.store()
     try:
         states = source_states(store, config)
+        service = service_state(store, app.data_dir)
     finally:
         store.close()
+    next_runs = service["daemon"]["next_runs"]
+    for state in states:
+        state["next_check"] = next_runs.get(state["id"])
     if as_json:
-        emit_json({"sources": states})
+        emit_json({"sources": states, **service})
         return
     table(
         [
@@ -320,12 +353,40 @@ def status(app: App, as_json: bool) -> None:
                 s["last_outcome"],
                 s["versions"],
                 s["last_change"],
+                s["next_check"],
                 (s["last_error"] or "")[:50],
             )
             for s in states
         ],
-        ("source", "last check", "outcome", "versions", "last change", "last error"),
+        ("source", "last check", "outcome", "versions", "last change", "next check", "last error"),
     )
+    _print_service(service)
+
+
+def _print_service(service: dict[str, Any]) -> None:
+    daemon = service["daemon"]
+    line = f"daemon: {daemon['summary']}"
+    if daemon["running"]:
+        line += f" (pid {daemon['pid']}, since {daemon['started_at']})"
+        if daemon["next_digest"]:
+            line += f"; next digest {daemon['next_digest']}"
+    click.echo("\n" + line)
+    if daemon.get("config_error"):
+        click.echo(f"  sources file not reloaded: {daemon['config_error']}")
+    counts = service["outbox"]["counts"]
+    if counts:
+        click.echo("outbox: " + ", ".join(f"{n} {state}" for state, n in sorted(counts.items())))
+    for row in service["outbox"]["attention"]:
+        retry = f", next try {row['next_attempt_at']}" if row["state"] == "pending" else ""
+        click.echo(
+            f"  #{row['id']} {row['state']} to {row['recipient']} ({row['kind']}, "
+            f"{row['attempts']} attempts{retry}): {row['last_error'] or ''}"
+        )
+    for incident in service["incidents"]:
+        click.echo(
+            f"incident: {incident['source_id']} {incident['kind']} since {incident['opened_at']} "
+            f"({incident['checks']} checks): {incident['reason']}"
+        )
 
 
 # ---------------------------------------------------------------- history / show
@@ -488,7 +549,7 @@ def import_(
         raise InputError("no files to import")
     store = app.store()
     settings = app.config().settings if app.config_path.exists() else None
-    pipeline = app.pipeline(store) if settings else Pipeline(store)
+    pipeline = app.pipeline(store, alerts=False) if settings else Pipeline(store)
     counts: dict[str, int] = {}
     try:
         with progress(len(paths), "importing", not as_json) as step:
@@ -618,6 +679,148 @@ def report(app: App, change: int) -> None:
     finally:
         store.close()
     click.echo(str(path))
+
+
+# ---------------------------------------------------------------- run / digest / outbox
+
+
+@cli.command()
+@click.option(
+    "--tick",
+    type=click.FloatRange(0.1, 3600),
+    default=5.0,
+    show_default=True,
+    help="Seconds between looks at the sources file (it is also re-read on SIGHUP).",
+)
+@click.option(
+    "--grace",
+    type=click.FloatRange(0, 3600),
+    default=10.0,
+    show_default=True,
+    help="Seconds running checks get to finish at SIGINT/SIGTERM before they are abandoned.",
+)
+@click.pass_context
+def run(ctx: click.Context, tick: float, grace: float) -> None:
+    """Run the daemon: check each source at its interval, email alerts, weekly digest.
+
+    Stops cleanly on SIGINT/SIGTERM; re-reads the sources file on SIGHUP or when it
+    changes. One daemon per data directory. Logs one logfmt line per check to
+    stderr (and settings.log_file).
+    """
+    import logging as logging_
+
+    from .schedule import Daemon, log_path, setup_logging
+
+    app: App = ctx.obj
+    config = app.config()
+    verbose = logging_.getLogger().level <= logging_.DEBUG
+    setup_logging(log_path(config), logging_.DEBUG if verbose else logging_.INFO)
+    daemon = Daemon(
+        app.config_path,
+        app.data_dir,
+        app.reports_dir,
+        lambda store, cfg: app.pipeline(store, cfg),
+        tick=tick,
+        grace=grace,
+    )
+    sys.exit(daemon.run())
+
+
+@cli.command()
+@click.option("--since", default="7d", show_default=True, help="A duration (7d) or a date.")
+@click.option("--until", help="A date (the whole day counts) or a timestamp; default now.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="Write here instead of reports/digest-YYYY-Www.html.",
+)
+@click.option("--send", is_flag=True, help="Email it to settings.digest.recipients.")
+@pass_app
+def digest(app: App, since: str, until: str | None, output: Path | None, send: bool) -> None:
+    """Write the HTML digest of a period (default: the last 7 days), optionally email it."""
+    from .digest import parse_period, queue_digest, write_digest
+    from .errors import NotifyError
+    from .notify import Outbox
+    from .store import iso
+
+    config = app.config()
+    settings = config.settings
+    if send and settings.smtp is None:
+        raise NotifyError(f"{config.path}: settings.smtp is not configured; cannot --send")
+    if send and not settings.digest.recipients:
+        raise NotifyError(f"{config.path}: settings.digest.recipients is empty; cannot --send")
+    period = parse_period(since, until, settings.timezone)
+    store = app.store()
+    try:
+        made, path = write_digest(store, config, period, app.reports_dir, output)
+        click.echo(str(path))
+        if not send:
+            return
+        key = f"manual:{iso(period.since)}/{iso(period.until)}:{secrets.token_hex(6)}"
+        queue_digest(store, config, made, key, app.reports_dir)
+        report = Outbox(store, config, app.reports_dir).deliver()
+        rows = list(
+            store.db.query(
+                "SELECT state, last_error FROM outbox WHERE dedupe_key = ?", [f"digest:{key}"]
+            )
+        )
+    finally:
+        store.close()
+    sent = sum(1 for r in rows if r["state"] == "sent")
+    if report.busy:
+        click.echo("digest queued; another watcher process is sending emails now", err=True)
+    elif sent < len(rows):
+        reason = next((r["last_error"] for r in rows if r["last_error"]), "see 'watcher status'")
+        raise NotifyError(
+            f"digest not sent to {len(rows) - sent} of {len(rows)} recipient(s): {reason} "
+            "(queued; 'watcher run' retries it)"
+        )
+    else:
+        click.echo(f"digest sent to {sent} recipient(s)", err=True)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@click.option(
+    "--retry",
+    "retry_ids",
+    type=int,
+    multiple=True,
+    help="Queue failed or uncertain email ID again (repeatable).",
+)
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@pass_app
+def outbox(app: App, as_json: bool, retry_ids: tuple[int, ...], limit: int) -> None:
+    """Emails queued, sent, failed or of uncertain delivery, newest first."""
+    from .notify import Outbox, outbox_rows
+
+    store = app.store(create=False)
+    try:
+        if retry_ids:
+            count = Outbox(store, app.config(), app.reports_dir).retry(retry_ids)
+            click.echo(f"{count} email(s) queued again", err=True)
+        rows = outbox_rows(store, limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        emit_json(rows)
+        return
+    table(
+        [
+            (
+                r["id"],
+                r["kind"],
+                r["state"],
+                r["recipient"],
+                r["attempts"],
+                r["sent_at"] or r["next_attempt_at"],
+                (r["last_error"] or r["subject"])[:60],
+            )
+            for r in rows
+        ],
+        ("id", "kind", "state", "to", "tries", "sent / next", "detail"),
+    )
 
 
 # ---------------------------------------------------------------- demo

@@ -1,8 +1,10 @@
-"""What the store knows about each source: last check, last change, last error."""
+"""What the store knows about each source (last check, last change, last error), and
+the state of the daemon, the outbox and failure incidents."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from .config import Config
@@ -66,3 +68,15 @@ def source_states(store: Store, config: Config) -> list[dict[str, Any]]:
                 }
             )
     return states
+
+
+def service_state(store: Store, data_dir: Path) -> dict[str, Any]:
+    """The daemon (running or not, next runs), the outbox and open incidents."""
+    from .notify import open_incidents, outbox_summary
+    from .schedule import read_state
+
+    return {
+        "daemon": read_state(data_dir),
+        "outbox": outbox_summary(store),
+        "incidents": open_incidents(store),
+    }

@@ -3,7 +3,9 @@
 Tables: ``sources``, ``fetches`` (every attempt, from the network or a file),
 ``blobs`` (raw captures, compressed and content-addressed), ``versions`` (one
 row per distinct canonical content in a source's history), ``changes`` (old
-version → new version). Every write that records a capture happens in one
+version → new version); for alerts (schema 2) ``outbox`` (one row per email
+and recipient, see :mod:`watcher.notify`), ``incidents``, ``digests`` and
+``meta`` (the store's own id). Every write that records a capture happens in one
 ``BEGIN IMMEDIATE`` transaction, so a crash at any point leaves either all of
 it or none of it, and two processes can never both record the same version.
 """
@@ -15,6 +17,8 @@ import hashlib
 import json
 import logging
 import sqlite3
+import time
+import uuid
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -140,8 +144,66 @@ def _v1(db: sqlite_utils.Database) -> None:
     db.table("changes").create_index(["detected_at"])
 
 
+def _v2(db: sqlite_utils.Database) -> None:
+    """Alerts: the outbox (one row per email and recipient), incidents, digests, meta."""
+    db.table("outbox").create(
+        {
+            "id": int,
+            "kind": str,  # change | incident | digest
+            "dedupe_key": str,
+            "recipient": str,
+            "source_id": str,
+            "change_id": int,
+            "incident_id": int,
+            "subject": str,
+            "message_id": str,
+            "message": bytes,
+            "state": str,  # pending | claimed | sending | sent | failed | uncertain
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_error": str,
+            "created_at": str,
+            "updated_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        not_null={"kind", "dedupe_key", "recipient", "subject", "message_id", "state"},
+        defaults={"attempts": 0},
+        foreign_keys=[("change_id", "changes", "id")],
+    )
+    db.table("outbox").create_index(["dedupe_key", "recipient"], unique=True)
+    db.table("outbox").create_index(["message_id"], unique=True)
+    db.table("outbox").create_index(["state", "next_attempt_at"])
+    db.table("incidents").create(
+        {
+            "id": int,
+            "source_id": str,
+            "kind": str,  # failing | rejected
+            "opened_at": str,
+            "closed_at": str,
+            "checks": int,
+            "reason": str,
+            "alerted": int,
+        },
+        pk="id",
+        not_null={"source_id", "opened_at"},
+        foreign_keys=[("source_id", "sources", "id")],
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX idx_incidents_open ON incidents(source_id) WHERE closed_at IS NULL"
+    )
+    db.table("digests").create(
+        {"id": int, "key": str, "since": str, "until": str, "path": str, "created_at": str},
+        pk="id",
+        not_null={"key", "since", "until"},
+    )
+    db.table("digests").create_index(["key"], unique=True)
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("meta").insert({"key": "store_id", "value": str(uuid.uuid4())})
+
+
 Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: list[Migration] = [_v1]
+MIGRATIONS: list[Migration] = [_v1, _v2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +239,20 @@ def _version(row: dict[str, Any]) -> Version:
     )
 
 
+def _enable_wal(conn: sqlite3.Connection, tries: int = 100) -> None:
+    """Switch a database to WAL mode. Switching needs an exclusive lock, and SQLite
+    answers "locked" at once (no busy wait) while another process opens a new store."""
+    for attempt in range(tries):
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == tries - 1:
+                raise
+            time.sleep(0.05)
+
+
 class Store:
     """The SQLite store of one data directory."""
 
@@ -203,8 +279,7 @@ class Store:
             db = sqlite_utils.Database(conn)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
-            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
+            _enable_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             store = cls(data_dir, db)
             store._migrate()
@@ -225,6 +300,9 @@ class Store:
             )
         for number in range(current, len(MIGRATIONS)):
             with self.transaction():
+                # Another process may have migrated while we waited for the write lock.
+                if self.db.conn.execute("PRAGMA user_version").fetchone()[0] > number:
+                    continue
                 MIGRATIONS[number](self.db)
                 self.db.conn.execute(f"PRAGMA user_version = {number + 1}")
             log.info("store schema migrated to %d", number + 1)

@@ -1,0 +1,967 @@
+"""Email alerts through an outbox: written with the change, sent afterwards, never twice.
+
+**Enqueue.** :meth:`Outbox.on_change` is a :class:`~watcher.pipeline.Pipeline`
+``on_change`` hook: it runs inside the transaction that records a change and
+inserts one ``outbox`` row per recipient, so an alert exists if and only if
+its change does. Each row gets a Message-ID when it is written; the
+``(dedupe_key, recipient)`` pair is unique, so nothing is ever queued twice.
+Failure incidents (:meth:`Outbox.track`) and digests are queued the same way.
+
+**Deliver.** :meth:`Outbox.deliver` runs under an exclusive ``flock`` on
+``outbox.lock`` in the data directory (one sender at a time, across threads
+and processes; the kernel drops the lock when a sender dies). A row moves::
+
+    pending --claim--> claimed --server said 354 to DATA--> sending --250--> sent
+       ^                  |                                    |
+       +-- retry later ---+ (refused, 4xx, connection lost)    +-- 4xx: pending, 5xx: failed
+                                                               +-- no answer: uncertain
+
+``sending`` is committed (``synchronous=FULL``) before the message body is
+transmitted: it marks the only moment when the server may hold the message
+while we do not know it. A sender that finds a ``claimed`` row it did not
+claim itself (it holds the lock, so the claimer is dead) puts it back to
+``pending``: the message never left. A ``sending`` row left by a dead sender,
+or a connection lost before the server answered the body, becomes
+``uncertain`` and is never sent again automatically; ``watcher status``
+shows it and ``watcher outbox --retry ID`` resends it (same Message-ID, same
+bytes). Rows still undelivered after :attr:`Backoff.give_up_after` become
+``failed``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.policy
+import email.utils
+import fcntl
+import ipaddress
+import logging
+import os
+import re
+import secrets
+import smtplib
+import socket
+import ssl
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+from markupsafe import Markup
+
+from .config import Config, SmtpSettings, Source
+from .errors import NotFoundError, NotifyError
+from .pipeline import ChangeRecord, Outcome
+from .store import Store, iso, utcnow
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = "outbox.lock"
+INCIDENT_COOLDOWN = timedelta(hours=24)
+"""After an incident alert, further incidents of the same source stay quiet this long."""
+OK_OUTCOMES = ("first", "changed", "unchanged")
+BAD_OUTCOMES = ("failed", "rejected")
+QUIET_CLASSES = ("none", "cosmetic")
+PROBLEM_STATES = ("failed", "uncertain")
+
+Kind = Literal["change", "incident", "digest"]
+Result = Literal["sent", "retry", "failed", "uncertain"]
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """When to try an undelivered email again: ``base * 2**(attempts-1)``, at most ``cap``."""
+
+    base: float = 30.0
+    cap: float = 3600.0
+    give_up_after: timedelta = timedelta(days=3)
+
+    def delay(self, attempts: int) -> timedelta:
+        """The wait after ``attempts`` failed attempts."""
+        seconds = self.base * 2 ** max(attempts - 1, 0)
+        return timedelta(seconds=min(seconds, self.cap))
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    """What one :meth:`Outbox.deliver` run did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    uncertain: int = 0
+    busy: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def attempted(self) -> int:
+        """Rows this run tried to send."""
+        return self.sent + self.retrying + self.failed + self.uncertain
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def format_time(stamp: str | None, timezone: str = "UTC") -> str:
+    """``2025-03-01T12:00:00+00:00`` → ``2025-03-01 12:00 GMT`` in ``timezone``."""
+    if not stamp:
+        return "-"
+    moment = datetime.fromisoformat(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """``text`` on one line (no CR/LF can reach a header), at most ``limit`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def new_message_id(sender: str, what: str) -> str:
+    """A globally unique Message-ID, fixed when the outbox row is written."""
+    domain = sender.rpartition("@")[2] or "localhost"
+    return f"<{secrets.token_hex(10)}.{what}@{domain}>"
+
+
+def build_message(
+    *,
+    sender: str,
+    recipient: str,
+    subject: str,
+    message_id: str,
+    text: str,
+    html: str,
+    headers: dict[str, str] | None = None,
+) -> bytes:
+    """A ``multipart/alternative`` email (plain text, then HTML) as SMTP-ready bytes."""
+    msg = EmailMessage(policy=email.policy.SMTP)
+    msg["From"] = sender
+    msg["To"] = recipient
+    msg["Subject"] = one_line(subject, 900)
+    msg["Date"] = email.utils.formatdate(localtime=False)
+    msg["Message-ID"] = message_id
+    msg["Auto-Submitted"] = "auto-generated"
+    for key, value in (headers or {}).items():
+        msg[key] = one_line(value)
+    msg.set_content(text, subtype="plain", charset="utf-8")
+    msg.add_alternative(html, subtype="html", charset="utf-8")
+    return msg.as_bytes()
+
+
+def _dot_stuffed(message: bytes) -> bytes:
+    """The DATA payload: CRLF line ends, leading dots doubled, ``CRLF . CRLF`` at the end."""
+    data = re.sub(rb"\r\n|\r|\n", b"\r\n", message)
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"
+
+
+@contextlib.contextmanager
+def outbox_lock(data_dir: Path) -> Iterator[bool]:
+    """Hold the data directory's outbox lock; yields False when another sender has it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _synchronous_full(store: Store) -> Iterator[None]:
+    """Make every commit durable (fsync) while delivering, then restore the default."""
+    conn = store.db.conn
+    before = conn.execute("PRAGMA synchronous").fetchone()[0]
+    conn.execute("PRAGMA synchronous = FULL")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA synchronous = {int(before)}")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def smtp_password(settings: SmtpSettings) -> str | None:
+    """The SMTP password from the environment variable named in the settings."""
+    if settings.user is None:
+        return None
+    password = os.environ.get(settings.password_env, "")
+    if not password:
+        raise NotifyError(
+            f"settings.smtp.user is set but the environment variable "
+            f"{settings.password_env} (the SMTP password) is empty or unset"
+        )
+    return password
+
+
+def open_smtp(settings: SmtpSettings) -> smtplib.SMTP:
+    """A connected, greeted (and with ``user``, logged-in) SMTP session.
+
+    Raises :class:`NotifyError` with one line for every failure.
+    """
+    password = smtp_password(settings)
+    if password is not None and settings.security == "none" and not _is_loopback(settings.host):
+        raise NotifyError(
+            f"refusing to send the SMTP password to {settings.host} unencrypted "
+            "(set settings.smtp.security to starttls or ssl)"
+        )
+    where = f"{settings.host}:{settings.port}"
+    conn: smtplib.SMTP | None = None
+    try:
+        conn = _connect(settings)
+        if settings.user is not None and password is not None:
+            _login(conn, settings.user, password)
+        return conn
+    except NotifyError:
+        _quit(conn)
+        raise
+    except smtplib.SMTPAuthenticationError as exc:
+        _quit(conn)
+        raise NotifyError(f"SMTP server {where} refused the login: {_reply(exc)}") from None
+    except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+        _quit(conn)
+        raise NotifyError(f"cannot use SMTP server {where}: {_describe(exc)}") from None
+
+
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    hostname = socket.gethostname() or "localhost"
+    context = ssl.create_default_context()
+    if settings.security == "ssl":
+        conn: smtplib.SMTP = smtplib.SMTP_SSL(
+            settings.host,
+            settings.port,
+            local_hostname=hostname,
+            timeout=settings.timeout,
+            context=context,
+        )
+        conn.ehlo()
+        return conn
+    conn = smtplib.SMTP(settings.host, settings.port, hostname, timeout=settings.timeout)
+    conn.ehlo()
+    if settings.security == "starttls":
+        if not conn.has_extn("starttls"):
+            _quit(conn)
+            raise NotifyError(
+                f"SMTP server {settings.host}:{settings.port} does not offer STARTTLS"
+            )
+        conn.starttls(context=context)
+        conn.ehlo()
+    return conn
+
+
+def _login(conn: smtplib.SMTP, user: str, password: str) -> None:
+    """Log in with one mechanism (PLAIN, else LOGIN, else CRAM-MD5): a wrong password
+    is tried once, not once per mechanism (servers lock accounts out for less)."""
+    offered = conn.esmtp_features.get("auth", "").upper().split()
+    conn.user, conn.password = user, password
+    if "PLAIN" in offered:
+        conn.auth("PLAIN", conn.auth_plain)
+    elif "LOGIN" in offered:
+        conn.auth("LOGIN", conn.auth_login, initial_response_ok=False)
+    elif "CRAM-MD5" in offered:
+        conn.auth("CRAM-MD5", conn.auth_cram_md5)
+    else:
+        raise NotifyError(
+            f"SMTP server offers no login method watcher supports ({' '.join(offered) or 'none'})"
+        )
+
+
+def _quit(conn: smtplib.SMTP | None) -> None:
+    if conn is None:
+        return
+    try:
+        conn.quit()
+    except (smtplib.SMTPException, OSError):
+        conn.close()
+
+
+def _reply(exc: smtplib.SMTPResponseException) -> str:
+    text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else ""
+    return one_line(f"{exc.smtp_code} {text}".strip(), 200)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _reply(exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        return one_line(exc.strerror, 200)
+    return one_line(str(exc) or type(exc).__name__, 200)
+
+
+# ---------------------------------------------------------------- the outbox
+
+
+@dataclass
+class Outbox:
+    """The outbox of one store, under one configuration."""
+
+    store: Store
+    config: Config
+    reports_dir: Path = Path("reports")
+    backoff: Backoff = field(default_factory=Backoff)
+    _changes: dict[int, tuple[str, str]] = field(default_factory=dict, repr=False)
+
+    @property
+    def smtp(self) -> SmtpSettings | None:
+        """The SMTP settings; None when email is not configured."""
+        return self.config.settings.smtp
+
+    # ------------------------------------------------------------ enqueue
+
+    def on_change(self, db: sqlite_utils.Database, record: ChangeRecord) -> None:
+        """Pipeline hook: queue one alert per recipient, inside the change's transaction."""
+        if self.smtp is None:
+            return
+        quiet = record.changes.classification in QUIET_CLASSES
+        if quiet and self.config.settings.alerts.cosmetic == "digest":
+            log.info("change %d of %s is cosmetic: digest only", record.change_id, record.source.id)
+            return
+        subject = f"[policy change] {record.source.name}: {record.changes.headline()}"
+        for recipient in self.config.recipients(record.source):
+            self._insert(
+                db,
+                kind="change",
+                dedupe_key=f"change:{record.change_id}",
+                recipient=recipient,
+                subject=subject,
+                what=f"change-{record.change_id}",
+                source_id=record.source.id,
+                change_id=record.change_id,
+            )
+
+    def _insert(
+        self,
+        db: sqlite_utils.Database,
+        *,
+        kind: Kind,
+        dedupe_key: str,
+        recipient: str,
+        subject: str,
+        what: str,
+        source_id: str | None = None,
+        change_id: int | None = None,
+        incident_id: int | None = None,
+        message: bytes | None = None,
+        message_id: str | None = None,
+    ) -> bool:
+        """Queue one email (ignored when this key and recipient are already queued)."""
+        assert self.smtp is not None
+        now = iso(utcnow())
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO outbox (kind, dedupe_key, recipient, source_id, change_id, "
+            "incident_id, subject, message_id, message, state, attempts, next_attempt_at, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
+            [
+                kind,
+                dedupe_key,
+                recipient,
+                source_id,
+                change_id,
+                incident_id,
+                one_line(subject, 900),
+                message_id or new_message_id(self.smtp.sender, what),
+                message,
+                now,
+                now,
+                now,
+            ],
+        )
+        return bool(cursor.rowcount)
+
+    def enqueue_prepared(
+        self,
+        *,
+        kind: Kind,
+        dedupe_key: str,
+        subject: str,
+        recipients: Sequence[str],
+        text: str,
+        html: str,
+    ) -> int:
+        """Queue a ready-made email (a digest) to ``recipients``; returns how many were new."""
+        smtp = self.smtp
+        if smtp is None:
+            raise NotifyError("settings.smtp is not configured in the sources file")
+        added = 0
+        with self.store.transaction() as db:
+            for recipient in recipients:
+                message_id = new_message_id(smtp.sender, kind)
+                message = build_message(
+                    sender=smtp.sender,
+                    recipient=recipient,
+                    subject=subject,
+                    message_id=message_id,
+                    text=text,
+                    html=html,
+                )
+                added += self._insert(
+                    db,
+                    kind=kind,
+                    dedupe_key=dedupe_key,
+                    recipient=recipient,
+                    subject=subject,
+                    what=kind,
+                    message=message,
+                    message_id=message_id,
+                )
+        return added
+
+    # ------------------------------------------------------------ incidents
+
+    def track(self, outcome: Outcome) -> int | None:
+        """Open or close a failure incident after a check; returns a new incident's id.
+
+        An incident opens when the last ``alerts.failure_threshold`` checks of a
+        source all failed or were rejected, and closes at the next good check.
+        Its alert is queued once, when it opens (and not at all within
+        :data:`INCIDENT_COOLDOWN` of the source's previous incident alert).
+        """
+        if outcome.status in OK_OUTCOMES:
+            self._close_incident(outcome.source_id)
+            return None
+        if outcome.status not in BAD_OUTCOMES:
+            return None
+        threshold = self.config.settings.alerts.failure_threshold
+        recent = self.store.recent_fetches(outcome.source_id, threshold)
+        if len(recent) < threshold or any(r["outcome"] not in BAD_OUTCOMES for r in recent):
+            return None
+        return self._open_incident(outcome.source_id, recent)
+
+    def _close_incident(self, source_id: str) -> None:
+        if not self.store.db.execute(
+            "SELECT 1 FROM incidents WHERE source_id = ? AND closed_at IS NULL", [source_id]
+        ).fetchone():
+            return
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE incidents SET closed_at = ? WHERE source_id = ? AND closed_at IS NULL",
+                [iso(utcnow()), source_id],
+            )
+        log.info("%s: incident closed (a check succeeded)", source_id)
+
+    def _open_incident(self, source_id: str, recent: Sequence[dict[str, Any]]) -> int | None:
+        last = recent[0]
+        kind = "rejected" if last["outcome"] == "rejected" else "failing"
+        reason = one_line(last["reason"] or last["error"] or last["outcome"], 300)
+        now = utcnow()
+        with self.store.transaction() as db:
+            open_row = db.execute(
+                "SELECT id FROM incidents WHERE source_id = ? AND closed_at IS NULL", [source_id]
+            ).fetchone()
+            if open_row is not None:
+                db.execute(
+                    "UPDATE incidents SET checks = checks + 1, reason = ? WHERE id = ?",
+                    [reason, open_row[0]],
+                )
+                return None
+            recently = db.execute(
+                "SELECT 1 FROM incidents WHERE source_id = ? AND alerted = 1 AND opened_at >= ?",
+                [source_id, iso(now - INCIDENT_COOLDOWN)],
+            ).fetchone()
+            incident_id = self.store.insert(
+                db,
+                "incidents",
+                {
+                    "source_id": source_id,
+                    "kind": kind,
+                    "opened_at": recent[-1]["started_at"],
+                    "checks": len(recent),
+                    "reason": reason,
+                    "alerted": 0,
+                },
+            )
+            if recently is None and self._queue_incident(db, incident_id, source_id, recent):
+                db.execute("UPDATE incidents SET alerted = 1 WHERE id = ?", [incident_id])
+        log.warning("%s: incident %d opened: %s (%s)", source_id, incident_id, kind, reason)
+        return incident_id
+
+    def _queue_incident(
+        self,
+        db: sqlite_utils.Database,
+        incident_id: int,
+        source_id: str,
+        recent: Sequence[dict[str, Any]],
+    ) -> bool:
+        smtp = self.smtp
+        source = self._source(source_id)
+        recipients = self.config.recipients(source) if source else ()
+        if smtp is None or not recipients or source is None:
+            return False
+        last = recent[0]
+        verb = "rejected" if last["outcome"] == "rejected" else "failed"
+        subject = f"[policy watch] {source.name}: last {len(recent)} checks {verb}"
+        text, html = incident_content(source, recent, subject, self.config.settings.timezone)
+        for recipient in recipients:
+            message_id = new_message_id(smtp.sender, f"incident-{incident_id}")
+            message = build_message(
+                sender=smtp.sender,
+                recipient=recipient,
+                subject=subject,
+                message_id=message_id,
+                text=text,
+                html=html,
+            )
+            self._insert(
+                db,
+                kind="incident",
+                dedupe_key=f"incident:{incident_id}",
+                recipient=recipient,
+                subject=subject,
+                what=f"incident-{incident_id}",
+                source_id=source_id,
+                incident_id=incident_id,
+                message=message,
+                message_id=message_id,
+            )
+        return True
+
+    def _source(self, source_id: str) -> Source | None:
+        return next((s for s in self.config.sources if s.id == source_id), None)
+
+    # ------------------------------------------------------------ deliver
+
+    def deliver(self, now: datetime | None = None, limit: int = 200) -> DeliveryReport:
+        """Send the emails that are due; safe to call from any number of processes."""
+        report = DeliveryReport()
+        if self.smtp is None:
+            return report
+        with outbox_lock(self.store.data_dir) as held:
+            if not held:
+                report.busy = True
+                return report
+            with _synchronous_full(self.store):
+                self._recover()
+                rows = self._due(now or utcnow(), limit)
+                if rows:
+                    self._deliver_rows(rows, report)
+        if report.attempted:
+            log.info(
+                "outbox: %d sent, %d to retry, %d failed, %d uncertain",
+                report.sent,
+                report.retrying,
+                report.failed,
+                report.uncertain,
+            )
+        return report
+
+    def _recover(self) -> None:
+        """Rows left mid-delivery by a sender that died (we hold the lock, so it did)."""
+        now = iso(utcnow())
+        with self.store.transaction() as db:
+            claimed = db.execute(
+                "UPDATE outbox SET state = 'pending', updated_at = ?, last_error = "
+                "'interrupted before the message was sent' WHERE state = 'claimed'",
+                [now],
+            ).rowcount
+            sending = db.execute(
+                "UPDATE outbox SET state = 'uncertain', updated_at = ?, last_error = "
+                "'the sender stopped while the server was receiving the message; it was "
+                "probably delivered, so it is not sent again' WHERE state = 'sending'",
+                [now],
+            ).rowcount
+        if claimed or sending:
+            log.warning(
+                "outbox: recovered %d interrupted email(s) to retry, %d of uncertain delivery",
+                claimed,
+                sending,
+            )
+
+    def _due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+        return list(
+            self.store.db.query(
+                "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? "
+                "ORDER BY id LIMIT ?",
+                [iso(now), limit],
+            )
+        )
+
+    def _deliver_rows(self, rows: list[dict[str, Any]], report: DeliveryReport) -> None:
+        assert self.smtp is not None
+        conn: smtplib.SMTP | None = None
+        try:
+            for index, row in enumerate(rows):
+                message = row["message"] or self._compose_or_fail(row, report)
+                if message is None:
+                    continue
+                if conn is None:
+                    try:
+                        conn = open_smtp(self.smtp)
+                    except NotifyError as exc:
+                        report.errors.append(str(exc))
+                        self._postpone(rows[index:], str(exc), report)
+                        return
+                if not self._claim(row, message):
+                    continue
+                result, conn = self._send_one(conn, row, message)
+                setattr(report, _COUNTER[result], getattr(report, _COUNTER[result]) + 1)
+        finally:
+            _quit(conn)
+
+    def _compose_or_fail(self, row: dict[str, Any], report: DeliveryReport) -> bytes | None:
+        try:
+            return self.compose(row)
+        except Exception as exc:  # a bad row must not block the others
+            log.exception("outbox %d: cannot build the message", row["id"])
+            self._finish(row["id"], "failed", f"cannot build the message: {_describe(exc)}")
+            report.failed += 1
+            return None
+
+    def _claim(self, row: dict[str, Any], message: bytes) -> bool:
+        with self.store.transaction() as db:
+            return bool(
+                db.execute(
+                    "UPDATE outbox SET state = 'claimed', attempts = attempts + 1, "
+                    "message = ?, updated_at = ? WHERE id = ? AND state = 'pending'",
+                    [message, iso(utcnow()), row["id"]],
+                ).rowcount
+            )
+
+    def _send_one(
+        self, conn: smtplib.SMTP, row: dict[str, Any], message: bytes
+    ) -> tuple[Result, smtplib.SMTP | None]:
+        """One SMTP transaction for one claimed row; returns the result and the
+        connection (None when it broke)."""
+        assert self.smtp is not None
+        attempts = row["attempts"] + 1
+        steps = (
+            ("MAIL FROM", "mail", self.smtp.sender, (250,)),
+            ("RCPT TO", "rcpt", row["recipient"], (250, 251)),
+            ("DATA", "docmd", "DATA", (354,)),
+        )
+        try:
+            for command, method, argument, ok in steps:
+                code, reply = getattr(conn, method)(argument)
+                if code not in ok:
+                    return self._refused(conn, row, attempts, command, code, reply), conn
+        except (smtplib.SMTPException, OSError) as exc:
+            self._retry(row["id"], attempts, f"connection lost: {_describe(exc)}")
+            _quit(conn)
+            return "retry", None
+        self._mark_sending(row["id"])
+        try:
+            conn.send(_dot_stuffed(message))
+            code, reply = conn.getreply()
+        except (smtplib.SMTPException, OSError) as exc:
+            self._finish(
+                row["id"],
+                "uncertain",
+                f"connection lost before the server confirmed the message "
+                f"({_describe(exc)}); not sent again to avoid a duplicate",
+            )
+            _quit(conn)
+            return "uncertain", None
+        if code == 250:
+            self._mark_sent(row["id"])
+            log.info("outbox %d: sent to %s (%s)", row["id"], row["recipient"], row["kind"])
+            return "sent", conn
+        return self._refused(conn, row, attempts, "end of DATA", code, reply), conn
+
+    def _refused(
+        self,
+        conn: smtplib.SMTP,
+        row: dict[str, Any],
+        attempts: int,
+        command: str,
+        code: int,
+        reply: bytes,
+    ) -> Result:
+        error = one_line(f"{command}: {code} {reply.decode('utf-8', 'replace')}", 300)
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            conn.rset()
+        if 500 <= code <= 599:
+            self._finish(row["id"], "failed", error)
+            log.warning("outbox %d: refused for good: %s", row["id"], error)
+            return "failed"
+        self._retry(row["id"], attempts, error)
+        return "retry"
+
+    def _postpone(self, rows: Sequence[dict[str, Any]], error: str, report: DeliveryReport) -> None:
+        """The server cannot be used now: every remaining row waits for its next try."""
+        for row in rows:
+            result = self._retry(row["id"], row["attempts"] + 1, error, count=True)
+            setattr(report, _COUNTER[result], getattr(report, _COUNTER[result]) + 1)
+        log.warning("outbox: %d email(s) not sent: %s", len(rows), error)
+
+    def _retry(self, row_id: int, attempts: int, error: str, count: bool = False) -> Result:
+        """Back to ``pending`` after a backoff, or ``failed`` once too old."""
+        now = utcnow()
+        created = self.store.db.execute(
+            "SELECT created_at FROM outbox WHERE id = ?", [row_id]
+        ).fetchone()[0]
+        next_at = now + self.backoff.delay(attempts)
+        if next_at > datetime.fromisoformat(created) + self.backoff.give_up_after:
+            self._finish(row_id, "failed", f"gave up after {attempts} attempts: {error}")
+            return "failed"
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, "
+                f"updated_at = ?{', attempts = attempts + 1' if count else ''} "
+                "WHERE id = ? AND state IN ('pending', 'claimed', 'sending')",
+                [iso(next_at), error, iso(now), row_id],
+            )
+        return "retry"
+
+    def _mark_sending(self, row_id: int) -> None:
+        """The point of no return: committed before the body goes out."""
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET state = 'sending', updated_at = ? WHERE id = ?",
+                [iso(utcnow()), row_id],
+            )
+
+    def _mark_sent(self, row_id: int) -> None:
+        now = iso(utcnow())
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET state = 'sent', sent_at = ?, updated_at = ?, last_error = NULL "
+                "WHERE id = ?",
+                [now, now, row_id],
+            )
+
+    def _finish(self, row_id: int, state: str, error: str) -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET state = ?, last_error = ?, updated_at = ? WHERE id = ?",
+                [state, error, iso(utcnow()), row_id],
+            )
+
+    # ------------------------------------------------------------ composing change alerts
+
+    def compose(self, row: dict[str, Any]) -> bytes:
+        """The email of an outbox row that was queued without one (a change alert)."""
+        if row["kind"] != "change" or row["change_id"] is None:
+            raise NotifyError(f"outbox row {row['id']} has no message")
+        assert self.smtp is not None
+        text, html = self._change_content(row["change_id"], row["subject"])
+        return build_message(
+            sender=self.smtp.sender,
+            recipient=row["recipient"],
+            subject=row["subject"],
+            message_id=row["message_id"],
+            text=text,
+            html=html,
+            headers={"X-Watcher-Change": str(row["change_id"])},
+        )
+
+    def _change_content(self, change_id: int, subject: str) -> tuple[str, str]:
+        if change_id not in self._changes:
+            self._changes[change_id] = change_content(
+                self.store, self.config, self.reports_dir, change_id, subject
+            )
+        return self._changes[change_id]
+
+    # ------------------------------------------------------------ manual actions
+
+    def retry(self, row_ids: Sequence[int]) -> int:
+        """Queue failed or uncertain rows again (the same Message-ID and bytes)."""
+        found = 0
+        with self.store.transaction() as db:
+            for row_id in row_ids:
+                row = db.execute("SELECT state FROM outbox WHERE id = ?", [row_id]).fetchone()
+                if row is None:
+                    raise NotFoundError(f"no outbox email with id {row_id}")
+                if row[0] not in PROBLEM_STATES:
+                    raise NotifyError(f"outbox email {row_id} is {row[0]}, not failed or uncertain")
+                db.execute(
+                    "UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ?, "
+                    "created_at = ? WHERE id = ?",
+                    [iso(utcnow()), iso(utcnow()), iso(utcnow()), row_id],
+                )
+                found += 1
+        return found
+
+
+_COUNTER: dict[Result, str] = {
+    "sent": "sent",
+    "retry": "retrying",
+    "failed": "failed",
+    "uncertain": "uncertain",
+}
+
+
+# ---------------------------------------------------------------- email content
+
+
+def report_link(config: Config, reports_dir: Path, report: Path) -> str:
+    """The link to a report: under ``alerts.report_url`` when set, else the local path."""
+    base = config.settings.alerts.report_url
+    if base:
+        try:
+            relative = report.resolve().relative_to(reports_dir.resolve()).as_posix()
+        except ValueError:
+            relative = report.name
+        return f"{base.rstrip('/')}/{relative}"
+    return str(report.resolve())
+
+
+def change_content(
+    store: Store, config: Config, reports_dir: Path, change_id: int, subject: str
+) -> tuple[str, str]:
+    """The plain-text and HTML bodies of the alert about a recorded change."""
+    from .diff import diff
+    from .model import Outline
+    from .publish import report_meta, report_path
+    from .report import environment, render, render_html_fragment
+
+    change = store.change(change_id)
+    source_id = change["source_id"]
+    old = store.version(source_id, change["old_version_id"])
+    new = store.version(source_id, change["new_version_id"])
+    changes = diff(
+        Outline.from_dict(old.outline), Outline.from_dict(new.outline), config.settings.keywords
+    )
+    path = Path(
+        change["report_path"] or report_path(reports_dir, source_id, change_id, new.captured_at)
+    )
+    link = report_link(config, reports_dir, path)
+    is_url = link.startswith(("http://", "https://"))
+    meta = report_meta(store, source_id, old, new, link if is_url else None)
+    when = format_time(change["detected_at"], config.settings.timezone)
+    text = "\n".join(
+        [
+            f"Detected:    {when}",
+            f"Full report: {link}",
+            "",
+            render(changes, "text", meta).rstrip(),
+            "",
+            "-- ",
+            f"watcher: you get this because you are on the notify list of '{source_id}'.",
+            "",
+        ]
+    )
+    html = (
+        environment()
+        .get_template("email.html")
+        .render(
+            subject=subject,
+            kicker="Policy change",
+            title=meta.source_name,
+            headline=changes.headline(),
+            classification=changes.classification,
+            facts=_facts([("Detected", when), ("Full report", link)]),
+            body=Markup(render_html_fragment(changes, meta)),  # from an autoescaped template
+            paragraphs=[],
+            footer=f"You get this because you are on the notify list of '{source_id}'.",
+        )
+    )
+    return text, html
+
+
+def _facts(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str, str | None]]:
+    """(label, value, link) rows for the email header; only http(s) values are links."""
+    from .report import safe_url
+
+    return [(label, value, safe_url(value)) for label, value in pairs]
+
+
+def incident_content(
+    source: Source, recent: Sequence[dict[str, Any]], subject: str, timezone: str
+) -> tuple[str, str]:
+    """The plain-text and HTML bodies of a failure-incident alert."""
+    from .report import environment
+
+    last = recent[0]
+    since = format_time(recent[-1]["started_at"], timezone)
+    verb = "were rejected" if last["outcome"] == "rejected" else "failed"
+    reason = one_line(last["reason"] or last["error"] or last["outcome"], 300)
+    paragraphs = [
+        f"The last {len(recent)} checks of {source.name} {verb} (since {since}).",
+        f"Latest reason: {reason}",
+        "Nothing was recorded from these checks, so no change is reported for them. "
+        "watcher keeps checking; this is the only email about this incident.",
+    ]
+    text = "\n\n".join([subject, f"Page: {source.url}", *paragraphs]) + "\n"
+    html = (
+        environment()
+        .get_template("email.html")
+        .render(
+            subject=subject,
+            kicker="Source needs attention",
+            title=source.name,
+            headline=f"last {len(recent)} checks {verb}",
+            classification="failing",
+            facts=_facts([("Page", source.url), ("Since", since)]),
+            body=None,
+            paragraphs=paragraphs,
+            footer=f"You get this because you are on the notify list of '{source.id}'.",
+        )
+    )
+    return text, html
+
+
+# ---------------------------------------------------------------- reading the outbox
+
+
+def outbox_summary(store: Store, limit: int = 10) -> dict[str, Any]:
+    """Counts by state and the emails that need attention (for ``watcher status``)."""
+    counts = {
+        row["state"]: row["n"]
+        for row in store.db.query("SELECT state, count(*) AS n FROM outbox GROUP BY state")
+    }
+    problems = list(
+        store.db.query(
+            "SELECT id, kind, recipient, subject, state, attempts, next_attempt_at, last_error, "
+            "updated_at FROM outbox WHERE state IN ('failed', 'uncertain', 'claimed', 'sending') "
+            "OR (state = 'pending' AND last_error IS NOT NULL) ORDER BY id DESC LIMIT ?",
+            [limit],
+        )
+    )
+    if any(p["state"] in ("claimed", "sending") for p in problems) and not _sending_now(store):
+        for problem in problems:
+            if problem["state"] in ("claimed", "sending"):
+                problem["last_error"] = (
+                    "interrupted: the sender stopped during delivery; the next delivery run "
+                    "retries it (claimed) or marks it uncertain (sending)"
+                )
+    return {"counts": counts, "attention": problems}
+
+
+def _sending_now(store: Store) -> bool:
+    """Whether some process holds the outbox lock (is delivering) right now."""
+    with outbox_lock(store.data_dir) as free:
+        return not free
+
+
+def outbox_rows(store: Store, states: Sequence[str] = (), limit: int = 50) -> list[dict[str, Any]]:
+    """Outbox rows, newest first, without their message bytes."""
+    sql = (
+        "SELECT id, kind, dedupe_key, recipient, source_id, change_id, subject, message_id, "
+        "state, attempts, next_attempt_at, last_error, created_at, sent_at FROM outbox"
+    )
+    params: list[Any] = []
+    if states:
+        sql += f" WHERE state IN ({', '.join('?' for _ in states)})"
+        params.extend(states)
+    return list(store.db.query(sql + " ORDER BY id DESC LIMIT ?", [*params, limit]))
+
+
+def open_incidents(store: Store) -> list[dict[str, Any]]:
+    """Sources currently failing or rejected past the threshold."""
+    return list(
+        store.db.query(
+            "SELECT id, source_id, kind, opened_at, checks, reason, alerted FROM incidents "
+            "WHERE closed_at IS NULL ORDER BY opened_at"
+        )
+    )

@@ -1,0 +1,727 @@
+"""The daemon, ``watcher run``: checks every source at its interval, sends alerts and digests.
+
+* One APScheduler (3.x) job per enabled source, every ``interval`` with a
+  jitter of 10% (at most 10 minutes); the first run after a start is due one
+  interval after the source's last check (or within a minute, spread at
+  random, when that is past), so a restart neither re-checks everything nor
+  fires hundreds of sources at once. ``max_instances=1`` and ``coalesce``
+  mean a slow source never piles up runs; ``misfire_grace_time=None`` runs a
+  job once, late, after the machine slept.
+* Fetches run on one asyncio loop in a thread, under one shared
+  :class:`~watcher.fetch.Limiter` (global and per-host limits hold across
+  all jobs); recording happens in the job's thread with its own store
+  connection, through the same :class:`~watcher.pipeline.Pipeline` as
+  ``watcher check``.
+* An ``outbox`` job delivers queued emails every 15 seconds and right after
+  a change; a ``digest`` job (``settings.digest.schedule``, in
+  ``settings.timezone``) writes and queues the weekly digest, and a digest
+  missed while the daemon was down is made at the next start.
+* ``sources.yaml`` is re-read on SIGHUP and whenever it changed (checked every
+  ``tick`` seconds); an invalid file is logged and the old one kept.
+* SIGINT/SIGTERM: no new runs start, running checks get ``grace`` seconds to
+  finish, then fetches still in flight are abandoned (nothing of theirs is
+  written; the store is only written in whole transactions). A second signal
+  abandons them at once.
+* ``daemon.lock`` in the data directory (``flock``) keeps a second daemon off
+  the store; ``daemon.json`` holds the state that ``watcher status`` shows.
+* Logs are logfmt lines (``ts=... level=info event=check source=acme
+  outcome=changed ...``), one per check, to stderr and ``settings.log_file``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import fcntl
+import json
+import logging
+import logging.handlers
+import os
+import random
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from .config import Config, FetchSettings, Source, load
+from .errors import LockedError, StoreError, WatcherError
+from .fetch import FetchResult, Limiter, Validators, fetch, make_client
+from .notify import Outbox
+from .pipeline import Outcome, Pipeline, sync_sources
+from .publish import write_atomic
+from .store import Store, iso, utcnow
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = "daemon.lock"
+STATE_NAME = "daemon.json"
+OUTBOX_EVERY = 15.0
+STARTUP_SPREAD = 60.0
+JITTER_FRACTION = 0.1
+MAX_JITTER = 600.0
+SHUTDOWN_GRACE = 10.0
+DIGEST_CATCH_UP = timedelta(days=6)
+"""A digest missed while the daemon was down is made at start if it was due this recently."""
+
+PipelineFactory = Callable[[Store, Config], Pipeline]
+
+
+# ---------------------------------------------------------------- structured logs
+
+
+def _logfmt_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = value if isinstance(value, str) else str(value)
+    if text and not any(c in text for c in ' "=\\\n\t') and text.isprintable():
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+class LogfmtFormatter(logging.Formatter):
+    """``ts=2025-03-01T12:00:00.123Z level=info logger=watcher.schedule event=check k=v ...``.
+
+    A record logged with ``extra={"fields": {...}}`` is an event (its message is
+    the event name); any other record becomes ``msg="..."``.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        """One line per record."""
+        moment = datetime.fromtimestamp(record.created, UTC)
+        fields: dict[str, Any] = {
+            "ts": moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+        }
+        extra = getattr(record, "fields", None)
+        if isinstance(extra, dict):
+            fields["event"] = record.getMessage()
+            fields.update(extra)
+        else:
+            fields["msg"] = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            fields["error"] = f"{type(exc).__name__}: {exc}"
+        return " ".join(f"{k}={_logfmt_value(v)}" for k, v in fields.items() if v is not None)
+
+
+def event(name: str, level: int = logging.INFO, **fields: Any) -> None:
+    """Log one structured event line."""
+    log.log(level, name, extra={"fields": fields})
+
+
+def setup_logging(log_file: Path | None, level: int = logging.INFO) -> None:
+    """Send every log record as a logfmt line to stderr and, optionally, to ``log_file``."""
+    formatter = LogfmtFormatter()
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.handlers.WatchedFileHandler(log_file, encoding="utf-8"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+    root.setLevel(level)
+    for noisy in ("apscheduler", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def log_path(config: Config) -> Path | None:
+    """``settings.log_file``, relative to the sources file's directory."""
+    if not config.settings.log_file:
+        return None
+    path = Path(config.settings.log_file).expanduser()
+    return path if path.is_absolute() else config.path.parent / path
+
+
+# ---------------------------------------------------------------- the lock and the state file
+
+
+class DaemonLock:
+    """An exclusive ``flock`` on ``daemon.lock`` in the data directory, holding our pid."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / LOCK_NAME
+        self.fd: int | None = None
+
+    def acquire(self, wait: float = 1.0) -> None:
+        """Take the lock or raise :class:`LockedError` (retrying for ``wait`` seconds)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    pid = os.read(fd, 32).decode("ascii", "replace").strip() or "?"
+                    os.close(fd)
+                    raise LockedError(
+                        f"{self.path.parent}: another watcher daemon (pid {pid}) is using this "
+                        "store; stop it first"
+                    ) from None
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self.fd = fd
+
+    def release(self) -> None:
+        """Let go of the lock (the file stays: removing it would race with a new daemon)."""
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+def daemon_running(data_dir: Path) -> bool:
+    """Whether a daemon holds the data directory's lock right now."""
+    try:
+        fd = os.open(data_dir / LOCK_NAME, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def read_state(data_dir: Path) -> dict[str, Any]:
+    """The daemon's state for ``watcher status``: running or not, and its next runs."""
+    path = data_dir / STATE_NAME
+    try:
+        state: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        state = {}
+    running = daemon_running(data_dir)
+    if running:
+        summary = "running"
+    elif not state:
+        summary = "not running (never started here)"
+    elif state.get("state") == "stopped":
+        summary = f"not running (stopped {state.get('stopped_at', '?')})"
+    else:
+        summary = f"not running (ended unexpectedly; last seen {state.get('heartbeat_at', '?')})"
+    return {
+        "running": running,
+        "summary": summary,
+        "pid": state.get("pid"),
+        "started_at": state.get("started_at"),
+        "heartbeat_at": state.get("heartbeat_at"),
+        "config": state.get("config"),
+        "config_error": state.get("config_error"),
+        "next_runs": state.get("next_runs", {}) if running else {},
+        "next_digest": state.get("next_digest") if running else None,
+    }
+
+
+# ---------------------------------------------------------------- fetching
+
+
+class Fetcher:
+    """Runs fetches on one asyncio loop in its own thread, under one shared limiter."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._run, name="watcher-fetch", daemon=True)
+        self._tasks: set[asyncio.Task[FetchResult]] = set()
+        self._limiter: Limiter | None = None
+        self._limits: tuple[int, int] | None = None
+        self.thread.start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    def fetch(
+        self, source: Source, settings: FetchSettings, validators: Validators | None
+    ) -> FetchResult | None:
+        """Fetch ``source`` (blocking the calling thread); None when abandoned at shutdown."""
+        future = asyncio.run_coroutine_threadsafe(
+            self._fetch(source, settings, validators), self.loop
+        )
+        try:
+            return future.result()
+        except concurrent.futures.CancelledError:
+            return None
+
+    async def _fetch(
+        self, source: Source, settings: FetchSettings, validators: Validators | None
+    ) -> FetchResult:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            async with make_client(settings) as client:
+                return await fetch(
+                    client, source, settings, validators, self._limiter_for(settings)
+                )
+        finally:
+            self._tasks.discard(task)
+
+    def _limiter_for(self, settings: FetchSettings) -> Limiter:
+        """The shared limiter (a new one when the limits changed in the sources file)."""
+        limits = (settings.concurrency, settings.per_host)
+        if self._limiter is None or limits != self._limits:
+            self._limiter, self._limits = Limiter(*limits), limits
+        return self._limiter
+
+    def in_flight(self) -> int:
+        """Fetches running now."""
+        return len(self._tasks)
+
+    def cancel_all(self) -> None:
+        """Abandon every fetch in flight (their callers get None)."""
+
+        def cancel() -> None:
+            for task in list(self._tasks):
+                task.cancel()
+
+        self.loop.call_soon_threadsafe(cancel)
+
+    def close(self) -> None:
+        """Stop the loop and its thread."""
+        self.cancel_all()
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+        if not self.thread.is_alive():
+            self.loop.close()
+
+
+# ---------------------------------------------------------------- the digest schedule
+
+
+def digest_trigger(schedule: str, timezone: str) -> CronTrigger:
+    """The trigger of ``settings.digest.schedule``: ``"mon 08:00"`` or a 5-field cron line."""
+    zone = ZoneInfo(timezone)
+    parts = schedule.split()
+    if len(parts) == 2:
+        hour, minute = parts[1].split(":")
+        return CronTrigger(
+            day_of_week=parts[0].lower(), hour=int(hour), minute=int(minute), timezone=zone
+        )
+    return CronTrigger.from_crontab(schedule, timezone=zone)
+
+
+def last_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
+    """The latest time at or before ``now`` when ``trigger`` fired (looking back 35 days)."""
+    for lookback in (timedelta(hours=1), timedelta(days=1), timedelta(days=8), timedelta(days=35)):
+        latest = None
+        moment = trigger.get_next_fire_time(None, now - lookback)
+        for _ in range(10_000):
+            if moment is None or moment > now:
+                break
+            latest = moment
+            moment = trigger.get_next_fire_time(moment, moment)
+        if latest is not None:
+            return latest.astimezone(UTC)  # type: ignore[no-any-return]
+    return None
+
+
+# ---------------------------------------------------------------- the daemon
+
+
+class Daemon:
+    """``watcher run``: the scheduler, its jobs, signals, reloads and the state file."""
+
+    def __init__(
+        self,
+        config_path: Path,
+        data_dir: Path,
+        reports_dir: Path,
+        make_pipeline: PipelineFactory,
+        tick: float = 5.0,
+        grace: float = SHUTDOWN_GRACE,
+    ) -> None:
+        self.config_path = config_path
+        self.data_dir = data_dir
+        self.reports_dir = reports_dir
+        self.make_pipeline = make_pipeline
+        self.tick = tick
+        self.grace = grace
+        self.config = load(config_path)
+        self.lock = DaemonLock(data_dir)
+        self.fetcher: Fetcher | None = None
+        self.scheduler: BackgroundScheduler | None = None
+        self.started_at = iso(utcnow())
+        self._stamp = self._config_stamp()
+        self._intervals: dict[str, float] = {}
+        self._config_error: str | None = None
+        self._stop = threading.Event()
+        self._hurry = threading.Event()
+        self._reload = threading.Event()
+        self._wake = threading.Event()
+        self._running = 0
+        self._running_lock = threading.Lock()
+
+    # ------------------------------------------------------------ lifecycle
+
+    def run(self) -> int:
+        """Run until SIGINT/SIGTERM; returns the exit code."""
+        self.lock.acquire()
+        previous = self._install_signals()
+        try:
+            self._start()
+            while not self._stop.is_set():
+                self._wake.wait(self.tick)
+                self._wake.clear()
+                if self._stop.is_set():
+                    break
+                self._maybe_reload(force=self._reload.is_set())
+                self._write_state("running")
+            self._shutdown()
+            return 0
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            self.lock.release()
+
+    def _install_signals(self) -> dict[int, Any]:
+        previous: dict[int, Any] = {}
+        for signum, handler in (
+            (signal.SIGTERM, self._on_stop),
+            (signal.SIGINT, self._on_stop),
+            (signal.SIGHUP, self._on_hup),
+        ):
+            previous[signum] = signal.signal(signum, handler)
+        return previous
+
+    def _on_stop(self, signum: int, frame: FrameType | None) -> None:
+        if self._stop.is_set():
+            self._hurry.set()
+        self._stop.set()
+        self._wake.set()
+
+    def _on_hup(self, signum: int, frame: FrameType | None) -> None:
+        self._reload.set()
+        self._wake.set()
+
+    def _start(self) -> None:
+        self.fetcher = Fetcher()
+        workers = max(2, min(self.config.settings.fetch.concurrency, 32)) + 2
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC,
+            executors={"default": ThreadPoolExecutor(workers)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        self.scheduler.start()
+        with self._store() as store:
+            sync_sources(store, self.config.enabled())
+            self._schedule_sources(store)
+        self.scheduler.add_job(
+            self._deliver, IntervalTrigger(seconds=OUTBOX_EVERY), id="outbox", name="outbox"
+        )
+        self._schedule_digest(catch_up=True)
+        self._write_state("running")
+        event(
+            "started",
+            pid=os.getpid(),
+            sources=len(self.config.enabled()),
+            config=str(self.config_path),
+            data_dir=str(self.data_dir),
+        )
+        self._kick("outbox")
+
+    def _shutdown(self) -> None:
+        assert self.scheduler is not None and self.fetcher is not None
+        event("stopping", running=self._running)
+        self._write_state("stopping")
+        self.scheduler.pause()
+        deadline = time.monotonic() + self.grace
+        while self._running and time.monotonic() < deadline and not self._hurry.is_set():
+            time.sleep(0.05)
+        if self._running:
+            event("abandoning", logging.WARNING, checks=self._running)
+            self.fetcher.cancel_all()
+        self.scheduler.shutdown(wait=True)
+        self.fetcher.close()
+        self._write_state("stopped")
+        event("stopped")
+
+    @contextlib.contextmanager
+    def _store(self) -> Iterator[Store]:
+        store = Store.open(self.data_dir)
+        try:
+            yield store
+        finally:
+            store.close()
+
+    # ------------------------------------------------------------ scheduling
+
+    def _schedule_sources(self, store: Store) -> None:
+        """Make the check jobs match the enabled sources (add, reschedule, remove)."""
+        assert self.scheduler is not None
+        wanted = {s.id: s for s in self.config.enabled()}
+        for source_id in list(self._intervals):
+            if source_id not in wanted:
+                self.scheduler.remove_job(f"check:{source_id}")
+                del self._intervals[source_id]
+        for source in wanted.values():
+            seconds = source.interval.total_seconds()
+            if self._intervals.get(source.id) == seconds:
+                continue
+            jitter = min(seconds * JITTER_FRACTION, MAX_JITTER)
+            trigger = IntervalTrigger(
+                seconds=seconds,
+                start_date=self._first_run(store, source),
+                jitter=jitter or None,
+                timezone=UTC,
+            )
+            self.scheduler.add_job(
+                self._check,
+                trigger,
+                args=[source.id],
+                id=f"check:{source.id}",
+                name=f"check {source.id}",
+                replace_existing=True,
+            )
+            self._intervals[source.id] = seconds
+
+    def _first_run(self, store: Store, source: Source) -> datetime:
+        """One interval after the last check, but not before a short random spread from now."""
+        interval = source.interval.total_seconds()
+        now = datetime.now(UTC)
+        due = now + timedelta(seconds=random.uniform(0, min(interval, STARTUP_SPREAD)))
+        last = store.last_fetch(
+            source.id, ("first", "changed", "unchanged", "rejected", "failed"), "network"
+        )
+        if last is not None:
+            due = max(due, datetime.fromisoformat(last["started_at"]) + source.interval)
+        return due
+
+    def _schedule_digest(self, catch_up: bool = False) -> None:
+        assert self.scheduler is not None
+        settings = self.config.settings
+        trigger = digest_trigger(settings.digest.schedule, settings.timezone)
+        self.scheduler.add_job(
+            self._digest, trigger, id="digest", name="digest", replace_existing=True
+        )
+        if catch_up and self._missed_digest(trigger):
+            self.scheduler.add_job(self._digest, DateTrigger(datetime.now(UTC)), id="digest-late")
+
+    def _missed_digest(self, trigger: CronTrigger) -> bool:
+        """Whether a digest fell due while the daemon was down (and one was made before)."""
+        from .digest import last_scheduled
+
+        now = datetime.now(UTC)
+        fire = last_fire_time(trigger, now)
+        with self._store() as store:
+            previous = last_scheduled(store)
+        return (
+            fire is not None
+            and previous is not None
+            and previous["until"] < iso(fire)
+            and now - fire <= DIGEST_CATCH_UP
+        )
+
+    def _kick(self, job_id: str) -> None:
+        """Run a job now (it is skipped if it is already running)."""
+        if self.scheduler is None or self._stop.is_set():
+            return
+        with contextlib.suppress(Exception):
+            self.scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
+
+    # ------------------------------------------------------------ jobs
+
+    def _check(self, source_id: str) -> None:
+        """The job of one source: fetch, record, track incidents, log one line."""
+        config = self.config
+        source = next((s for s in config.enabled() if s.id == source_id), None)
+        if source is None or self._stop.is_set() or self.fetcher is None:
+            return
+        with self._running_lock:
+            self._running += 1
+        started = time.monotonic()
+        try:
+            self._check_source(config, source, started)
+        except Exception as exc:  # a job must never take the daemon down
+            event(
+                "check",
+                logging.ERROR,
+                source=source.id,
+                outcome="error",
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            if not isinstance(exc, WatcherError):
+                log.exception("check of %s crashed", source.id)
+        finally:
+            with self._running_lock:
+                self._running -= 1
+
+    def _check_source(self, config: Config, source: Source, started: float) -> None:
+        assert self.fetcher is not None
+        with self._store() as store:
+            pipeline = self.make_pipeline(store, config)
+            result = self.fetcher.fetch(source, config.settings.fetch, pipeline.validators(source))
+            if result is None:
+                event("check", logging.WARNING, source=source.id, outcome="abandoned")
+                return
+            outcome = pipeline.handle(source, result)
+            incident = Outbox(store, config, self.reports_dir).track(outcome)
+        self._log_check(outcome, result, started, incident)
+        if outcome.change_id is not None or incident is not None:
+            self._kick("outbox")
+
+    def _log_check(
+        self, outcome: Outcome, result: FetchResult, started: float, incident: int | None
+    ) -> None:
+        last = result.attempts[-1] if result.attempts else None
+        bad = outcome.status in ("failed", "rejected")
+        event(
+            "check",
+            logging.WARNING if bad else logging.INFO,
+            source=outcome.source_id,
+            outcome=outcome.status,
+            version=outcome.version_id,
+            change=outcome.change_id,
+            http=last.http_status if last else None,
+            attempts=len(result.attempts),
+            ms=int((time.monotonic() - started) * 1000),
+            headline=outcome.headline,
+            reason=outcome.reason,
+            incident=incident,
+        )
+
+    def _deliver(self) -> None:
+        """The outbox job: send what is due (repeating while emails keep arriving)."""
+        config = self.config
+        if config.settings.smtp is None:
+            return
+        try:
+            with self._store() as store:
+                outbox = Outbox(store, config, self.reports_dir)
+                for _ in range(10):
+                    report = outbox.deliver()
+                    if report.attempted:
+                        event(
+                            "outbox",
+                            logging.WARNING if report.errors else logging.INFO,
+                            sent=report.sent,
+                            retrying=report.retrying,
+                            failed=report.failed,
+                            uncertain=report.uncertain,
+                            error=report.errors[0] if report.errors else None,
+                        )
+                    if not report.sent:
+                        break
+        except (StoreError, OSError) as exc:
+            event("outbox", logging.ERROR, error=str(exc))
+
+    def _digest(self) -> None:
+        """The digest job: write the digest due now, record it, queue it to the recipients."""
+        from .digest import scheduled_digest
+
+        config = self.config
+        settings = config.settings
+        fire = last_fire_time(
+            digest_trigger(settings.digest.schedule, settings.timezone), datetime.now(UTC)
+        )
+        if fire is None:
+            return
+        try:
+            with self._store() as store:
+                path = scheduled_digest(store, config, self.reports_dir, fire)
+        except Exception as exc:  # keep the daemon alive; the next digest will try again
+            event("digest", logging.ERROR, due=iso(fire), error=f"{type(exc).__name__}: {exc}")
+            log.exception("digest failed")
+            return
+        event("digest", due=iso(fire), path=str(path) if path else None, made=path is not None)
+        if path is not None:
+            self._kick("outbox")
+
+    # ------------------------------------------------------------ reloading
+
+    def _config_stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = self.config_path.stat()
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size)
+
+    def _maybe_reload(self, force: bool = False) -> None:
+        """Re-read ``sources.yaml`` after SIGHUP or when the file changed."""
+        self._reload.clear()
+        stamp = self._config_stamp()
+        if not force and stamp == self._stamp:
+            return
+        self._stamp = stamp
+        try:
+            config = load(self.config_path)
+        except WatcherError as exc:
+            self._config_error = str(exc)
+            event("reload", logging.ERROR, ok=False, error=str(exc), kept="previous configuration")
+            return
+        self._config_error = None
+        if config.fingerprint() == self.config.fingerprint():
+            event("reload", ok=True, changed=False)
+            return
+        self._apply(config)
+
+    def _apply(self, config: Config) -> None:
+        old = {s.id for s in self.config.enabled()}
+        new = {s.id for s in config.enabled()}
+        digest_changed = (config.settings.digest, config.settings.timezone) != (
+            self.config.settings.digest,
+            self.config.settings.timezone,
+        )
+        self.config = config
+        with self._store() as store:
+            sync_sources(store, config.enabled())
+            self._schedule_sources(store)
+        if digest_changed:
+            self._schedule_digest()
+        event(
+            "reload",
+            ok=True,
+            changed=True,
+            sources=len(new),
+            added=",".join(sorted(new - old)) or None,
+            removed=",".join(sorted(old - new)) or None,
+        )
+
+    # ------------------------------------------------------------ state file
+
+    def _write_state(self, state: str) -> None:
+        now = iso(utcnow())
+        data: dict[str, Any] = {
+            "state": state,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started_at": self.started_at,
+            "heartbeat_at": now,
+            "config": str(self.config_path),
+            "config_error": self._config_error,
+            "next_runs": {},
+            "next_digest": None,
+        }
+        if state == "stopped":
+            data["stopped_at"] = now
+        if self.scheduler is not None and state == "running":
+            for job in self.scheduler.get_jobs():
+                when = iso(job.next_run_time) if job.next_run_time else None
+                if job.id.startswith("check:"):
+                    data["next_runs"][job.id.removeprefix("check:")] = when
+                elif job.id == "digest":
+                    data["next_digest"] = when
+        try:
+            write_atomic(self.data_dir / STATE_NAME, json.dumps(data, indent=2) + "\n")
+        except OSError as exc:
+            log.warning("cannot write %s: %s", STATE_NAME, exc)
