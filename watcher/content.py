@@ -32,7 +32,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from cssselect import GenericTranslator
 from lxml import etree
 
 log = logging.getLogger(__name__)
@@ -131,6 +130,9 @@ NAV_LINKS = 3
 
 @lru_cache(maxsize=256)
 def _xpath(selector: str) -> etree.XPath:
+    # Imported here: most sources have no selectors, and start-up time counts.
+    from cssselect import GenericTranslator
+
     return etree.XPath(GenericTranslator().css_to_xpath(selector))
 
 
