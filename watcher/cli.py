@@ -541,15 +541,19 @@ def import_(
     else its modification time. SOURCE may be a configured id or a new id
     (recorded as an archive-only source).
     """
-    from .pipeline import Pipeline, import_files
+    from .config import Settings
+    from .pipeline import Pipeline, check_file, import_files
 
     chosen = _import_source(app, source, name)
     paths = _expand(files)
     if not paths:
         raise InputError("no files to import")
+    configured = app.config_path.exists()
+    settings = app.config().settings if configured else Settings()
+    for path in paths:  # every file is checked before the store is touched
+        check_file(path, settings.fetch.max_bytes)
     store = app.store()
-    settings = app.config().settings if app.config_path.exists() else None
-    pipeline = app.pipeline(store, alerts=False) if settings else Pipeline(store)
+    pipeline = app.pipeline(store, alerts=False) if configured else Pipeline(store)
     counts: dict[str, int] = {}
     try:
         with progress(len(paths), "importing", not as_json) as step:
