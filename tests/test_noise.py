@@ -190,3 +190,26 @@ def test_bench_word_f1_ignores_link_targets_markup_and_case() -> None:
         0.8
     )
     assert noise.percentile([0.1, 0.5, 0.9, 1.0], 0.1) == 0.1
+
+
+def test_recent_texts_reads_the_versions_a_pipeline_recorded(tmp_path: Path) -> None:
+    from watcher.config import Source
+    from watcher.pipeline import Pipeline, import_files
+    from watcher.store import Store
+    from watcher.volatile import recent_texts
+
+    pages = []
+    for n, name in enumerate(("nav_footer_a.html", "nav_footer_b.html", "changed_sentence.html")):
+        page = tmp_path / f"capture_2026010{n + 1}T100000.html"
+        page.write_bytes((NOISE / name).read_bytes())
+        pages.append(page)
+    store = Store.open(tmp_path / "data")
+    try:
+        source = Source(id="example", name="Example", url="archive:example", archive_only=True)
+        statuses = [o.status for o in import_files(Pipeline(store), source, pages)]
+        # The second capture differs from the first only in its menu and footer.
+        assert statuses == ["first", "unchanged", "changed"]
+        texts = recent_texts(store, "example")
+    finally:
+        store.close()
+    assert texts == [text("nav_footer_a.html"), text("changed_sentence.html")]
