@@ -229,3 +229,21 @@ def test_a_failing_hook_rolls_the_change_back(pipeline: Pipeline, store: Store) 
         pipeline.process(SOURCE, capture("acme_v2.html", 10))
     assert store.count("versions") == 1 and store.count("changes") == 0
     assert store.integrity_problems() == []
+
+
+def test_a_block_that_keeps_flipping_stops_alerting(pipeline: Pipeline) -> None:
+    """An A/B-tested paragraph inside the policy: the first two switches are changes,
+    after that its coming and going is noise."""
+    base = (PAGES / "acme_v1.html").read_text()
+    promo = base.replace(
+        "<h2>1. Who we are</h2>",
+        "<p>New: try our widget subscription and save ten percent on every order.</p>"
+        "<h2>1. Who we are</h2>",
+    )
+    statuses = [
+        pipeline.process(SOURCE, capture(page.encode(), minutes)).status
+        for minutes, page in enumerate([base, promo, base, promo, base, promo])
+    ]
+    assert statuses == ["first", "changed", "changed", "unchanged", "unchanged", "unchanged"]
+    last = pipeline.store.last_fetch("acme")
+    assert last is not None and last["reason"] == "only volatile blocks changed"

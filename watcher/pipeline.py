@@ -21,7 +21,7 @@ from typing import Any, Literal
 import httpx
 import sqlite_utils
 
-from . import quality
+from . import quality, volatile
 from .config import Settings, Source
 from .diff import ChangeSet, diff
 from .errors import InputError, NotFoundError
@@ -216,7 +216,8 @@ class Pipeline:
         with self.store.transaction() as db:
             # Re-read under the write lock: another process may have recorded it.
             latest = self.store.latest_version(source.id)
-            if latest is not None and analysis.content_sha == self._baseline(source, latest):
+            same = self._same_content(source, latest, analysis, capture)
+            if latest is not None and same is not None:
                 return self._record(
                     source,
                     capture,
@@ -225,6 +226,7 @@ class Pipeline:
                     raw_sha,
                     version_id=latest.id,
                     analysis=analysis,
+                    reason=same or None,
                 )
             judged = quality.verdict(analysis.document, latest.words if latest else None)
             if not judged.ok and judged.confirmable and self._confirmed(source, analysis):
@@ -247,6 +249,26 @@ class Pipeline:
             for after in self.after_change:
                 after(record.change_id)
         return outcome
+
+    def _same_content(
+        self, source: Source, latest: Version | None, analysis: Analysis, capture: Capture
+    ) -> str | None:
+        """Why the capture holds the latest version's text ("" when identical), or None.
+
+        Differences that are only volatile blocks (lines that keep flipping
+        across versions, hash-like tokens, the date of the day) do not count.
+        """
+        if latest is None:
+            return None
+        if analysis.content_sha == self._baseline(source, latest):
+            return ""
+        if latest.rules_hash != rules_hash(source):
+            return None
+        history = volatile.recent_texts(self.store, source.id)
+        settled = volatile.settle(history, analysis.text, capture.captured_at)
+        if sha256(settled) == latest.content_sha256:
+            return "only volatile blocks changed"
+        return None
 
     def _confirmed(self, source: Source, analysis: Analysis) -> bool:
         recent = self.store.recent_fetches(source.id, quality.CONFIRMATIONS)
