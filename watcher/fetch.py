@@ -38,7 +38,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from .config import FetchSettings, Source
-from .model import Capture
+from .model import Attempt, Capture, FetchOutcome, FetchResult, Validators
+
+__all__ = ["Attempt", "FetchResult", "Limiter", "Validators", "fetch", "fetch_all", "make_client"]
 
 log = logging.getLogger(__name__)
 
@@ -47,50 +49,6 @@ ACCEPT = "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8,*/*;q=0.5"
 #: Tasks beyond ``settings.concurrency`` only wait for a slot (no body in
 #: memory); the slack keeps the global limit busy when many sources share a host.
 WINDOW_FACTOR = 4
-
-Outcome = Literal["ok", "not_modified", "failed"]
-
-
-@dataclass(frozen=True, slots=True)
-class Validators:
-    """Validators from the last successful fetch, for conditional requests."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """One HTTP attempt (redirects included) of a fetch.
-
-    ``url`` is the URL requested, ``bytes`` the number of decoded body bytes
-    received and ``error`` a short human message, None when the attempt
-    produced a usable answer (2xx or 304).
-    """
-
-    url: str
-    started_at: datetime
-    duration_ms: int
-    http_status: int | None
-    bytes: int
-    error: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class FetchResult:
-    """The result of fetching one source, after retries.
-
-    ``capture`` is set when ``outcome`` is ``"ok"``; ``error`` (the last
-    attempt's error) when it is ``"failed"``. ``"not_modified"`` means the
-    server answered 304 to a conditional request: the content is unchanged.
-    """
-
-    source_id: str
-    url: str
-    outcome: Outcome
-    capture: Capture | None
-    attempts: tuple[Attempt, ...]
-    error: str | None = None
 
 
 # ---------------------------------------------------------------- the client
@@ -519,7 +477,7 @@ async def fetch(
     attempts: list[Attempt] = []
 
     def result(
-        outcome: Outcome, capture: Capture | None = None, error: str | None = None
+        outcome: FetchOutcome, capture: Capture | None = None, error: str | None = None
     ) -> FetchResult:
         return FetchResult(source.id, source.url, outcome, capture, tuple(attempts), error)
 

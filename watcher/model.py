@@ -158,3 +158,50 @@ class Capture:
     redirects: tuple[str, ...] = ()
     origin: Origin = "network"
     filename: str | None = None
+
+
+# ---------------------------------------------------------------- fetching
+
+FetchOutcome = Literal["ok", "not_modified", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """Validators from the last successful fetch, for conditional requests."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One HTTP attempt (redirects included) of a fetch.
+
+    ``url`` is the URL requested, ``bytes`` the number of decoded body bytes
+    received and ``error`` a short human message, None when the attempt
+    produced a usable answer (2xx or 304).
+    """
+
+    url: str
+    started_at: datetime
+    duration_ms: int
+    http_status: int | None
+    bytes: int
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """The result of fetching one source, after retries.
+
+    ``capture`` is set when ``outcome`` is ``"ok"``; ``error`` (the last
+    attempt's error) when it is ``"failed"``. ``"not_modified"`` means the
+    server answered 304 to a conditional request: the content is unchanged.
+    """
+
+    source_id: str
+    url: str
+    outcome: FetchOutcome
+    capture: Capture | None
+    attempts: tuple[Attempt, ...]
+    error: str | None = None

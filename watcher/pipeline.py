@@ -16,20 +16,21 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequenc
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
 import sqlite_utils
 
 from . import quality, volatile
 from .config import Settings, Source
 from .diff import ChangeSet, diff
 from .errors import InputError, NotFoundError
-from .fetch import Attempt, FetchResult, Validators, fetch_all
-from .model import Capture, Document, Outline
+from .model import Attempt, Capture, Document, FetchResult, Outline, Validators
 from .normalise import NORMALISER_VERSION, Rules, canonical, check_text_like, parse
 from .sections import outline
 from .store import Store, Version, iso, sha256, utcnow
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -495,6 +496,8 @@ async def check(
     pipeline: Pipeline, sources: Sequence[Source], client: httpx.AsyncClient
 ) -> AsyncIterator[Outcome]:
     """Fetch ``sources`` concurrently and record each result as it arrives."""
+    from .fetch import fetch_all
+
     sync_sources(pipeline.store, sources)
     by_id = {s.id: s for s in sources}
     validators = {s.id: v for s in sources if (v := pipeline.validators(s)) is not None}

@@ -486,7 +486,10 @@ class Store:
 
     def insert(self, db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
         """Insert a row (inside a transaction) and return its integer primary key."""
-        return int(db.table(table).insert(row).last_pk)
+        pk = db.table(table).insert(row).last_pk
+        if pk is None:
+            raise StoreError(f"insert into {table} returned no row id")
+        return int(pk)
 
     def set_report_path(self, change_id: int, path: str) -> None:
         """Remember where a change's HTML report was written."""
