@@ -48,19 +48,61 @@ def test_store_from_a_newer_watcher_is_refused(data_dir: Path) -> None:
         Store.open(data_dir)
 
 
-def test_blobs_are_content_addressed_and_compressed(data_dir: Path) -> None:
+def _big_page(seed: int, clauses: int = 400) -> bytes:
+    rows = "".join(
+        f"<p>Clause {i}: we keep records of kind {i * seed % 97} for {i} days.</p>"
+        for i in range(clauses)
+    )
+    return f"<html><body><main><h1>Policy {seed}</h1>{rows}</main></body></html>".encode()
+
+
+def _blob(store: Store, sha: str) -> dict[str, object]:
+    return next(
+        iter(
+            store.db.query(
+                "SELECT size, codec, base, length(data) AS stored FROM blobs WHERE sha256 = ?",
+                [sha],
+            )
+        )
+    )
+
+
+def _record_fetch(store: Store, db: object, sha: str) -> None:
+    db.table("fetches").insert(
+        {
+            "source_id": "s",
+            "started_at": "2025-01-01T00:00:00+00:00",  # type: ignore[attr-defined]
+            "outcome": "first",
+            "raw_sha256": sha,
+        }
+    )
+
+
+def test_blobs_are_content_addressed_and_delta_compressed(data_dir: Path) -> None:
     store = Store.open(data_dir)
-    body = (PAGES / "acme_v1.html").read_bytes()
+    store.sync_source("s", "S", "http://x", "h")
+    first = _big_page(1)
+    revised = first.replace(b"Clause 200:", b"Clause 200 (revised):")
+    other = _big_page(7, clauses=600)
     with store.transaction() as db:
-        store.put_blob(db, body, sha256(body))
-        store.put_blob(db, body, sha256(body))
-    assert store.count("blobs") == 1
-    row = next(store.db.query("SELECT size, length(data) AS stored FROM blobs"))
-    assert row["size"] == len(body) and row["stored"] < len(body) / 2
-    assert store.raw(sha256(body)) == body
-    with pytest.raises(NotFoundError):
-        store.raw("0" * 64)
+        for body in (first, first, revised, other):
+            store.put_blob(db, body, sha256(body), "s")
+            _record_fetch(store, db, sha256(body))
+    assert store.count("blobs") == 3
+    keyframe, delta, drifted = (_blob(store, sha256(b)) for b in (first, revised, other))
+    assert keyframe["codec"] == "zstd" and keyframe["base"] is None
+    assert keyframe["stored"] < len(first) / 5  # type: ignore[operator]
+    assert delta["codec"] == "zstd-delta" and delta["base"] == sha256(first)
+    assert delta["stored"] < 200  # type: ignore[operator]
+    assert drifted["codec"] == "zstd" and drifted["base"] is None  # too far: a new keyframe
     store.close()
+    reopened = Store.open(data_dir)  # no cached keyframes: read back from the database
+    for body in (first, revised, other):
+        assert reopened.raw(sha256(body)) == body
+    with pytest.raises(NotFoundError):
+        reopened.raw("0" * 64)
+    assert reopened.integrity_problems() == []
+    reopened.close()
 
 
 def test_a_failed_transaction_leaves_nothing(data_dir: Path) -> None:

@@ -30,6 +30,7 @@ from .sections import outline
 
 if TYPE_CHECKING:
     from .publish import Format
+    from .store import Store, Version
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class App:
             self._config = load(self.config_path)
         return self._config
 
-    def store(self, create: bool = True) -> Any:
+    def store(self, create: bool = True) -> Store:
         """The store in the data directory."""
         from .store import Store
 
@@ -167,7 +168,7 @@ def pick_sources(config: Config, ids: Sequence[str]) -> list[Source]:
     return [config.source(i) for i in ids]
 
 
-def resolve_version(store: Any, source_id: str, ref: str) -> Any:
+def resolve_version(store: Store, source_id: str, ref: str) -> Version:
     """A version by id (``12``) or by date (``2025-01-31`` or an ISO timestamp: the
     version in force then)."""
     if ref.isdigit():
@@ -470,7 +471,7 @@ def _outline_of(app: App, target: str) -> Outline:
         store.close()
     if latest is None:
         raise NotFoundError(f"source '{target}' has no versions yet")
-    return Outline.from_dict(latest.outline)
+    return latest.outline
 
 
 @cli.command()
@@ -647,6 +648,7 @@ def diff_cmd(
     store = app.store(create=False)
     try:
         need_source_in_store(store, source)
+        new_v: Version | None
         if old is None:
             recent = store.versions(source, 2)
             if len(recent) < 2:
@@ -655,7 +657,10 @@ def diff_cmd(
             new_v = store.version(source, recent[0]["id"])
         else:
             old_v = resolve_version(store, source, old)
-            new_v = resolve_version(store, source, new) if new else store.latest_version(source)
+            latest = store.latest_version(source)
+            new_v = resolve_version(store, source, new) if new else latest
+        if new_v is None:
+            raise NotFoundError(f"source '{source}' has no versions yet")
         text = diff_versions(
             store,
             source,

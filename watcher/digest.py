@@ -254,16 +254,13 @@ def _change_entry(
     timezone: str,
 ) -> ChangeEntry:
     from .diff import diff
-    from .model import Outline
     from .publish import report_meta
     from .report import render_html_fragment, short_label
 
     source_id = row["source_id"]
     old = store.version(source_id, row["old_version_id"])
     new = store.version(source_id, row["new_version_id"])
-    changes = diff(
-        Outline.from_dict(old.outline), Outline.from_dict(new.outline), config.settings.keywords
-    )
+    changes = diff(old.outline, new.outline, config.settings.keywords)
     report = Path(
         row["report_path"] or report_path(reports_dir, source_id, row["id"], new.captured_at)
     )

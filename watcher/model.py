@@ -8,8 +8,10 @@ plain, immutable values so that every stage can be a pure function.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Literal
 
 BlockKind = Literal["heading", "paragraph", "item", "row", "pre"]
@@ -37,14 +39,14 @@ class Block:
     bold: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Document:
     """A normalised document: a title and its blocks in reading order."""
 
     title: str
     blocks: tuple[Block, ...]
 
-    @property
+    @cached_property
     def words(self) -> int:
         """Number of words in all blocks."""
         return sum(count_words(b.text) for b in self.blocks)
@@ -87,37 +89,40 @@ class Outline:
     sections: tuple[Section, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready form (as stored with each version)."""
+        """A JSON-ready form with every section's body."""
         return {
             "title": self.title,
-            "sections": [
-                {
-                    "level": s.level,
-                    "number": s.number,
-                    "title": s.title,
-                    "heading": s.heading,
-                    "body": list(s.body),
-                }
-                for s in self.sections
-            ],
+            "sections": [{**_head(s), "body": list(s.body)} for s in self.sections],
+        }
+
+    def skeleton(self) -> dict[str, Any]:
+        """The outline without its text: the form stored with a version, whose
+        canonical text holds the bodies (see :meth:`from_skeleton`)."""
+        return {
+            "title": self.title,
+            "sections": [{**_head(s), "blocks": len(s.body)} for s in self.sections],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Outline:
         """The inverse of :meth:`to_dict`."""
-        return cls(
-            title=str(data.get("title", "")),
-            sections=tuple(
-                Section(
-                    int(s["level"]),
-                    str(s["number"]),
-                    str(s["title"]),
-                    str(s["heading"]),
-                    tuple(s["body"]),
-                )
-                for s in data.get("sections", [])
-            ),
-        )
+        sections = tuple(_section(s, tuple(s["body"])) for s in data.get("sections", []))
+        return cls(title=str(data.get("title", "")), sections=sections)
+
+    @classmethod
+    def from_skeleton(cls, data: dict[str, Any], blocks: Sequence[str]) -> Outline:
+        """Rebuild an outline from :meth:`skeleton` and the document's canonical
+        block lines (``normalise.split_blocks`` of its canonical text)."""
+        if data.get("sections") and "body" in data["sections"][0]:
+            return cls.from_dict(data)
+        sections = []
+        at = 0
+        for s in data.get("sections", []):
+            at += 1 if s["heading"] else 0
+            count = int(s["blocks"])
+            sections.append(_section(s, tuple(blocks[at : at + count])))
+            at += count
+        return cls(title=str(data.get("title", "")), sections=tuple(sections))
 
     def tree(self) -> list[SectionNode]:
         """The sections nested by level: each node holds its sub-sections."""
@@ -130,6 +135,21 @@ class Outline:
             (stack[-1].children if stack else roots).append(node)
             stack.append(node)
         return roots
+
+
+def _head(section: Section) -> dict[str, Any]:
+    return {
+        "level": section.level,
+        "number": section.number,
+        "title": section.title,
+        "heading": section.heading,
+    }
+
+
+def _section(data: dict[str, Any], body: tuple[str, ...]) -> Section:
+    return Section(
+        int(data["level"]), str(data["number"]), str(data["title"]), str(data["heading"]), body
+    )
 
 
 @dataclass(slots=True)

@@ -31,7 +31,7 @@ MAX_BLOCK_CHARS = 100_000
 # Bump when a change here can change the canonical text of an unchanged page:
 # stored versions made by an older normaliser are then re-read from their raw
 # capture before comparing, so an upgrade never looks like a policy change.
-NORMALISER_VERSION = 2
+NORMALISER_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -647,6 +647,29 @@ def canonical(doc: Document) -> str:
     return "".join(out) + ("\n" if out else "")
 
 
+_FENCE = re.compile(r"^`{3,}$")
+
+
+def split_blocks(text: str) -> list[str]:
+    """The canonical lines of a canonical text, one per block: the inverse of the
+    joining done by :func:`canonical` (a fenced ``pre`` block is one entry)."""
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _FENCE.match(line) and line in lines[i + 1 :]:
+            end = lines.index(line, i + 1)
+            out.append("\n".join(lines[i : end + 1]))
+            i = end + 1
+        elif line:
+            out.append(line)
+            i += 1
+        else:
+            i += 1
+    return out
+
+
 def render_block(block: Block) -> str:
     """One block in canonical form."""
     if block.kind == "heading":
@@ -656,7 +679,10 @@ def render_block(block: Block) -> str:
     if block.kind == "row":
         return "| " + block.text + " |"
     if block.kind == "pre":
-        return "```\n" + block.text + "\n```"
+        fence = "```"
+        while any(line.startswith(fence) for line in block.text.split("\n")):
+            fence += "`"
+        return f"{fence}\n{block.text}\n{fence}"
     if block.bold:
         return "**" + block.text + "**"
     return block.text

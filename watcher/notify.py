@@ -821,7 +821,6 @@ def change_content(
 ) -> tuple[str, str]:
     """The plain-text and HTML bodies of the alert about a recorded change."""
     from .diff import diff
-    from .model import Outline
     from .publish import report_meta, report_path
     from .report import environment, render, render_html_fragment
 
@@ -829,9 +828,7 @@ def change_content(
     source_id = change["source_id"]
     old = store.version(source_id, change["old_version_id"])
     new = store.version(source_id, change["new_version_id"])
-    changes = diff(
-        Outline.from_dict(old.outline), Outline.from_dict(new.outline), config.settings.keywords
-    )
+    changes = diff(old.outline, new.outline, config.settings.keywords)
     path = Path(
         change["report_path"] or report_path(reports_dir, source_id, change_id, new.captured_at)
     )

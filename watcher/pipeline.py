@@ -27,7 +27,7 @@ from .errors import InputError, NotFoundError
 from .model import Attempt, Capture, Document, FetchResult, Outline, Validators
 from .normalise import NORMALISER_VERSION, Rules, canonical, check_text_like, parse
 from .sections import outline
-from .store import Store, Version, iso, sha256, utcnow
+from .store import Store, Version, VersionHead, iso, sha256, utcnow
 
 if TYPE_CHECKING:
     import httpx
@@ -136,7 +136,7 @@ class Pipeline:
         """Turn one capture of ``source`` into an outcome, recording it."""
         raw_sha = sha256(capture.body)
         moment = iso(capture.captured_at)
-        latest = self.store.latest_version(source.id)
+        latest = self.store.latest_head(source.id)
         if capture.origin == "import":
             earlier = self._earlier_import(source, capture, raw_sha, latest)
             if earlier is not None:
@@ -151,15 +151,13 @@ class Pipeline:
             if capture.origin == "import":
                 raise
             return self._record(source, capture, attempts, "rejected", raw_sha, reason=str(exc))
-        log.debug(
-            "%s: analysed capture of %s (%d words)", source.id, moment, analysis.document.words
-        )
+        log.debug("%s: analysed capture of %s", source.id, moment)
         return self._decide(source, capture, attempts, raw_sha, analysis)
 
     # ------------------------------------------------------------ decisions
 
     def _earlier_import(
-        self, source: Source, capture: Capture, raw_sha: str, latest: Version | None
+        self, source: Source, capture: Capture, raw_sha: str, latest: VersionHead | None
     ) -> Outcome | None:
         """Imports are idempotent and must come in time order."""
         moment = iso(capture.captured_at)
@@ -187,14 +185,14 @@ class Pipeline:
         except NotFoundError:
             return None
 
-    def _same_raw(self, source: Source, latest: Version, raw_sha: str) -> bool:
+    def _same_raw(self, source: Source, latest: VersionHead, raw_sha: str) -> bool:
         """The bytes are those of the last accepted capture: no need to parse."""
         if latest.rules_hash != rules_hash(source):
             return False
         last = self.store.last_fetch(source.id, ("first", "changed", "unchanged"))
         return last is not None and last["raw_sha256"] == raw_sha
 
-    def _baseline(self, source: Source, latest: Version) -> str:
+    def _baseline(self, source: Source, latest: VersionHead) -> str:
         """The content hash to compare against: the latest version's, re-read from
         its raw capture when it was made by another normaliser or other rules."""
         if latest.rules_hash == rules_hash(source) or not latest.raw_sha256:
@@ -216,7 +214,7 @@ class Pipeline:
     ) -> Outcome:
         with self.store.transaction() as db:
             # Re-read under the write lock: another process may have recorded it.
-            latest = self.store.latest_version(source.id)
+            latest = self.store.latest_head(source.id)
             same = self._same_content(source, latest, analysis, capture)
             if latest is not None and same is not None:
                 return self._record(
@@ -233,7 +231,7 @@ class Pipeline:
             if not judged.ok and judged.confirmable and self._confirmed(source, analysis):
                 judged = quality.Verdict.accept()
             if not judged.ok:
-                self.store.put_blob(db, capture.body, raw_sha)
+                self.store.put_blob(db, capture.body, raw_sha, source.id)
                 return self._record(
                     source,
                     capture,
@@ -252,7 +250,7 @@ class Pipeline:
         return outcome
 
     def _same_content(
-        self, source: Source, latest: Version | None, analysis: Analysis, capture: Capture
+        self, source: Source, latest: VersionHead | None, analysis: Analysis, capture: Capture
     ) -> str | None:
         """Why the capture holds the latest version's text ("" when identical), or None.
 
@@ -289,9 +287,9 @@ class Pipeline:
         attempts: Sequence[Attempt],
         raw_sha: str,
         analysis: Analysis,
-        latest: Version | None,
+        head: VersionHead | None,
     ) -> tuple[Outcome, ChangeRecord | None]:
-        self.store.put_blob(db, capture.body, raw_sha)
+        self.store.put_blob(db, capture.body, raw_sha, source.id)
         version_id = self.store.insert(
             db,
             "versions",
@@ -302,13 +300,13 @@ class Pipeline:
                 "raw_sha256": raw_sha,
                 "title": analysis.outline.title or analysis.document.title,
                 "text": analysis.text,
-                "outline": json.dumps(analysis.outline.to_dict(), ensure_ascii=False),
+                "outline": json.dumps(analysis.outline.skeleton(), ensure_ascii=False),
                 "words": analysis.document.words,
                 "normaliser": NORMALISER_VERSION,
                 "rules_hash": rules_hash(source),
             },
         )
-        if latest is None:
+        if head is None:
             outcome = self._record(
                 source,
                 capture,
@@ -319,7 +317,8 @@ class Pipeline:
                 analysis=analysis,
             )
             return outcome, None
-        changes = diff(Outline.from_dict(latest.outline), analysis.outline, self.settings.keywords)
+        latest = self.store.version(source.id, head.id)
+        changes = diff(latest.outline, analysis.outline, self.settings.keywords)
         change_id = self.store.insert(
             db,
             "changes",
@@ -428,7 +427,7 @@ class Pipeline:
             db.table("fetches").insert_all(rows)
 
     def _record_not_modified(self, source: Source, result: FetchResult) -> Outcome:
-        latest = self.store.latest_version(source.id)
+        latest = self.store.latest_head(source.id)
         previous = self.store.last_fetch(source.id, ("first", "changed", "unchanged"))
         now = utcnow()
         row = {
@@ -472,7 +471,7 @@ class Pipeline:
 
     def validators(self, source: Source) -> Validators | None:
         """ETag / Last-Modified of the last accepted network capture, for a conditional GET."""
-        latest = self.store.latest_version(source.id)
+        latest = self.store.latest_head(source.id)
         if latest is None or latest.rules_hash != rules_hash(source):
             return None
         last = self.store.last_fetch(source.id, ("first", "changed", "unchanged"), "network")

@@ -14,7 +14,6 @@ from typing import Literal
 
 from .config import DEFAULT_KEYWORDS, Config
 from .diff import diff
-from .model import Outline
 from .report import ReportMeta, render
 from .store import Store, Version
 
@@ -66,7 +65,7 @@ def diff_versions(
     color: bool = False,
 ) -> str:
     """Render the section-aware diff of two stored versions."""
-    changes = diff(Outline.from_dict(old.outline), Outline.from_dict(new.outline), keywords)
+    changes = diff(old.outline, new.outline, keywords)
     return render(changes, fmt, report_meta(store, source_id, old, new), color=color)
 
 

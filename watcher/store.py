@@ -19,7 +19,6 @@ import logging
 import sqlite3
 import time
 import uuid
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,7 +27,10 @@ from typing import Any
 
 import sqlite_utils
 
+from . import blobs
 from .errors import NotFoundError, StoreError
+from .model import Outline
+from .normalise import split_blocks
 
 log = logging.getLogger(__name__)
 
@@ -202,8 +204,25 @@ def _v2(db: sqlite_utils.Database) -> None:
     db.table("meta").insert({"key": "store_id", "value": str(uuid.uuid4())})
 
 
+def _v3(db: sqlite_utils.Database) -> None:
+    """Raw captures may be deltas against a keyframe of the same source."""
+    db.execute("ALTER TABLE blobs ADD COLUMN base TEXT")
+
+
 Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: list[Migration] = [_v1, _v2]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3]
+
+
+@dataclass(frozen=True, slots=True)
+class VersionHead:
+    """What the pipeline needs of a version to decide about a new capture."""
+
+    id: int
+    captured_at: str
+    content_sha256: str
+    raw_sha256: str | None
+    words: int
+    rules_hash: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,13 +236,40 @@ class Version:
     raw_sha256: str | None
     title: str
     text: str
-    outline: dict[str, Any]
+    outline: Outline
     words: int
     normaliser: int
     rules_hash: str
 
+    @property
+    def head(self) -> VersionHead:
+        """The version's :class:`VersionHead`."""
+        return VersionHead(
+            self.id,
+            self.captured_at,
+            self.content_sha256,
+            self.raw_sha256,
+            self.words,
+            self.rules_hash,
+        )
+
+
+HEAD_COLUMNS = "id, captured_at, content_sha256, raw_sha256, words, rules_hash"
+
+
+def _head(row: dict[str, Any]) -> VersionHead:
+    return VersionHead(
+        row["id"],
+        row["captured_at"],
+        row["content_sha256"],
+        row["raw_sha256"],
+        row["words"] or 0,
+        row["rules_hash"] or "",
+    )
+
 
 def _version(row: dict[str, Any]) -> Version:
+    skeleton = json.loads(row["outline"] or "{}")
     return Version(
         id=row["id"],
         source_id=row["source_id"],
@@ -232,7 +278,7 @@ def _version(row: dict[str, Any]) -> Version:
         raw_sha256=row["raw_sha256"],
         title=row["title"] or "",
         text=row["text"],
-        outline=json.loads(row["outline"] or "{}"),
+        outline=Outline.from_skeleton(skeleton, split_blocks(row["text"])),
         words=row["words"] or 0,
         normaliser=row["normaliser"] or 0,
         rules_hash=row["rules_hash"] or "",
@@ -259,6 +305,7 @@ class Store:
     def __init__(self, data_dir: Path, db: sqlite_utils.Database) -> None:
         self.data_dir = data_dir
         self.db = db
+        self._keyframes: dict[str, bytes] = {}
 
     # ------------------------------------------------------------ opening
 
@@ -308,7 +355,9 @@ class Store:
             log.info("store schema migrated to %d", number + 1)
 
     def close(self) -> None:
-        """Close the database connection."""
+        """Close the database connection, folding the write-ahead log into the database."""
+        with contextlib.suppress(sqlite3.DatabaseError):
+            self.db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         self.db.close()
 
     @contextlib.contextmanager
@@ -368,6 +417,14 @@ class Store:
 
     def _row(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
         return next(iter(self.db.query(sql, params)), None)
+
+    def latest_head(self, source_id: str) -> VersionHead | None:
+        """The newest version's hashes and size, without its text."""
+        row = self._row(
+            f"SELECT {HEAD_COLUMNS} FROM versions WHERE source_id = ? ORDER BY id DESC LIMIT 1",
+            [source_id],
+        )
+        return _head(row) if row else None
 
     def latest_version(self, source_id: str) -> Version | None:
         """The newest version of a source, or None before the first capture."""
@@ -466,10 +523,14 @@ class Store:
 
     def raw(self, sha: str) -> bytes:
         """The raw capture with this SHA-256."""
-        row = self._row("SELECT codec, data FROM blobs WHERE sha256 = ?", [sha])
+        cached = self._keyframes.get(sha)
+        if cached is not None:
+            return cached
+        row = self._row("SELECT codec, data, base FROM blobs WHERE sha256 = ?", [sha])
         if row is None:
             raise NotFoundError(f"no raw capture {sha[:12]}")
-        return decompress(row["codec"], row["data"])
+        base = self.raw(row["base"]) if row["base"] else None
+        return blobs.decompress(row["codec"], row["data"], base)
 
     def count(self, table: str) -> int:
         """Number of rows in a table."""
@@ -477,12 +538,49 @@ class Store:
 
     # ------------------------------------------------------------ writing (in a transaction)
 
-    def put_blob(self, db: sqlite_utils.Database, body: bytes, sha: str) -> None:
-        """Store a raw capture once, compressed; identical captures cost nothing."""
+    def put_blob(
+        self, db: sqlite_utils.Database, body: bytes, sha: str, source_id: str | None = None
+    ) -> None:
+        """Store a raw capture once; identical captures cost nothing.
+
+        With ``source_id``, the capture is stored as a delta against the
+        source's current keyframe when that is small (see :mod:`watcher.blobs`).
+        """
         if db.execute("SELECT 1 FROM blobs WHERE sha256 = ?", [sha]).fetchone():
             return
-        codec, data = compress(body)
-        db.table("blobs").insert({"sha256": sha, "size": len(body), "codec": codec, "data": data})
+        row: dict[str, Any] = {"sha256": sha, "size": len(body)}
+        keyframe = self._keyframe_of(source_id) if source_id else None
+        if keyframe is not None:
+            base_sha, base_data = keyframe
+            delta = blobs.compress_delta(body, self.raw(base_sha))
+            if blobs.worth_a_delta(delta, base_data):
+                db.table("blobs").insert(
+                    {**row, "codec": "zstd-delta", "data": delta, "base": base_sha}
+                )
+                return
+        codec, data = blobs.compress(body)
+        db.table("blobs").insert({**row, "codec": codec, "data": data})
+        self._remember_keyframe(sha, body)
+
+    def _keyframe_of(self, source_id: str) -> tuple[str, bytes] | None:
+        """The keyframe (sha, compressed data) of a source's latest stored capture."""
+        row = self._row(
+            "SELECT coalesce(b.base, b.sha256) AS keyframe FROM fetches f "
+            "JOIN blobs b ON b.sha256 = f.raw_sha256 WHERE f.source_id = ? "
+            "ORDER BY f.id DESC LIMIT 1",
+            [source_id],
+        )
+        if row is None:
+            return None
+        found = self._row(
+            "SELECT sha256, data FROM blobs WHERE sha256 = ? AND base IS NULL", [row["keyframe"]]
+        )
+        return (found["sha256"], found["data"]) if found else None
+
+    def _remember_keyframe(self, sha: str, body: bytes) -> None:
+        if len(self._keyframes) >= 8:
+            self._keyframes.pop(next(iter(self._keyframes)))
+        self._keyframes[sha] = body
 
     def insert(self, db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
         """Insert a row (inside a transaction) and return its integer primary key."""
@@ -518,18 +616,9 @@ class Store:
             "WHERE v.raw_sha256 IS NOT NULL AND b.sha256 IS NULL"
         ):
             problems.append(f"version {row['id']}: raw capture missing")
+        for row in self.db.query(
+            "SELECT d.sha256 FROM blobs d LEFT JOIN blobs k ON k.sha256 = d.base "
+            "WHERE d.base IS NOT NULL AND (k.sha256 IS NULL OR k.base IS NOT NULL)"
+        ):
+            problems.append(f"blob {row['sha256'][:12]}: its keyframe is missing")
         return problems
-
-
-def compress(body: bytes) -> tuple[str, bytes]:
-    """Compress a raw capture for storage."""
-    return "zlib", zlib.compress(body, 6)
-
-
-def decompress(codec: str, data: bytes) -> bytes:
-    """Undo :func:`compress`."""
-    if codec == "zlib":
-        return zlib.decompress(data)
-    if codec == "raw":
-        return data
-    raise StoreError(f"unknown blob codec '{codec}'")
