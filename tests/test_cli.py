@@ -288,3 +288,25 @@ def test_help_on_every_command(cli: Cli) -> None:
     for command in commands:
         result = cli(command, "--help")
         assert result.code == 0 and "Usage: watcher" in result.out, command
+
+
+def test_check_many_sources_normalises_in_worker_processes(cli: Cli, tmp_path: Path,
+                                                           server: LoopbackServer) -> None:
+    """Enough sources to use the worker pool: outcomes arrive for all, in any order."""
+    ids = [f"s{i}" for i in range(10)]
+    base = page("acme_v1.html")
+    for i, sid in enumerate(ids):
+        server.page(f"/{sid}", base.replace("Acme Widgets Limited", f"Acme Widgets {i} Limited"))
+    configure(tmp_path, server, {sid: f"/{sid}" for sid in ids})
+    code, rows = check_json(cli)
+    assert code == 0 and {r["status"] for r in rows.values()} == {"first"} and len(rows) == 10
+    server.page("/s3", page("acme_v2.html"))
+    server.page("/s7", page("challenge.html"))
+    code, rows = check_json(cli)
+    assert code == 1
+    statuses = {sid: row["status"] for sid, row in rows.items()}
+    assert statuses.pop("s3") == "changed" and statuses.pop("s7") == "rejected"
+    assert set(statuses.values()) == {"unchanged"}
+    store = Store.open(tmp_path / "snapshots")
+    assert store.count("versions") == 11 and store.integrity_problems() == []
+    store.close()

@@ -193,8 +193,9 @@ def test_bench_word_f1_ignores_link_targets_markup_and_case() -> None:
 
 
 def test_recent_texts_reads_the_versions_a_pipeline_recorded(tmp_path: Path) -> None:
+    from watcher.batch import import_files
     from watcher.config import Source
-    from watcher.pipeline import Pipeline, import_files
+    from watcher.pipeline import Pipeline
     from watcher.store import Store
     from watcher.volatile import recent_texts
 

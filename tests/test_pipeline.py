@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from watcher.batch import capture_time, import_files
 from watcher.config import Source
 from watcher.errors import InputError
 from watcher.model import Capture
-from watcher.pipeline import Pipeline, capture_time, import_files, rules_hash, sync_sources
+from watcher.pipeline import Pipeline, rules_hash, sync_sources
 from watcher.store import Store, iso, sha256
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -247,3 +248,24 @@ def test_a_block_that_keeps_flipping_stops_alerting(pipeline: Pipeline) -> None:
     assert statuses == ["first", "changed", "changed", "unchanged", "unchanged", "unchanged"]
     last = pipeline.store.last_fetch("acme")
     assert last is not None and last["reason"] == "only volatile blocks changed"
+
+
+def test_parallel_import_decides_exactly_as_inline(tmp_path: Path) -> None:
+    """Normalising in worker processes changes nothing about the outcomes."""
+    pages = ["acme_v1.html", "acme_v1_noisy.html", "challenge.html", "acme_v2.html"] * 3
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    paths = []
+    for i, name in enumerate(pages):
+        path = archive / f"{i:04d}_2025{(i % 12) + 1:02d}01T000000.html"
+        path.write_bytes((PAGES / name).read_bytes())
+        paths.append(path)
+    results = {}
+    for workers in (0, 2):
+        store = Store.open(tmp_path / f"store-{workers}")
+        outcomes = list(import_files(Pipeline(store), SOURCE, paths, workers=workers))
+        results[workers] = [(o.status, o.version_id, o.change_id, o.reason) for o in outcomes]
+        assert store.integrity_problems() == []
+        store.close()
+    assert results[0] == results[2]
+    assert [r[0] for r in results[2]][:4] == ["first", "unchanged", "rejected", "changed"]

@@ -234,8 +234,8 @@ def check(app: App, sources: tuple[str, ...], as_json: bool) -> None:
 
     Exit code 1 when a source failed or its capture was rejected.
     """
+    from .batch import check as run_check
     from .fetch import make_client
-    from .pipeline import check as run_check
 
     config = app.config()
     chosen = pick_sources(config, sources)
@@ -453,7 +453,7 @@ def show(app: App, source: str, version: str | None) -> None:
 
 
 def _outline_of_file(path: Path) -> Outline:
-    from .pipeline import check_file
+    from .batch import check_file
 
     body = check_file(path, 50 * 1024 * 1024, whole=True)
     return outline(parse(body, filename=path.name, name=str(path)))
@@ -542,8 +542,9 @@ def import_(
     else its modification time. SOURCE may be a configured id or a new id
     (recorded as an archive-only source).
     """
+    from .batch import check_file, import_files
     from .config import Settings
-    from .pipeline import Pipeline, check_file, import_files
+    from .pipeline import Pipeline
 
     chosen = _import_source(app, source, name)
     paths = _expand(files)

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import sqlite_utils
@@ -25,12 +23,12 @@ from .config import Settings, Source
 from .diff import ChangeSet, diff
 from .errors import InputError, NotFoundError
 from .model import Attempt, Capture, Document, FetchResult, Outline, Validators
-from .normalise import NORMALISER_VERSION, Rules, canonical, check_text_like, parse
+from .normalise import NORMALISER_VERSION, Rules, canonical, parse
 from .sections import outline
 from .store import Store, Version, VersionHead, iso, sha256, utcnow
 
 if TYPE_CHECKING:
-    import httpx
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -130,10 +128,25 @@ class Pipeline:
             return self._record_not_modified(source, result)
         return self._record_failure(source, result)
 
+    def needs_analysis(self, source: Source, result: FetchResult) -> bool:
+        """Whether recording ``result`` will normalise its page (new bytes to read)."""
+        if result.outcome != "ok" or result.capture is None:
+            return False
+        latest = self.store.latest_head(source.id)
+        return latest is None or not self._same_raw(source, latest, sha256(result.capture.body))
+
     def process(
-        self, source: Source, capture: Capture, attempts: Sequence[Attempt] = ()
+        self,
+        source: Source,
+        capture: Capture,
+        attempts: Sequence[Attempt] = (),
+        analysis: Analysis | InputError | None = None,
     ) -> Outcome:
-        """Turn one capture of ``source`` into an outcome, recording it."""
+        """Turn one capture of ``source`` into an outcome, recording it.
+
+        ``analysis`` is the capture already normalised (or its error), when
+        that was done elsewhere, for example in a worker process.
+        """
         raw_sha = sha256(capture.body)
         moment = iso(capture.captured_at)
         latest = self.store.latest_head(source.id)
@@ -145,12 +158,17 @@ class Pipeline:
             return self._record(
                 source, capture, attempts, "unchanged", raw_sha, version_id=latest.id
             )
-        try:
-            analysis = analyse(capture, rules_of(source), capture.filename or source.url)
-        except InputError as exc:
+        if analysis is None:
+            try:
+                analysis = analyse(capture, rules_of(source), capture.filename or source.url)
+            except InputError as exc:
+                analysis = exc
+        if isinstance(analysis, InputError):
             if capture.origin == "import":
-                raise
-            return self._record(source, capture, attempts, "rejected", raw_sha, reason=str(exc))
+                raise analysis
+            return self._record(
+                source, capture, attempts, "rejected", raw_sha, reason=str(analysis)
+            )
         log.debug("%s: analysed capture of %s", source.id, moment)
         return self._decide(source, capture, attempts, raw_sha, analysis)
 
@@ -480,102 +498,9 @@ class Pipeline:
         return Validators(last["etag"], last["last_modified"])
 
 
-# ---------------------------------------------------------------- check
-
-
 def sync_sources(store: Store, sources: Iterable[Source]) -> None:
     """Make sure every configured source has its row in the store."""
     for source in sources:
         store.sync_source(
             source.id, source.name, source.url, source.config_hash(), source.archive_only
         )
-
-
-async def check(
-    pipeline: Pipeline, sources: Sequence[Source], client: httpx.AsyncClient
-) -> AsyncIterator[Outcome]:
-    """Fetch ``sources`` concurrently and record each result as it arrives."""
-    from .fetch import fetch_all
-
-    sync_sources(pipeline.store, sources)
-    by_id = {s.id: s for s in sources}
-    validators = {s.id: v for s in sources if (v := pipeline.validators(s)) is not None}
-    async for result in fetch_all(client, sources, pipeline.settings.fetch, validators):
-        outcome = pipeline.handle(by_id[result.source_id], result)
-        log.info(
-            "check %s: %s%s",
-            outcome.source_id,
-            outcome.status,
-            f" ({outcome.reason})" if outcome.reason else "",
-        )
-        yield outcome
-
-
-# ---------------------------------------------------------------- import
-
-_STAMP = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})T?(\d{2})(\d{2})(\d{2})(?!\d)")
-_CONTENT_TYPES = {
-    ".html": "text/html",
-    ".htm": "text/html",
-    ".xhtml": "text/html",
-    ".txt": "text/plain",
-    ".md": "text/markdown",
-    ".markdown": "text/markdown",
-}
-
-
-def capture_time(path: Path) -> datetime:
-    """When a file was captured: the first 14-digit timestamp in its name
-    (``YYYYMMDDhhmmss``, optionally with a ``T``), else its modification time."""
-    match = _STAMP.search(path.name)
-    if match:
-        try:
-            year, month, day, hour, minute, second = map(int, match.groups())
-            return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-        except ValueError:
-            pass
-    return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
-
-
-def check_file(path: Path, max_bytes: int, whole: bool = False) -> bytes:
-    """The head of a file (all of it with ``whole``) after checking that it can be a
-    capture: it exists, is readable, not too large, and not binary."""
-    try:
-        if not path.is_file():
-            raise InputError(f"{path}: {'not a file' if path.exists() else 'no such file'}")
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(f"{path}: {size:,} bytes, larger than the {max_bytes:,}-byte limit")
-        with path.open("rb") as handle:
-            body = handle.read() if whole else handle.read(65536)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    check_text_like(body, str(path))
-    return body
-
-
-def read_capture(path: Path, max_bytes: int) -> Capture:
-    """A file as a capture; :class:`InputError` when it cannot be one."""
-    body = check_file(path, max_bytes, whole=True)
-    return Capture(
-        body=body,
-        captured_at=capture_time(path),
-        origin="import",
-        filename=str(path),
-        content_type=_CONTENT_TYPES.get(path.suffix.lower(), ""),
-    )
-
-
-def import_files(pipeline: Pipeline, source: Source, paths: Sequence[Path]) -> Iterator[Outcome]:
-    """Backfill a source's history from archived captures, oldest first.
-
-    Every file is checked before anything is written, so a missing, binary
-    or oversized file stops the import with nothing recorded.
-    """
-    max_bytes = pipeline.settings.fetch.max_bytes
-    for path in paths:
-        check_file(path, max_bytes)
-    ordered = sorted(paths, key=lambda p: (capture_time(p), p.name))
-    sync_sources(pipeline.store, [source])
-    for path in ordered:
-        yield pipeline.process(source, read_capture(path, max_bytes))

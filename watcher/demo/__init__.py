@@ -12,15 +12,16 @@ from __future__ import annotations
 import asyncio
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from ..config import load
+from ..batch import check
+from ..config import Source, load
 from ..errors import InputError
 from ..fetch import make_client
-from ..pipeline import Outcome, Pipeline, check
+from ..pipeline import Outcome, Pipeline
 from ..publish import diff_versions, write_atomic, write_change_report
 from ..store import Store
 from . import pages
@@ -170,9 +171,9 @@ def _walk(directory: Path, site: _Site, port: int, echo: Callable[[str], None]) 
     return written
 
 
-def _check(pipeline: Pipeline, sources: tuple[object, ...]) -> list[Outcome]:
+def _check(pipeline: Pipeline, sources: Sequence[Source]) -> list[Outcome]:
     async def go() -> list[Outcome]:
         async with make_client(pipeline.settings.fetch) as client:
-            return [o async for o in check(pipeline, list(sources), client)]  # type: ignore[arg-type]
+            return [o async for o in check(pipeline, sources, client)]
 
     return sorted(asyncio.run(go()), key=lambda o: o.source_id)
