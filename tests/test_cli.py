@@ -290,8 +290,9 @@ def test_help_on_every_command(cli: Cli) -> None:
         assert result.code == 0 and "Usage: watcher" in result.out, command
 
 
-def test_check_many_sources_normalises_in_worker_processes(cli: Cli, tmp_path: Path,
-                                                           server: LoopbackServer) -> None:
+def test_check_many_sources_normalises_in_worker_processes(
+    cli: Cli, tmp_path: Path, server: LoopbackServer
+) -> None:
     """Enough sources to use the worker pool: outcomes arrive for all, in any order."""
     ids = [f"s{i}" for i in range(10)]
     base = page("acme_v1.html")
@@ -310,3 +311,32 @@ def test_check_many_sources_normalises_in_worker_processes(cli: Cli, tmp_path: P
     store = Store.open(tmp_path / "snapshots")
     assert store.count("versions") == 11 and store.integrity_problems() == []
     store.close()
+
+
+def test_import_each_folder_as_its_own_source(cli: Cli, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    for folder, pages in {
+        "Acme-Privacy": ["acme_v1.html", "acme_v2.html"],
+        "Bluebird Terms": ["plain_policy.txt"],
+    }.items():
+        (archive / folder).mkdir(parents=True)
+        for i, name in enumerate(pages):
+            suffix = Path(name).suffix
+            (archive / folder / f"2025010{i + 1}T000000{suffix}").write_bytes(
+                (PAGES / name).read_bytes()
+            )
+    result = cli(
+        "import", "--each", str(archive / "Acme-Privacy"), str(archive / "Bluebird Terms"), "--json"
+    )
+    assert result.code == 0, result.err
+    assert [json.loads(line)["status"] for line in result.out.splitlines()] == [
+        "first",
+        "changed",
+        "first",
+    ]
+    store = Store.open(tmp_path / "snapshots")
+    assert store.source_ids() == ["acme-privacy", "bluebird-terms"]
+    assert store.source_row("bluebird-terms")["name"] == "Bluebird Terms"  # type: ignore[index]
+    store.close()
+    bad = cli("import", "--each", str(archive / "Acme-Privacy" / "20250101T000000.html"))
+    assert bad.code == 2 and "not a folder" in bad.err

@@ -229,31 +229,37 @@ def read_capture(path: Path, max_bytes: int) -> Capture:
 
 
 def import_files(
-    pipeline: Pipeline, source: Source, paths: Sequence[Path], workers: int | None = None
+    pipeline: Pipeline,
+    source: Source,
+    paths: Sequence[Path],
+    workers: int | None = None,
+    pool: Executor | None = None,
 ) -> Iterator[Outcome]:
     """Backfill a source's history from archived captures, oldest first.
 
     Every file is checked before anything is written, so a missing, binary
     or oversized file stops the import with nothing recorded. Files are
-    read and normalised ahead in worker processes; decisions are taken here,
-    in order.
+    read and normalised ahead in worker processes (``pool``, or a pool of
+    ``workers`` made for this call); decisions are taken here, in order.
     """
     max_bytes = pipeline.settings.fetch.max_bytes
     for path in paths:
         check_file(path, max_bytes)
     ordered = sorted(paths, key=lambda p: (capture_time(p), p.name))
     count = worker_count() if workers is None else workers
-    pool = start_workers(count) if count and len(ordered) >= MIN_PARALLEL else None
+    own = pool is None and bool(count) and len(ordered) >= MIN_PARALLEL
+    if own:
+        pool = start_workers(count)
     sync_sources(pipeline.store, [source])
     try:
-        if pool is None:
+        if pool is None or len(ordered) < 2:
             for path in ordered:
                 yield pipeline.process(source, read_capture(path, max_bytes))
             return
-        for capture, analysis in _ahead(pool, ordered, source, max_bytes, 2 * count):
+        for capture, analysis in _ahead(pool, ordered, source, max_bytes, 2 * max(count, 1)):
             yield pipeline.process(source, capture, analysis=analysis)
     finally:
-        if pool is not None:
+        if own and pool is not None:
             pool.shutdown(cancel_futures=True)
 
 

@@ -30,9 +30,16 @@ def compress(body: bytes) -> tuple[str, bytes]:
     return "zstd", zstandard.ZstdCompressor(level=LEVEL).compress(body)
 
 
-def compress_delta(body: bytes, base: bytes) -> bytes:
-    """A capture compressed against ``base`` (the raw bytes of its keyframe)."""
-    return zstandard.ZstdCompressor(level=LEVEL, dict_data=_dictionary(base)).compress(body)
+def delta_compressor(base: bytes) -> zstandard.ZstdCompressor:
+    """A compressor of captures against ``base`` (the raw bytes of their keyframe);
+    making one costs more than using it, so callers keep it for the next capture."""
+    return zstandard.ZstdCompressor(level=LEVEL, dict_data=_dictionary(base))
+
+
+def compress_delta(body: bytes, base: bytes | zstandard.ZstdCompressor) -> bytes:
+    """A capture compressed against its keyframe (raw bytes, or their compressor)."""
+    compressor = base if isinstance(base, zstandard.ZstdCompressor) else delta_compressor(base)
+    return compressor.compress(body)
 
 
 def worth_a_delta(delta: bytes, keyframe_data: bytes) -> bool:

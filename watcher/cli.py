@@ -527,43 +527,77 @@ def _import_source(app: App, source_id: str, name: str | None) -> Source:
     return Source(id=sid, name=name or sid, url=f"archive:{sid}", enabled=False, archive_only=True)
 
 
+def _folder_source_id(folder: Path) -> str:
+    slug = re.sub(r"[^a-z0-9_-]+", "-", folder.resolve().name.lower()).strip("-")[:64]
+    return source_id_or_error(slug or "archive", lambda m: InputError(f"{folder}: {m}"))
+
+
+def _import_plan(
+    app: App, source: str, files: tuple[Path, ...], name: str | None, each: bool
+) -> list[tuple[Source, list[Path]]]:
+    """Which files go to which source."""
+    if not each:
+        paths = _expand(files)
+        if not paths:
+            raise InputError("no files to import")
+        return [(_import_source(app, source, name), paths)]
+    plan = []
+    for folder in (Path(source), *files):
+        if not folder.is_dir():
+            raise InputError(f"{folder}: not a folder (with --each, every argument is one)")
+        chosen = _import_source(app, _folder_source_id(folder), folder.name)
+        plan.append((chosen, _expand([folder])))
+    return plan
+
+
 @cli.command("import")
 @click.argument("source")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--name", help="Display name for a new archive-only source.")
+@click.option(
+    "--each",
+    is_flag=True,
+    help="Every argument is a folder holding one source's captures; each source "
+    "is named after its folder.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line per file.")
 @pass_app
 def import_(
-    app: App, source: str, files: tuple[Path, ...], name: str | None, as_json: bool
+    app: App, source: str, files: tuple[Path, ...], name: str | None, each: bool, as_json: bool
 ) -> None:
     """Backfill SOURCE's history from archived captures (files or folders), oldest first.
 
     A file's capture time is the first YYYYMMDDhhmmss timestamp in its name,
     else its modification time. SOURCE may be a configured id or a new id
-    (recorded as an archive-only source).
+    (recorded as an archive-only source). With --each, every argument is a
+    folder of one document's captures: `watcher import --each archive/*/`.
     """
-    from .batch import check_file, import_files
+    from .batch import MIN_PARALLEL, check_file, import_files, start_workers, worker_count
     from .config import Settings
     from .pipeline import Pipeline
 
-    chosen = _import_source(app, source, name)
-    paths = _expand(files)
-    if not paths:
-        raise InputError("no files to import")
+    plan = _import_plan(app, source, files, name, each)
     configured = app.config_path.exists()
     settings = app.config().settings if configured else Settings()
-    for path in paths:  # every file is checked before the store is touched
-        check_file(path, settings.fetch.max_bytes)
+    total = sum(len(paths) for _, paths in plan)
+    for _, paths in plan:  # every file is checked before the store is touched
+        for path in paths:
+            check_file(path, settings.fetch.max_bytes)
     store = app.store()
     pipeline = app.pipeline(store, alerts=False) if configured else Pipeline(store)
+    workers = worker_count() if total >= MIN_PARALLEL else 0
+    pool = start_workers(workers) if workers else None
     counts: dict[str, int] = {}
     try:
-        with progress(len(paths), "importing", not as_json) as step:
-            for outcome in import_files(pipeline, chosen, paths):
-                counts[outcome.status] = counts.get(outcome.status, 0) + 1
-                step()
-                _print_import(outcome, as_json)
+        with progress(total, "importing", not as_json) as step:
+            for chosen, paths in plan:
+                for outcome in import_files(pipeline, chosen, paths, workers, pool):
+                    counts[outcome.status] = counts.get(outcome.status, 0) + 1
+                    step()
+                    _print_import(outcome, as_json)
     finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         store.close()
     if not as_json:
         click.echo(", ".join(f"{n} {k}" for k, n in counts.items()), err=True)

@@ -77,6 +77,7 @@ def analyse(capture: Capture, rules: Rules, name: str) -> Analysis:
     """Normalise a capture (pure). Raises :class:`InputError` for unreadable input."""
     doc = parse(capture.body, capture.content_type, rules, capture.filename, name)
     text = canonical(doc)
+    doc.words  # noqa: B018 - counted here, so that a worker process does it
     return Analysis(doc, text, sha256(text), outline(doc))
 
 

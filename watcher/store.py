@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+import zstandard
 
 from . import blobs
 from .errors import NotFoundError, StoreError
@@ -306,6 +307,7 @@ class Store:
         self.data_dir = data_dir
         self.db = db
         self._keyframes: dict[str, bytes] = {}
+        self._compressors: dict[str, zstandard.ZstdCompressor] = {}
 
     # ------------------------------------------------------------ opening
 
@@ -552,7 +554,7 @@ class Store:
         keyframe = self._keyframe_of(source_id) if source_id else None
         if keyframe is not None:
             base_sha, base_data = keyframe
-            delta = blobs.compress_delta(body, self.raw(base_sha))
+            delta = blobs.compress_delta(body, self._delta_compressor(base_sha))
             if blobs.worth_a_delta(delta, base_data):
                 db.table("blobs").insert(
                     {**row, "codec": "zstd-delta", "data": delta, "base": base_sha}
@@ -576,6 +578,15 @@ class Store:
             "SELECT sha256, data FROM blobs WHERE sha256 = ? AND base IS NULL", [row["keyframe"]]
         )
         return (found["sha256"], found["data"]) if found else None
+
+    def _delta_compressor(self, keyframe: str) -> zstandard.ZstdCompressor:
+        """The compressor against a keyframe, kept for the source's next capture."""
+        cached = self._compressors.get(keyframe)
+        if cached is None:
+            if len(self._compressors) >= 8:
+                self._compressors.pop(next(iter(self._compressors)))
+            cached = self._compressors[keyframe] = blobs.delta_compressor(self.raw(keyframe))
+        return cached
 
     def _remember_keyframe(self, sha: str, body: bytes) -> None:
         if len(self._keyframes) >= 8:
