@@ -78,7 +78,7 @@ sources:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("sources: [", ":1: malformed YAML"),
+        ("sources:\n  - id: a\n\turl: x\n", ":3: malformed YAML: found a tab character"),
         (
             "sources:\n  - id: a\n    url: https://x.org\n    intervl: 1d\n",
             ":4: source 'a': unknown key 'intervl'",

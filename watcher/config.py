@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -170,8 +171,8 @@ class _Mapping(dict[str, Any]):
     key_lines: dict[str, int]
 
 
-class _Loader(yaml.SafeLoader):
-    pass
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """A safe YAML loader (libyaml's when installed) that records key lines."""
 
 
 def _construct_mapping(loader: _Loader, node: MappingNode) -> Iterable[_Mapping]:
@@ -186,10 +187,33 @@ def _construct_mapping(loader: _Loader, node: MappingNode) -> Iterable[_Mapping]
                     f"line {key_node.start_mark.line + 1}: duplicate key '{key_node.value}'"
                 )
             data.key_lines[str(key_node.value)] = key_node.start_mark.line + 1
-    data.update(loader.construct_mapping(node, deep=True))  # type: ignore[arg-type]
+    data.update(loader.construct_mapping(node, deep=True))
 
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+
+
+def _checked_scalar(tag: str) -> None:
+    """Make the loader's constructor of ``tag`` report values it cannot build (a date
+    like 2025-13-45, an integer of 5,000 digits) as YAML errors with their line."""
+    construct = _Loader.yaml_constructors[tag]
+
+    def checked(loader: _Loader, node: ScalarNode) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, OverflowError, KeyError, TypeError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"cannot read '{_short(node.value)}' ({_short(exc, 80)})",
+                node.start_mark,
+            ) from None
+
+    _Loader.add_constructor(tag, checked)
+
+
+for _tag in ("int", "float", "timestamp", "binary", "bool"):
+    _checked_scalar(f"tag:yaml.org,2002:{_tag}")
 
 
 def _read_yaml(path: Path) -> Any:
@@ -209,6 +233,8 @@ def _read_yaml(path: Path) -> Any:
         return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
     except ConfigError as exc:
         raise ConfigError(f"{path}:{exc}".replace(":line ", ":")) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: malformed YAML: nested too deeply") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f":{mark.line + 1}" if mark is not None else ""
@@ -268,7 +294,10 @@ def _line_of(mapping: Any, key: str | None) -> int:
 
 
 def _short(value: Any, limit: int = 40) -> str:
-    text = str(value)
+    try:
+        text = str(value)
+    except ValueError:  # an integer with more digits than Python prints
+        text = f"an integer of {value.bit_length()} bits"
     text = "".join(ch if ch.isprintable() else "?" for ch in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -277,18 +306,32 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$", re.IGN
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
+_LONGEST = timedelta.max.total_seconds()
+
+
 def parse_duration(value: Any) -> timedelta:
-    """``"30m"``, ``"12h"``, ``"1d"``, ``"2w"``, ``"45s"`` or a number of seconds."""
+    """``"30m"``, ``"12h"``, ``"1d"``, ``"2w"``, ``"45s"`` or a number of seconds.
+
+    Durations too long for a :class:`timedelta` come back as ``timedelta.max`` (or
+    ``min``), for the caller's range check to refuse; NaN is not a duration.
+    """
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, int | float):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an int with hundreds of digits
+            seconds = math.inf if value > 0 else -math.inf
     else:
         match = _DURATION.match(str(value))
         if not match:
             raise ValueError(value)
         unit = (match.group(2) or "s").lower()
         seconds = float(match.group(1)) * _UNIT_SECONDS[unit]
+    if math.isnan(seconds):
+        raise ValueError(value)
+    if abs(seconds) >= _LONGEST:
+        return timedelta.max if seconds > 0 else timedelta.min
     return timedelta(seconds=seconds)
 
 
@@ -313,7 +356,8 @@ def parse_size(value: Any) -> int:
     match = _SIZE.match(str(value))
     if not match:
         raise ValueError(value)
-    return int(float(match.group(1)) * _SIZE_UNIT[(match.group(2) or "b").lower()])
+    size = float(match.group(1)) * _SIZE_UNIT[(match.group(2) or "b").lower()]
+    return int(min(size, 2.0**63))  # a huge size stays a (huge) number for the range check
 
 
 def check_url(url: str) -> str | None:
@@ -600,6 +644,9 @@ def _alert_settings(chk: _Checker, raw: Any, parent: Any) -> AlertSettings:
         report_url = _text(
             chk, report_url, "settings.alerts.report_url", block, "report_url", limit=MAX_URL
         )
+        problem = check_url(report_url)
+        if problem:  # reports are linked from emails, digests and feeds
+            raise chk.fail(f"settings.alerts.report_url: {problem}", block, "report_url")
     return AlertSettings(
         cosmetic=cosmetic,
         failure_threshold=_number(

@@ -442,8 +442,7 @@ class Pipeline:
                 "attempt": len(attempts) or 1,
             }
         )
-        with self.store.transaction() as db:
-            db.table("fetches").insert_all(rows)
+        self.store.add_fetches(rows)
 
     def _record_not_modified(self, source: Source, result: FetchResult) -> Outcome:
         latest = self.store.latest_head(source.id)
@@ -501,7 +500,4 @@ class Pipeline:
 
 def sync_sources(store: Store, sources: Iterable[Source]) -> None:
     """Make sure every configured source has its row in the store."""
-    for source in sources:
-        store.sync_source(
-            source.id, source.name, source.url, source.config_hash(), source.archive_only
-        )
+    store.sync_sources([(s.id, s.name, s.url, s.config_hash(), s.archive_only) for s in sources])

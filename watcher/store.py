@@ -256,6 +256,28 @@ class Version:
 
 
 HEAD_COLUMNS = "id, captured_at, content_sha256, raw_sha256, words, rules_hash"
+FETCH_COLUMNS = (
+    "source_id",
+    "started_at",
+    "captured_at",
+    "origin",
+    "url",
+    "final_url",
+    "outcome",
+    "reason",
+    "http_status",
+    "error",
+    "bytes",
+    "raw_sha256",
+    "content_sha256",
+    "etag",
+    "last_modified",
+    "duration_ms",
+    "attempt",
+    "redirects",
+    "version_id",
+    "filename",
+)
 
 
 def _head(row: dict[str, Any]) -> VersionHead:
@@ -391,21 +413,29 @@ class Store:
         self, source_id: str, name: str, url: str, config_hash: str, archive_only: bool = False
     ) -> None:
         """Insert or update a source's row."""
+        self.sync_sources([(source_id, name, url, config_hash, archive_only)])
+
+    def sync_sources(self, sources: Sequence[tuple[str, str, str, str, bool]]) -> None:
+        """Insert or update sources' rows ``(id, name, url, config_hash, archive_only)``,
+        in one transaction, writing only what changed."""
         now = iso(utcnow())
+        known = {
+            r[0]: tuple(r[1:])
+            for r in self.db.execute(
+                "SELECT id, name, url, config_hash, archive_only FROM sources"
+            ).fetchall()
+        }
+        fresh = [(*s[:4], int(s[4])) for s in sources if known.get(s[0]) != (*s[1:4], int(s[4]))]
+        if not fresh:
+            return
         with self.transaction() as db:
-            existing = self._row("SELECT * FROM sources WHERE id = ?", [source_id])
-            row = {
-                "id": source_id,
-                "name": name,
-                "url": url,
-                "config_hash": config_hash,
-                "archive_only": int(archive_only),
-                "updated_at": now,
-            }
-            if existing is None:
-                db.table("sources").insert({**row, "created_at": now})
-            elif any(existing[k] != row[k] for k in ("name", "url", "config_hash", "archive_only")):
-                db.table("sources").update(source_id, row)
+            db.conn.executemany(
+                "INSERT INTO sources (id, name, url, config_hash, archive_only, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "name = excluded.name, url = excluded.url, config_hash = excluded.config_hash, "
+                "archive_only = excluded.archive_only, updated_at = excluded.updated_at",
+                [(*row, now, now) for row in fresh],
+            )
 
     def source_row(self, source_id: str) -> dict[str, Any] | None:
         """The stored row of a source, or None."""
@@ -592,6 +622,15 @@ class Store:
         if len(self._keyframes) >= 8:
             self._keyframes.pop(next(iter(self._keyframes)))
         self._keyframes[sha] = body
+
+    def add_fetches(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Record fetch attempts (one transaction; columns not given are NULL)."""
+        sql = (
+            f"INSERT INTO fetches ({', '.join(FETCH_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in FETCH_COLUMNS)})"
+        )
+        with self.transaction() as db:
+            db.conn.executemany(sql, [[row.get(c) for c in FETCH_COLUMNS] for row in rows])
 
     def insert(self, db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
         """Insert a row (inside a transaction) and return its integer primary key."""
