@@ -270,9 +270,15 @@ def _parse_tree(body: bytes, content_type: str, name: str) -> etree._Element:
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise InputError(f"{name}: cannot parse HTML ({exc})") from None
     for error in parser.error_log:
-        if error.type_name == "ERR_RESOURCE_LIMIT" or "Excessive depth" in error.message:
+        if "Excessive depth" in error.message:
             raise InputError(
                 f"{name}: HTML nested too deeply to be a document (more than 256 levels)"
+            )
+        if error.type_name == "ERR_RESOURCE_LIMIT":
+            # libxml2 stops at 10,000,000 characters of text without markup.
+            raise InputError(
+                f"{name}: a single run of text of more than 10,000,000 characters: "
+                "not a readable document"
             )
     if root is None:
         raise InputError(f"{name}: empty HTML document")
