@@ -405,7 +405,10 @@ def _text(
 ) -> str:
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise chk.fail(f"{what} must be a string", mapping, key, source)
-    text = str(value)
+    try:
+        text = str(value)
+    except ValueError:  # an integer with more digits than Python prints
+        raise chk.fail(f"{what} is longer than {limit} characters", mapping, key, source) from None
     if len(text) > limit:
         raise chk.fail(f"{what} is longer than {limit} characters", mapping, key, source)
     if any(not ch.isprintable() for ch in text):
@@ -513,7 +516,7 @@ def source_id_or_error(value: Any, error: Callable[[str], Exception]) -> str:
     """Validate a source id (lowercase letters, digits, ``-`` and ``_``)."""
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise error("source id must be a string")
-    sid = str(value)
+    sid = _short(value, 100)
     if not SOURCE_ID.match(sid):
         raise error(
             f"source id '{_short(sid)}' is not valid: use 1-64 lowercase letters, digits, "
