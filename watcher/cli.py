@@ -78,7 +78,16 @@ class App:
     def _write_report(self, store: Any, change_id: int, config: Config) -> None:
         from .publish import write_change_report
 
-        write_change_report(store, change_id, self.reports_dir, config)
+        try:
+            write_change_report(store, change_id, self.reports_dir, config)
+        except OSError as exc:  # the change is recorded; its report can be written later
+            log.warning(
+                "change %d: cannot write its report under %s: %s (run 'watcher report %d')",
+                change_id,
+                self.reports_dir,
+                exc.strerror or exc,
+                change_id,
+            )
 
 
 pass_app = click.make_pass_decorator(App)
