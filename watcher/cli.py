@@ -925,3 +925,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         fail("interrupted", 130)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as exc:  # a file or folder that cannot be written: say which
+        where = f"{exc.filename}: " if exc.filename else ""
+        fail(f"{where}{exc.strerror or exc}".replace("\n", " "))
