@@ -91,6 +91,7 @@ class Server:
 
     def __init__(self, pages: Path) -> None:
         port_file = pages.parent / "port"
+        port_file.unlink(missing_ok=True)
         self.proc = subprocess.Popen(
             [sys.executable, str(HERE / "_server.py"), str(pages), str(port_file)]
         )

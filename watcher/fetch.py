@@ -277,6 +277,11 @@ async def _discard(response: httpx.Response) -> None:
     Bodies of unknown or larger size are left unread; closing the response
     then closes the connection.
     """
+    if response.status_code in (204, 304):
+        # No body by definition: reading the empty one lets the connection be reused.
+        with contextlib.suppress(httpx.HTTPError):
+            await response.aread()
+        return
     try:
         length = int(response.headers.get("content-length", ""))
     except ValueError:

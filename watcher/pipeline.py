@@ -9,6 +9,7 @@ version), ``changed`` (a new version and a change), ``unchanged``,
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
@@ -81,6 +82,13 @@ def analyse(capture: Capture, rules: Rules, name: str) -> Analysis:
     return Analysis(doc, text, sha256(text), outline(doc))
 
 
+@functools.lru_cache(maxsize=8)
+def raw_digest(body: bytes) -> str:
+    """SHA-256 of a capture's bytes, remembered for the few captures in flight (a
+    page's hash is needed both to route it and to record it)."""
+    return sha256(body)
+
+
 def rules_of(source: Source) -> Rules:
     """The extraction rules of a source."""
     return Rules(source.select, source.remove)
@@ -134,7 +142,7 @@ class Pipeline:
         if result.outcome != "ok" or result.capture is None:
             return False
         latest = self.store.latest_head(source.id)
-        return latest is None or not self._same_raw(source, latest, sha256(result.capture.body))
+        return latest is None or not self._same_raw(source, latest, raw_digest(result.capture.body))
 
     def process(
         self,
@@ -148,7 +156,7 @@ class Pipeline:
         ``analysis`` is the capture already normalised (or its error), when
         that was done elsewhere, for example in a worker process.
         """
-        raw_sha = sha256(capture.body)
+        raw_sha = raw_digest(capture.body)
         moment = iso(capture.captured_at)
         latest = self.store.latest_head(source.id)
         if capture.origin == "import":
