@@ -9,7 +9,6 @@ order), and both keep only a few captures in memory at a time.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import multiprocessing
 import os
@@ -29,6 +28,8 @@ from .pipeline import Analysis, Outcome, Pipeline, analyse, rules_of, sync_sourc
 from .store import sha256
 
 if TYPE_CHECKING:
+    import asyncio
+
     import httpx
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,8 @@ async def _check_in_parallel(
     At most ``2 * width`` pages wait for or sit in the pool; fetching pauses
     until one is recorded, which keeps memory flat however many sources.
     """
+    import asyncio  # only checks need it; imports start faster without
+
     loop = asyncio.get_running_loop()
     slots = asyncio.Semaphore(2 * width)
     done: asyncio.Queue[Outcome | BaseException | None] = asyncio.Queue()

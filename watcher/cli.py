@@ -6,7 +6,6 @@ differ), 2 usage or input error. Errors are one line on stderr.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -262,6 +261,8 @@ def check(app: App, sources: tuple[str, ...], as_json: bool) -> None:
                         emit_json(outcome.to_json())
 
     try:
+        import asyncio  # here, so that other commands start faster
+
         asyncio.run(go())
         _alert(app, store, config, outcomes)
     finally:
