@@ -245,3 +245,16 @@ def test_unreadable_input_is_a_clear_error(body: bytes, message: str) -> None:
 def test_clean_text_normalises_to_nfc() -> None:
     decomposed = unicodedata.normalize("NFD", "Ärger über Öl")
     assert clean_text(f"  {decomposed}\u00a0 ") == "Ärger über Öl"
+
+
+@pytest.mark.parametrize(
+    ("markdown", "text"),
+    [
+        ("[x](javascript:alert(1)) after", "x after"),
+        ("see [the site](https://example.org/a_(b)) now", "see the site now"),
+        ('![logo](a.png "Logo") and [terms](/terms "Our terms")', "logo and terms"),
+    ],
+    ids=["parenthesised-target", "wiki-style-url", "titles"],
+)
+def test_markdown_link_targets_never_leak_into_text(markdown: str, text: str) -> None:
+    assert parse_markdown(markdown).blocks[0].text == text

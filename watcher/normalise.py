@@ -528,8 +528,9 @@ _MD_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _MD_ITEM = re.compile(r"^(\s*)(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
 _MD_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _MD_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MD_TARGET = r"\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)"  # (url) or (url "title")
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]" + _MD_TARGET)
+_MD_LINK = re.compile(r"\[([^\]]*)\]" + _MD_TARGET)
 _MD_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _MD_EMPH = re.compile(
     r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\3(?![\w*])"
