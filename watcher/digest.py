@@ -466,8 +466,8 @@ def last_scheduled(store: Store) -> dict[str, Any] | None:
 def scheduled_digest(
     store: Store, config: Config, reports_dir: Path, fire_time: datetime
 ) -> Path | None:
-    """The digest due at ``fire_time``, made once: written, recorded, queued to the
-    recipients. None when it was already made (by this or another process)."""
+    """The digest due at ``fire_time``, made once: written, then recorded and queued to
+    the recipients together. None when it was already made (by this or another process)."""
     key = f"scheduled:{iso(fire_time)}"
     if store.db.execute("SELECT 1 FROM digests WHERE key = ?", [key]).fetchone():
         return None
@@ -479,14 +479,14 @@ def scheduled_digest(
             since = ended
     period = Period(since, fire_time, config.settings.timezone)
     digest, path = write_digest(store, config, period, reports_dir)
+    # Recorded and queued in one transaction: a digest recorded is a digest emailed,
+    # even when the process dies in between (a digest not recorded is made again).
     with store.transaction() as db:
         added = db.execute(
             "INSERT OR IGNORE INTO digests (key, since, until, path, created_at) "
             "VALUES (?, ?, ?, ?, ?)",
             [key, iso(period.since), iso(period.until), str(path), iso(utcnow())],
         ).rowcount
-    if not added:
-        return None
-    if config.settings.smtp is not None and config.settings.digest.recipients:
-        queue_digest(store, config, digest, key, reports_dir)
-    return path
+        if added and config.settings.smtp is not None and config.settings.digest.recipients:
+            queue_digest(store, config, digest, key, reports_dir)
+    return path if added else None
