@@ -186,7 +186,12 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 def check_text_like(body: bytes, name: str) -> None:
     """Raise :class:`InputError` when ``body`` is not a text document."""
     head = body[:65536]
-    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    wide = next((enc for bom, enc in _BOMS if enc != "utf-8" and head.startswith(bom)), None)
+    if wide is not None:  # UTF-16/32 with a byte-order mark: judge the characters
+        unit = 4 if wide == "utf-32" else 2
+        text = head[: len(head) - len(head) % unit].decode(wide, errors="replace")
+        head = text.encode("utf-8", errors="replace")
+    if b"\x00" in head:
         raise InputError(f"{name}: binary file (contains NUL bytes), not a text or HTML document")
     controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     if head and controls / len(head) > 0.05:
