@@ -152,6 +152,10 @@ def select_all(root: etree._Element, selectors: Iterable[str]) -> list[etree._El
     return sorted(outer, key=lambda el: order.get(el, 0))
 
 
+# What lxml refuses to assign as text, although its HTML parser lets it through.
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def drop(element: etree._Element) -> None:
     """Remove ``element`` and its subtree, keeping the text that follows it."""
     parent = element.getparent()
@@ -161,10 +165,15 @@ def drop(element: etree._Element) -> None:
     if tail:
         previous = element.getprevious()
         if previous is not None:
-            previous.tail = (previous.tail or "") + tail
+            previous.tail = _text_for_lxml((previous.tail or "") + tail)
         else:
-            parent.text = (parent.text or "") + tail
+            parent.text = _text_for_lxml((parent.text or "") + tail)
     parent.remove(element)
+
+
+def _text_for_lxml(text: str) -> str:
+    """``text``, with control characters (which lxml will not store) as spaces."""
+    return _NOT_XML_TEXT.sub(" ", text) if _NOT_XML_TEXT.search(text) else text
 
 
 def extract(
