@@ -238,6 +238,15 @@ FAULTS = [
         1,
     ),
     Fault(
+        "control-character-after-a-hidden-element",
+        serve(
+            lambda page: Reply(
+                body=page.replace("</p>", "<span hidden>note</span>\x1f</p>", 3).encode()
+            )
+        ),
+        "unchanged",
+    ),
+    Fault(
         "gzip-garbage",
         serve(
             lambda page: Reply(
