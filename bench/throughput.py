@@ -133,7 +133,7 @@ def watcher_passes(
     server: Server, n: int, work: Path, pages: Path, captures: list[Path]
 ) -> list[Pass]:
     config = work / "sources.yaml"
-    lines = ["settings:", "  fetch: {concurrency: 16, per_host: 16, retries: 1}", "sources:"]
+    lines = ["settings:", "  fetch: {concurrency: 8, per_host: 8, retries: 1}", "sources:"]
     lines += [f"  - {{id: p{i}, url: '{server.base}/p/{i}'}}" for i in range(n)]
     config.write_text("\n".join(lines) + "\n")
     data = work / "snapshots"
