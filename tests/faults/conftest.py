@@ -68,6 +68,7 @@ __all__ = [
     "fuzz",
     "inject",
     "policy_html",
+    "run_all",
     "tree_snapshot",
     "watcher",
 ]
@@ -325,11 +326,11 @@ class Proc:
         self.args = tuple(args)
         self._peak = Path(tempfile.mkstemp(prefix="watcher-peak-")[1]) if measure else None
         env = {**(env or {}), "FAULTS_PEAK_FILE": str(self._peak)} if self._peak else env
+        RUNS[args[0] if command is None and args else "driver"] += 1
         if command is None:
             command = (
                 [sys.executable, "-c", MEASURED] if measure else [sys.executable, "-m", "watcher"]
             )
-        RUNS[args[0] if args else "?"] += 1
         self.started = time.monotonic()
         self.popen = subprocess.Popen(
             [*command, *args],
@@ -443,6 +444,21 @@ def watcher(
 ) -> Run:
     """Run ``python -m watcher ARGS`` to its end."""
     return Proc(args, cwd, env, preexec, measure).wait(timeout)
+
+
+def run_all(
+    jobs: Mapping[str, tuple[Sequence[str], Path]], width: int = 3, timeout: float = 120
+) -> dict[str, Run]:
+    """Run many independent ``watcher`` commands (``key -> (args, cwd)``), ``width`` at a
+    time; their results by key."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(job: tuple[Sequence[str], Path]) -> Run:
+        args, cwd = job
+        return watcher(*args, cwd=cwd, timeout=timeout)
+
+    with ThreadPoolExecutor(max_workers=width) as pool:
+        return dict(zip(jobs, pool.map(one, jobs.values()), strict=True))
 
 
 # ---------------------------------------------------------------- servers

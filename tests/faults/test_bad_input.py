@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import gzip
 import random
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from .conftest import (
+    Run,
     Workspace,
     assert_nothing_written,
     assert_one_line_error,
     canonical_text,
     inject,
     policy_html,
+    run_all,
     tree_snapshot,
     watcher,
 )
@@ -85,21 +89,40 @@ CONFIGS: list[tuple[str, str | bytes, str]] = [
 ]  # fmt: skip
 
 
+@dataclass
+class Case:
+    """A prepared run: its folder, the folder's files before, the run."""
+
+    root: Path
+    before: dict[str, tuple[int, int]]
+    run: Run
+
+
+@pytest.fixture(scope="module")
+def config_cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
+    """``watcher check`` against each hostile sources file, a few at a time."""
+    roots = {}
+    for name, text, _ in CONFIGS:
+        root = roots[name] = tmp_path_factory.mktemp(f"config-{name}")
+        config = root / "sources.yaml"
+        if isinstance(text, bytes):
+            config.write_bytes(text)
+        else:
+            config.write_text(text, encoding="utf-8")
+    before = {name: tree_snapshot(root) for name, root in roots.items()}
+    runs = run_all({name: (("check",), root) for name, root in roots.items()})
+    return {name: Case(roots[name], before[name], runs[name]) for name in roots}
+
+
 @pytest.mark.parametrize(
-    ("text", "fragment"), [c[1:] for c in CONFIGS], ids=[c[0] for c in CONFIGS]
+    ("name", "fragment"), [(c[0], c[2]) for c in CONFIGS], ids=[c[0] for c in CONFIGS]
 )
-def test_hostile_sources_file(tmp_path: Path, text: str | bytes, fragment: str) -> None:
-    config = tmp_path / "sources.yaml"
-    if isinstance(text, bytes):
-        config.write_bytes(text)
-    else:
-        config.write_text(text, encoding="utf-8")
-    before = tree_snapshot(tmp_path)
+def test_hostile_sources_file(config_cases: dict[str, Case], name: str, fragment: str) -> None:
+    case = config_cases[name]
     inject("input:sources.yaml")
-    run = watcher("check", cwd=tmp_path)
-    line = assert_one_line_error(run, "sources.yaml", fragment)
+    line = assert_one_line_error(case.run, "sources.yaml", fragment)
     assert line.isprintable() and len(line) < 400, line
-    assert_nothing_written(tmp_path, before)
+    assert_nothing_written(case.root, case.before)
 
 
 def test_hostile_sources_file_is_refused_by_every_command(ws: Workspace) -> None:
@@ -157,9 +180,9 @@ IMPORT_WRITES = pytest.mark.xfail(
 
 def file_cases(command: str) -> list[object]:
     cases = []
-    for name, suffix, body, fragment in FILES:
-        marks = [IMPORT_WRITES] if command == "import" and name in UNPARSEABLE else []
-        cases.append(pytest.param(name + suffix, body, fragment, marks=marks, id=name))
+    for name, suffix, _, fragment in FILES:
+        marks = [IMPORT_WRITES] if command.startswith("import") and name in UNPARSEABLE else []
+        cases.append(pytest.param(name + suffix, fragment, marks=marks, id=name))
     return cases
 
 
@@ -169,55 +192,72 @@ def good_file(root: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("name", "body", "fragment"), file_cases("sections"))
-def test_sections_refuses(tmp_path: Path, name: str, body: bytes, fragment: str) -> None:
-    bad = tmp_path / name
-    bad.write_bytes(body)
-    before = tree_snapshot(tmp_path)
-    inject("input:file")
-    assert_one_line_error(watcher("sections", name, cwd=tmp_path), name, fragment)
-    assert_nothing_written(tmp_path, before)
+COMMANDS = ("sections", "compare", "import", "import-into-a-store")
+Cases = dict[tuple[str, str], Case]
 
 
-@pytest.mark.parametrize(("name", "body", "fragment"), file_cases("compare"))
-def test_compare_refuses(tmp_path: Path, name: str, body: bytes, fragment: str) -> None:
-    good = good_file(tmp_path)
-    (tmp_path / name).write_bytes(body)
-    before = tree_snapshot(tmp_path)
-    inject("input:file")
-    run = watcher(
-        "compare", good.name, name, "--format", "html", "--output", "out.html", cwd=tmp_path
+@pytest.fixture(scope="module")
+def file_cases_run(tmp_path_factory: pytest.TempPathFactory) -> Cases:
+    """Every command on every unreadable file, each in its own folder, a few at a time.
+
+    ``import-into-a-store`` imports into a store that holds an earlier capture, with a
+    good capture dated before the bad one (it must not be recorded either)."""
+    roots: dict[tuple[str, str], Path] = {}
+    for command in COMMANDS:
+        for name, suffix, body, _ in FILES:
+            root = roots[command, name + suffix] = tmp_path_factory.mktemp(f"{command}-{name}")
+            (root / f"20240201T000000-{name}{suffix}").write_bytes(body)
+            if command != "import":
+                good_file(root)
+    stores = {k[1]: root for k, root in roots.items() if k[0] == "import-into-a-store"}
+    first = run_all(
+        {k: (("import", "club", "good-20240101T000000.html"), root) for k, root in stores.items()}
     )
-    assert_one_line_error(run, name, fragment)
-    assert_nothing_written(tmp_path, before)
+    assert all(run.code == 0 for run in first.values()), first
+    jobs: dict[str, tuple[Sequence[str], Path]] = {}
+    for (command, name), root in roots.items():
+        bad = f"20240201T000000-{name}"
+        args: tuple[str, ...] = ("sections", bad)
+        if command == "import-into-a-store":
+            later = root / "good-20240115T000000.html"
+            later.write_text(policy_html("Unreadable Alley Club", 2), encoding="utf-8")
+            args = ("import", "club", later.name, bad)
+        elif command == "compare":
+            args = ("compare", "good-20240101T000000.html", bad, "--format", "html", "-o", "x.html")
+        elif command == "import":
+            args = ("import", "club", bad)
+        jobs[f"{command}/{name}"] = (args, root)
+    before = {key: tree_snapshot(root) for key, root in roots.items()}
+    runs = run_all(jobs)
+    return {key: Case(roots[key], before[key], runs[f"{key[0]}/{key[1]}"]) for key in roots}
 
 
-@pytest.mark.parametrize(("name", "body", "fragment"), file_cases("import"))
-def test_import_into_no_store_refuses(
-    tmp_path: Path, name: str, body: bytes, fragment: str
-) -> None:
-    (tmp_path / name).write_bytes(body)
-    before = tree_snapshot(tmp_path)
+def check_refused(cases: Cases, command: str, name: str, fragment: str) -> None:
+    case = cases[command, name]
     inject("input:file")
-    assert_one_line_error(watcher("import", "club", name, cwd=tmp_path), name, fragment)
-    assert_nothing_written(tmp_path, before)
+    assert_one_line_error(case.run, name, fragment)
+    assert_nothing_written(case.root, case.before)
 
 
-@pytest.mark.parametrize(("name", "body", "fragment"), file_cases("import"))
-def test_import_into_a_store_adds_nothing(
-    tmp_path: Path, name: str, body: bytes, fragment: str
-) -> None:
+@pytest.mark.parametrize(("name", "fragment"), file_cases("sections"))
+def test_sections_refuses(file_cases_run: Cases, name: str, fragment: str) -> None:
+    check_refused(file_cases_run, "sections", name, fragment)
+
+
+@pytest.mark.parametrize(("name", "fragment"), file_cases("compare"))
+def test_compare_refuses(file_cases_run: Cases, name: str, fragment: str) -> None:
+    check_refused(file_cases_run, "compare", name, fragment)
+
+
+@pytest.mark.parametrize(("name", "fragment"), file_cases("import"))
+def test_import_into_no_store_refuses(file_cases_run: Cases, name: str, fragment: str) -> None:
+    check_refused(file_cases_run, "import", name, fragment)
+
+
+@pytest.mark.parametrize(("name", "fragment"), file_cases("import-into-a-store"))
+def test_import_into_a_store_adds_nothing(file_cases_run: Cases, name: str, fragment: str) -> None:
     """A good file captured before the bad one is not recorded either."""
-    first = good_file(tmp_path)
-    assert watcher("import", "club", first.name, cwd=tmp_path).code == 0
-    later = tmp_path / "good-20240115T000000.html"
-    later.write_text(policy_html("Unreadable Alley Club", 2), encoding="utf-8")
-    (tmp_path / f"20240201T000000-{name}").write_bytes(body)
-    before = tree_snapshot(tmp_path)
-    inject("input:file")
-    run = watcher("import", "club", later.name, f"20240201T000000-{name}", cwd=tmp_path)
-    assert_one_line_error(run, name, fragment)
-    assert_nothing_written(tmp_path, before)
+    check_refused(file_cases_run, "import-into-a-store", name, fragment)
 
 
 # ---------------------------------------------------------------- text that is not UTF-8 is not bad

@@ -338,7 +338,7 @@ def file_size_limit(limit: int) -> Callable[[], None]:
     return apply
 
 
-LIMITS = [0, 16 * 1024, 48 * 1024, 120 * 1024, 220 * 1024]
+LIMITS = [0, 48 * 1024, 120 * 1024, 220 * 1024]
 
 
 @pytest.mark.parametrize("limit", LIMITS, ids=[f"files-capped-at-{n // 1024}kb" for n in LIMITS])
