@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 
 import pytest
-from .conftest import LoopbackServer, Reply
 
 from watcher.config import FetchSettings, Source
 from watcher.fetch import (
@@ -29,6 +28,8 @@ from watcher.fetch import (
     make_client,
     parse_retry_after,
 )
+
+from .conftest import LoopbackServer, Reply
 
 SETTINGS = FetchSettings(
     user_agent="watcher-test/1.0 (+loopback)",

@@ -40,8 +40,10 @@ def test_empty_and_near_empty_pages_are_rejected() -> None:
 
 def test_a_real_policy_is_accepted_even_if_it_mentions_captcha() -> None:
     doc = page("acme_v1.html")
-    extra = Block("paragraph", "Our sign-up form uses a CAPTCHA to keep out bots; access denied "
-                               "pages are logged.")
+    extra = Block(
+        "paragraph",
+        "Our sign-up form uses a CAPTCHA to keep out bots; access denied pages are logged.",
+    )
     assert verdict(Document(doc.title, (*doc.blocks, extra))).ok
 
 

@@ -9,13 +9,20 @@ order), and both keep only a few captures in memory at a time.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import multiprocessing
 import os
+import pickle
 import re
-from collections import deque
+import signal
+import tempfile
+import threading
+import time
 from collections.abc import AsyncIterator, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +32,7 @@ from .errors import InputError
 from .model import Capture, FetchResult
 from .normalise import check_text_like
 from .pipeline import Analysis, Outcome, Pipeline, analyse, rules_of, sync_sources
-from .store import sha256
+from .store import iso, sha256
 
 if TYPE_CHECKING:
     import asyncio
@@ -36,6 +43,7 @@ log = logging.getLogger(__name__)
 
 #: Below this many captures to normalise, worker processes cost more than they save.
 MIN_PARALLEL = 6
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def worker_count() -> int:
@@ -48,15 +56,36 @@ def _noop() -> None:
     return None
 
 
+def _die_with(parent: int) -> None:
+    """Worker start-up: end this worker when the process that made it dies, even by
+    ``kill -9`` (otherwise it would wait for work forever)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the watchdog below still works
+        pass
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
+
+
 def start_workers(count: int) -> ProcessPoolExecutor:
     """A pool of ``count`` worker processes, all started now.
 
     Workers are forked before any thread or connection exists in this process
     (the pool is made first thing), so they start fast and inherit nothing
-    that could deadlock.
+    that could deadlock; they end with this process, however it ends.
     """
     context = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
+    pool = ProcessPoolExecutor(
+        max_workers=count, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)
+    )
     for future in [pool.submit(_noop) for _ in range(count)]:
         future.result()
     return pool
@@ -231,6 +260,93 @@ def read_capture(path: Path, max_bytes: int) -> Capture:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedImport:
+    """A source's archived captures, every one read and normalised, none recorded yet.
+
+    ``items`` are ``(path, sha256 of its bytes, spooled analysis)`` in capture
+    order; the analyses wait in files under the spool directory, so memory
+    stays flat however many captures there are.
+    """
+
+    source: Source
+    items: tuple[tuple[Path, str, Path], ...]
+
+
+def prepare_import(
+    pipeline: Pipeline,
+    source: Source,
+    paths: Sequence[Path],
+    spool: Path,
+    pool: Executor | None = None,
+) -> PreparedImport:
+    """Check and normalise every file of an import before anything is written.
+
+    Raises :class:`InputError` naming the first file (in capture order) that is
+    missing, binary, too large, unreadable as a document, or older than the
+    source's latest version; the store is only read.
+    """
+    max_bytes = pipeline.settings.fetch.max_bytes
+    for path in paths:
+        check_file(path, max_bytes)
+    ordered = sorted(paths, key=lambda p: (capture_time(p), p.name))
+    _check_order(pipeline, source, ordered)
+    spool.mkdir(parents=True, exist_ok=True)
+    targets = [spool / f"{source.id}-{i}.pickle" for i in range(len(ordered))]
+    jobs = zip(ordered, targets, strict=True)
+    if pool is None:
+        digests = [_spool_analysis(path, source, max_bytes, target) for path, target in jobs]
+    else:
+        futures = [pool.submit(_spool_analysis, p, source, max_bytes, t) for p, t in jobs]
+        try:
+            digests = [future.result() for future in futures]
+        finally:
+            for future in futures:
+                future.cancel()
+    return PreparedImport(source, tuple(zip(ordered, digests, targets, strict=True)))
+
+
+def _check_order(pipeline: Pipeline, source: Source, ordered: Sequence[Path]) -> None:
+    """History is imported oldest first: refuse files older than the latest version,
+    unless they are exactly what was imported before (a repeated import)."""
+    latest = pipeline.store.latest_head(source.id)
+    if latest is None:
+        return
+    for path in ordered:
+        moment = iso(capture_time(path))
+        if moment >= latest.captured_at:
+            return
+        if not pipeline.store.last_fetch_matching(source.id, sha256(path.read_bytes()), moment):
+            raise InputError(
+                f"{path}: captured {moment}, before the latest version of '{source.id}' "
+                f"({latest.captured_at}); import history oldest first"
+            )
+
+
+def _spool_analysis(path: Path, source: Source, max_bytes: int, target: Path) -> str:
+    """Read and normalise a file (in a worker), spool the analysis to ``target``,
+    and return the bytes' hash, so the recording step can check it reads the same."""
+    capture = read_capture(path, max_bytes)
+    analysis = analyse(capture, rules_of(source), str(path))
+    with target.open("wb") as handle:
+        pickle.dump(analysis, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return sha256(capture.body)
+
+
+def record_import(pipeline: Pipeline, prepared: PreparedImport) -> Iterator[Outcome]:
+    """Record a prepared import, in capture order (one transaction per capture)."""
+    max_bytes = pipeline.settings.fetch.max_bytes
+    sync_sources(pipeline.store, [prepared.source])
+    for path, digest, spooled in prepared.items:
+        capture = read_capture(path, max_bytes)
+        analysis: Analysis | None = None
+        if sha256(capture.body) == digest:  # else the file changed since: analyse again
+            with spooled.open("rb") as handle:
+                analysis = pickle.load(handle)
+        spooled.unlink(missing_ok=True)
+        yield pipeline.process(prepared.source, capture, analysis=analysis)
+
+
 def import_files(
     pipeline: Pipeline,
     source: Source,
@@ -240,60 +356,19 @@ def import_files(
 ) -> Iterator[Outcome]:
     """Backfill a source's history from archived captures, oldest first.
 
-    Every file is checked before anything is written, so a missing, binary
-    or oversized file stops the import with nothing recorded. Files are
-    read and normalised ahead in worker processes (``pool``, or a pool of
-    ``workers`` made for this call); decisions are taken here, in order.
+    Every file is read and normalised (in worker processes: ``pool``, or a
+    pool of ``workers`` made for this call) before anything is written, so a
+    file that cannot be imported stops the import with nothing recorded;
+    then the captures are recorded in order.
     """
-    max_bytes = pipeline.settings.fetch.max_bytes
-    for path in paths:
-        check_file(path, max_bytes)
-    ordered = sorted(paths, key=lambda p: (capture_time(p), p.name))
     count = worker_count() if workers is None else workers
-    own = pool is None and bool(count) and len(ordered) >= MIN_PARALLEL
+    own = pool is None and bool(count) and len(paths) >= MIN_PARALLEL
     if own:
         pool = start_workers(count)
-    sync_sources(pipeline.store, [source])
     try:
-        if pool is None or len(ordered) < 2:
-            for path in ordered:
-                yield pipeline.process(source, read_capture(path, max_bytes))
-            return
-        for capture, analysis in _ahead(pool, ordered, source, max_bytes, 2 * max(count, 1)):
-            yield pipeline.process(source, capture, analysis=analysis)
+        with tempfile.TemporaryDirectory(prefix="watcher-import-") as spool:
+            prepared = prepare_import(pipeline, source, paths, Path(spool), pool)
+            yield from record_import(pipeline, prepared)
     finally:
         if own and pool is not None:
             pool.shutdown(cancel_futures=True)
-
-
-def _read_and_analyse(
-    path: Path, source: Source, max_bytes: int
-) -> tuple[str, Analysis | InputError]:
-    """In a worker: read a file and normalise it. Returns the bytes' hash with the
-    analysis, so the decision can check it read the same bytes."""
-    capture = read_capture(path, max_bytes)
-    return sha256(capture.body), _analyse_safely(capture, source)
-
-
-def _ahead(
-    pool: Executor, paths: Sequence[Path], source: Source, max_bytes: int, depth: int
-) -> Iterator[tuple[Capture, Analysis | InputError | None]]:
-    """Captures with their analyses, in order, keeping ``depth`` analyses under way.
-
-    Workers read the files themselves (cheaper than sending the bytes over a
-    pipe); a file that changed between the two reads is analysed again here.
-    """
-    window: deque[tuple[Path, Future[tuple[str, Analysis | InputError]]]] = deque()
-
-    def next_done() -> tuple[Capture, Analysis | InputError | None]:
-        path, future = window.popleft()
-        digest, analysis = future.result()
-        capture = read_capture(path, max_bytes)
-        return capture, analysis if sha256(capture.body) == digest else None
-
-    for path in paths:
-        window.append((path, pool.submit(_read_and_analyse, path, source, max_bytes)))
-        if len(window) >= depth:
-            yield next_done()
-    while window:
-        yield next_done()

@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -582,29 +583,35 @@ def import_(
     (recorded as an archive-only source). With --each, every argument is a
     folder of one document's captures: `watcher import --each archive/*/`.
     """
-    from .batch import MIN_PARALLEL, check_file, import_files, start_workers, worker_count
-    from .config import Settings
+    from .batch import MIN_PARALLEL, prepare_import, record_import, start_workers, worker_count
     from .pipeline import Pipeline
+    from .store import Store
 
     plan = _import_plan(app, source, files, name, each)
     configured = app.config_path.exists()
-    settings = app.config().settings if configured else Settings()
     total = sum(len(paths) for _, paths in plan)
-    for _, paths in plan:  # every file is checked before the store is touched
-        for path in paths:
-            check_file(path, settings.fetch.max_bytes)
-    store = app.store()
-    pipeline = app.pipeline(store, alerts=False) if configured else Pipeline(store)
     workers = worker_count() if total >= MIN_PARALLEL else 0
     pool = start_workers(workers) if workers else None
+    existing = (app.data_dir / "watcher.db").exists()
+    store = app.store(create=False) if existing else Store.open_memory()
     counts: dict[str, int] = {}
     try:
-        with progress(total, "importing", not as_json) as step:
-            for chosen, paths in plan:
-                for outcome in import_files(pipeline, chosen, paths, workers, pool):
-                    counts[outcome.status] = counts.get(outcome.status, 0) + 1
-                    step()
-                    _print_import(outcome, as_json)
+        with tempfile.TemporaryDirectory(prefix="watcher-import-") as spool:
+            reader = app.pipeline(store, alerts=False) if configured else Pipeline(store)
+            # Every file of every source is read and normalised before anything is written.
+            prepared = [
+                prepare_import(reader, chosen, paths, Path(spool), pool) for chosen, paths in plan
+            ]
+            if not existing:
+                store.close()
+                store = app.store()
+            pipeline = app.pipeline(store, alerts=False) if configured else Pipeline(store)
+            with progress(total, "importing", not as_json) as step:
+                for batch in prepared:
+                    for outcome in record_import(pipeline, batch):
+                        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+                        step()
+                        _print_import(outcome, as_json)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

@@ -362,6 +362,15 @@ class Store:
             ) from None
         return store
 
+    @classmethod
+    def open_memory(cls) -> Store:
+        """An empty store in memory (nothing touches the disk): for reading
+        decisions before a data directory exists."""
+        conn = sqlite3.connect(":memory:", check_same_thread=False)
+        store = cls(Path(":memory:"), sqlite_utils.Database(conn))
+        store._migrate()
+        return store
+
     def _migrate(self) -> None:
         current = self.db.conn.execute("PRAGMA user_version").fetchone()[0]
         if current > len(MIGRATIONS):

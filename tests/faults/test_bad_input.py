@@ -169,20 +169,12 @@ FILES: list[tuple[str, str, bytes, str]] = [
         "more than 10,000,000 characters",
     ),
 ]
-UNPARSEABLE = {"empty-html", "nested-100000-levels", "one-10mb-line-text", "one-10mb-line-html",
-               "one-10mb-word-html"}  # fmt: skip
-IMPORT_WRITES = pytest.mark.xfail(
-    strict=True,
-    reason="import creates the store and writes the source row (and earlier files) before "
-    "it finds that a file cannot be parsed: batch.check_file only sniffs the first 64 KB",
-)
 
 
 def file_cases(command: str) -> list[object]:
     cases = []
     for name, suffix, _, fragment in FILES:
-        marks = [IMPORT_WRITES] if command.startswith("import") and name in UNPARSEABLE else []
-        cases.append(pytest.param(name + suffix, fragment, marks=marks, id=name))
+        cases.append(pytest.param(name + suffix, fragment, id=name))
     return cases
 
 

@@ -231,11 +231,6 @@ def test_kill_import_at_a_random_point(ws: Workspace, seed: int) -> None:
     assert dump(ws) == before, "importing the same files again changes nothing"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="batch.start_workers: forked ProcessPoolExecutor workers never notice that "
-    "their parent died and wait on the call queue forever",
-)
 @pytest.mark.parametrize("command", ["import", "check"])
 def test_no_worker_outlives_a_killed_watcher(ws: Workspace, command: str) -> None:
     if command == "import":
