@@ -1,0 +1,241 @@
+"""The ``watcher`` command line: a thin layer over the library.
+
+Exit codes: 0 ok, 1 see the command (a check with failures, files that
+differ), 2 usage or input error. Errors are one line on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from .. import __version__
+from ..config import Config, Source, load
+from ..errors import InputError, NotFoundError, WatcherError
+
+if TYPE_CHECKING:
+    from ..store import Store, Version
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    """What every command needs: where things are, and how to print."""
+
+    config_path: Path
+    data_dir: Path
+    reports_dir: Path
+    color: bool
+    _config: Config | None = field(default=None, repr=False)
+
+    def config(self) -> Config:
+        """The loaded ``sources.yaml`` (loaded once)."""
+        if self._config is None:
+            self._config = load(self.config_path)
+        return self._config
+
+    def store(self, create: bool = True) -> Store:
+        """The store in the data directory."""
+        from ..store import Store
+
+        return Store.open(self.data_dir, create=create)
+
+    def pipeline(self, store: Any, config: Config | None = None, alerts: bool = True) -> Any:
+        """A pipeline over ``store`` that queues alerts with every change (in its
+        transaction), then writes its report and refreshes the Atom feeds."""
+        from ..feed import feed_hook
+        from ..notify import Outbox
+        from ..pipeline import Pipeline
+
+        config = config or self.config()
+        pipeline = Pipeline(store, config.settings)
+        if alerts:
+            pipeline.on_change.append(Outbox(store, config, self.reports_dir).on_change)
+        pipeline.after_change.append(lambda change_id: self._write_report(store, change_id, config))
+        pipeline.after_change.append(feed_hook(store, self.reports_dir, config))
+        return pipeline
+
+    def _write_report(self, store: Any, change_id: int, config: Config) -> None:
+        from ..publish import write_change_report
+
+        try:
+            write_change_report(store, change_id, self.reports_dir, config)
+        except OSError as exc:  # the change is recorded; its report can be written later
+            log.warning(
+                "change %d: cannot write its report under %s: %s (run 'watcher report %d')",
+                change_id,
+                self.reports_dir,
+                exc.strerror or exc,
+                change_id,
+            )
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def _color_default() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="watcher")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    envvar="WATCHER_CONFIG",
+    default="sources.yaml",
+    show_default=True,
+    help="The sources file.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    envvar="WATCHER_DATA_DIR",
+    default="snapshots",
+    show_default=True,
+    help="Where the database and raw captures live.",
+)
+@click.option(
+    "--reports-dir",
+    type=click.Path(path_type=Path),
+    envvar="WATCHER_REPORTS_DIR",
+    default="reports",
+    show_default=True,
+    help="Where reports are written.",
+)
+@click.option("--no-color", is_flag=True, help="Plain output even on a terminal.")
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv: debug).")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    config_path: Path,
+    data_dir: Path,
+    reports_dir: Path,
+    no_color: bool,
+    verbose: int,
+) -> None:
+    """Track published privacy policies and terms: fetch, snapshot, diff by section, alert."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = App(config_path, data_dir, reports_dir, color=_color_default() and not no_color)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def emit_json(data: Any) -> None:
+    """Print one JSON document (or line)."""
+    click.echo(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> None:
+    """Print an aligned plain-text table."""
+    cells = [[str(c) if c is not None else "-" for c in row] for row in rows]
+    widths = [
+        max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)
+    ]
+    click.echo("  ".join(h.upper().ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
+    for row in cells:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+@contextmanager
+def progress(length: int, label: str, enabled: bool) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr for long runs on a terminal; a no-op otherwise."""
+    if not enabled or length < 2 or not sys.stderr.isatty():
+        yield lambda: None
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield lambda: bar.update(1)
+
+
+def pick_sources(config: Config, ids: Sequence[str]) -> list[Source]:
+    """The named sources (all enabled ones when none are named)."""
+    if not ids:
+        return list(config.enabled())
+    return [config.source(i) for i in ids]
+
+
+def resolve_version(store: Store, source_id: str, ref: str) -> Version:
+    """A version by id (``12``) or by date (``2025-01-31`` or an ISO timestamp: the
+    version in force then)."""
+    if ref.isdigit():
+        return store.version(source_id, int(ref))
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", ref):
+        return store.version_at(source_id, ref + "T23:59:59+00:00")
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T[\d:]+(Z|[+-]\d{2}:?\d{2})?", ref):
+        from datetime import datetime
+
+        from ..store import iso
+
+        moment = datetime.fromisoformat(ref.replace("Z", "+00:00"))
+        return store.version_at(source_id, iso(moment))
+    raise InputError(f"'{ref}' is neither a version id nor a date (YYYY-MM-DD)")
+
+
+def need_source_in_store(store: Any, source_id: str) -> None:
+    """Fail clearly when the store knows nothing of ``source_id``."""
+    if store.source_row(source_id) is None:
+        raise NotFoundError(f"no source '{source_id}' in the store {store.data_dir}")
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """Print ``text``, or write it atomically to ``output``."""
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    from ..publish import write_atomic
+
+    write_atomic(output, text)
+    click.echo(f"wrote {output}", err=True)
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print a one-line error and exit."""
+    click.echo(f"watcher: error: {message}", err=True)
+    sys.exit(code)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the CLI; turn watcher errors into one-line messages and exit codes."""
+    try:
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="watcher",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        fail("aborted", 130)
+    except WatcherError as exc:
+        fail(str(exc).replace("\n", " "), exc.exit_code)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except OSError as exc:  # a file or folder that cannot be written: say which
+        where = f"{exc.filename}: " if exc.filename else ""
+        fail(f"{where}{exc.strerror or exc}".replace("\n", " "))
+
+
+# The commands register themselves on ``cli`` when their modules are imported.
+from . import diffs, service, tracking  # noqa: E402, F401

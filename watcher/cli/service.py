@@ -1,0 +1,185 @@
+"""Commands of the background service: run, digest, outbox, and the demo."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from . import (
+    App,
+    cli,
+    emit_json,
+    pass_app,
+    table,
+)
+
+if TYPE_CHECKING:
+    pass
+
+log = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------- run / digest / outbox
+
+
+@cli.command()
+@click.option(
+    "--tick",
+    type=click.FloatRange(0.1, 3600),
+    default=5.0,
+    show_default=True,
+    help="Seconds between looks at the sources file (it is also re-read on SIGHUP).",
+)
+@click.option(
+    "--grace",
+    type=click.FloatRange(0, 3600),
+    default=10.0,
+    show_default=True,
+    help="Seconds running checks get to finish at SIGINT/SIGTERM before they are abandoned.",
+)
+@click.pass_context
+def run(ctx: click.Context, tick: float, grace: float) -> None:
+    """Run the daemon: check each source at its interval, email alerts, weekly digest.
+
+    Stops cleanly on SIGINT/SIGTERM; re-reads the sources file on SIGHUP or when it
+    changes. One daemon per data directory. Logs one logfmt line per check to
+    stderr (and settings.log_file).
+    """
+    import logging as logging_
+
+    from ..schedule import Daemon, log_path, setup_logging
+
+    app: App = ctx.obj
+    config = app.config()
+    verbose = logging_.getLogger().level <= logging_.DEBUG
+    setup_logging(log_path(config), logging_.DEBUG if verbose else logging_.INFO)
+    daemon = Daemon(
+        app.config_path,
+        app.data_dir,
+        app.reports_dir,
+        lambda store, cfg: app.pipeline(store, cfg),
+        tick=tick,
+        grace=grace,
+    )
+    sys.exit(daemon.run())
+
+
+@cli.command()
+@click.option("--since", default="7d", show_default=True, help="A duration (7d) or a date.")
+@click.option("--until", help="A date (the whole day counts) or a timestamp; default now.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="Write here instead of reports/digest-YYYY-Www.html.",
+)
+@click.option("--send", is_flag=True, help="Email it to settings.digest.recipients.")
+@pass_app
+def digest(app: App, since: str, until: str | None, output: Path | None, send: bool) -> None:
+    """Write the HTML digest of a period (default: the last 7 days), optionally email it."""
+    from ..digest import parse_period, queue_digest, write_digest
+    from ..errors import NotifyError
+    from ..notify import Outbox
+    from ..store import iso
+
+    config = app.config()
+    settings = config.settings
+    if send and settings.smtp is None:
+        raise NotifyError(f"{config.path}: settings.smtp is not configured; cannot --send")
+    if send and not settings.digest.recipients:
+        raise NotifyError(f"{config.path}: settings.digest.recipients is empty; cannot --send")
+    period = parse_period(since, until, settings.timezone)
+    store = app.store()
+    try:
+        made, path = write_digest(store, config, period, app.reports_dir, output)
+        click.echo(str(path))
+        if not send:
+            return
+        key = f"manual:{iso(period.since)}/{iso(period.until)}:{secrets.token_hex(6)}"
+        queue_digest(store, config, made, key, app.reports_dir)
+        report = Outbox(store, config, app.reports_dir).deliver()
+        rows = list(
+            store.db.query(
+                "SELECT state, last_error FROM outbox WHERE dedupe_key = ?", [f"digest:{key}"]
+            )
+        )
+    finally:
+        store.close()
+    sent = sum(1 for r in rows if r["state"] == "sent")
+    if report.busy:
+        click.echo("digest queued; another watcher process is sending emails now", err=True)
+    elif sent < len(rows):
+        reason = next((r["last_error"] for r in rows if r["last_error"]), "see 'watcher status'")
+        raise NotifyError(
+            f"digest not sent to {len(rows) - sent} of {len(rows)} recipient(s): {reason} "
+            "(queued; 'watcher run' retries it)"
+        )
+    else:
+        click.echo(f"digest sent to {sent} recipient(s)", err=True)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@click.option(
+    "--retry",
+    "retry_ids",
+    type=int,
+    multiple=True,
+    help="Queue failed or uncertain email ID again (repeatable).",
+)
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@pass_app
+def outbox(app: App, as_json: bool, retry_ids: tuple[int, ...], limit: int) -> None:
+    """Emails queued, sent, failed or of uncertain delivery, newest first."""
+    from ..notify import Outbox, outbox_rows
+
+    store = app.store(create=False)
+    try:
+        if retry_ids:
+            count = Outbox(store, app.config(), app.reports_dir).retry(retry_ids)
+            click.echo(f"{count} email(s) queued again", err=True)
+        rows = outbox_rows(store, limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        emit_json(rows)
+        return
+    table(
+        [
+            (
+                r["id"],
+                r["kind"],
+                r["state"],
+                r["recipient"],
+                r["attempts"],
+                r["sent_at"] or r["next_attempt_at"],
+                (r["last_error"] or r["subject"])[:60],
+            )
+            for r in rows
+        ],
+        ("id", "kind", "state", "to", "tries", "sent / next", "detail"),
+    )
+
+
+# ---------------------------------------------------------------- demo
+
+
+@cli.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    default="watcher-demo",
+    show_default=True,
+    help="Where the demo writes its sources, store and reports.",
+)
+def demo(directory: Path) -> None:
+    """Serve sample policy pages on loopback and walk them through a few changes (offline)."""
+    from ..demo import run_demo
+
+    run_demo(directory, echo=click.echo)
