@@ -31,36 +31,32 @@ bytes). Rows still undelivered after :attr:`Backoff.give_up_after` become
 from __future__ import annotations
 
 import contextlib
-import email.policy
-import email.utils
-import fcntl
-import ipaddress
 import logging
-import os
-import re
-import secrets
 import smtplib
-import socket
-import ssl
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import sqlite_utils
-from markupsafe import Markup
 
-from .config import Config, SmtpSettings, Source
-from .errors import NotFoundError, NotifyError
-from .pipeline import ChangeRecord, Outcome
-from .store import Store, iso, utcnow
+from ..config import Config, SmtpSettings, Source
+from ..errors import NotFoundError, NotifyError
+from ..pipeline import ChangeRecord, Outcome
+from ..store import Store, iso, utcnow
+from .messages import build_message, change_content, incident_content, new_message_id, one_line
+from .smtp import (
+    describe_error,
+    dot_stuffed,
+    open_smtp,
+    outbox_lock,
+    quit_quietly,
+    synchronous_full,
+)
 
 log = logging.getLogger(__name__)
 
-LOCK_NAME = "outbox.lock"
 INCIDENT_COOLDOWN = timedelta(hours=24)
 """After an incident alert, further incidents of the same source stay quiet this long."""
 OK_OUTCOMES = ("first", "changed", "unchanged")
@@ -101,213 +97,6 @@ class DeliveryReport:
     def attempted(self) -> int:
         """Rows this run tried to send."""
         return self.sent + self.retrying + self.failed + self.uncertain
-
-
-# ---------------------------------------------------------------- small helpers
-
-
-def format_time(stamp: str | None, timezone: str = "UTC") -> str:
-    """``2025-03-01T12:00:00+00:00`` → ``2025-03-01 12:00 GMT`` in ``timezone``."""
-    if not stamp:
-        return "-"
-    moment = datetime.fromisoformat(stamp)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(ZoneInfo(timezone))
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    """``text`` on one line (no CR/LF can reach a header), at most ``limit`` characters."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def new_message_id(sender: str, what: str) -> str:
-    """A globally unique Message-ID, fixed when the outbox row is written."""
-    domain = sender.rpartition("@")[2] or "localhost"
-    return f"<{secrets.token_hex(10)}.{what}@{domain}>"
-
-
-def build_message(
-    *,
-    sender: str,
-    recipient: str,
-    subject: str,
-    message_id: str,
-    text: str,
-    html: str,
-    headers: dict[str, str] | None = None,
-) -> bytes:
-    """A ``multipart/alternative`` email (plain text, then HTML) as SMTP-ready bytes."""
-    msg = EmailMessage(policy=email.policy.SMTP)
-    msg["From"] = sender
-    msg["To"] = recipient
-    msg["Subject"] = one_line(subject, 900)
-    msg["Date"] = email.utils.formatdate(localtime=False)
-    msg["Message-ID"] = message_id
-    msg["Auto-Submitted"] = "auto-generated"
-    for key, value in (headers or {}).items():
-        msg[key] = one_line(value)
-    msg.set_content(text, subtype="plain", charset="utf-8")
-    msg.add_alternative(html, subtype="html", charset="utf-8")
-    return msg.as_bytes()
-
-
-def _dot_stuffed(message: bytes) -> bytes:
-    """The DATA payload: CRLF line ends, leading dots doubled, ``CRLF . CRLF`` at the end."""
-    data = re.sub(rb"\r\n|\r|\n", b"\r\n", message)
-    data = re.sub(rb"(?m)^\.", b"..", data)
-    if not data.endswith(b"\r\n"):
-        data += b"\r\n"
-    return data + b".\r\n"
-
-
-@contextlib.contextmanager
-def outbox_lock(data_dir: Path) -> Iterator[bool]:
-    """Hold the data directory's outbox lock; yields False when another sender has it."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def _synchronous_full(store: Store) -> Iterator[None]:
-    """Make every commit durable (fsync) while delivering, then restore the default."""
-    conn = store.db.conn
-    before = conn.execute("PRAGMA synchronous").fetchone()[0]
-    conn.execute("PRAGMA synchronous = FULL")
-    try:
-        yield
-    finally:
-        conn.execute(f"PRAGMA synchronous = {int(before)}")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def smtp_password(settings: SmtpSettings) -> str | None:
-    """The SMTP password from the environment variable named in the settings."""
-    if settings.user is None:
-        return None
-    password = os.environ.get(settings.password_env, "")
-    if not password:
-        raise NotifyError(
-            f"settings.smtp.user is set but the environment variable "
-            f"{settings.password_env} (the SMTP password) is empty or unset"
-        )
-    return password
-
-
-def open_smtp(settings: SmtpSettings) -> smtplib.SMTP:
-    """A connected, greeted (and with ``user``, logged-in) SMTP session.
-
-    Raises :class:`NotifyError` with one line for every failure.
-    """
-    password = smtp_password(settings)
-    if password is not None and settings.security == "none" and not _is_loopback(settings.host):
-        raise NotifyError(
-            f"refusing to send the SMTP password to {settings.host} unencrypted "
-            "(set settings.smtp.security to starttls or ssl)"
-        )
-    where = f"{settings.host}:{settings.port}"
-    conn: smtplib.SMTP | None = None
-    try:
-        conn = _connect(settings)
-        if settings.user is not None and password is not None:
-            _login(conn, settings.user, password)
-        return conn
-    except NotifyError:
-        _quit(conn)
-        raise
-    except smtplib.SMTPAuthenticationError as exc:
-        _quit(conn)
-        raise NotifyError(f"SMTP server {where} refused the login: {_reply(exc)}") from None
-    except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
-        _quit(conn)
-        raise NotifyError(f"cannot use SMTP server {where}: {_describe(exc)}") from None
-
-
-def _connect(settings: SmtpSettings) -> smtplib.SMTP:
-    hostname = socket.gethostname() or "localhost"
-    context = ssl.create_default_context()
-    if settings.security == "ssl":
-        conn: smtplib.SMTP = smtplib.SMTP_SSL(
-            settings.host,
-            settings.port,
-            local_hostname=hostname,
-            timeout=settings.timeout,
-            context=context,
-        )
-        conn.ehlo()
-        return conn
-    conn = smtplib.SMTP(settings.host, settings.port, hostname, timeout=settings.timeout)
-    conn.ehlo()
-    if settings.security == "starttls":
-        if not conn.has_extn("starttls"):
-            _quit(conn)
-            raise NotifyError(
-                f"SMTP server {settings.host}:{settings.port} does not offer STARTTLS"
-            )
-        conn.starttls(context=context)
-        conn.ehlo()
-    return conn
-
-
-def _login(conn: smtplib.SMTP, user: str, password: str) -> None:
-    """Log in with one mechanism (PLAIN, else LOGIN, else CRAM-MD5): a wrong password
-    is tried once, not once per mechanism (servers lock accounts out for less)."""
-    offered = conn.esmtp_features.get("auth", "").upper().split()
-    conn.user, conn.password = user, password
-    if "PLAIN" in offered:
-        conn.auth("PLAIN", conn.auth_plain)
-    elif "LOGIN" in offered:
-        conn.auth("LOGIN", conn.auth_login, initial_response_ok=False)
-    elif "CRAM-MD5" in offered:
-        conn.auth("CRAM-MD5", conn.auth_cram_md5)
-    else:
-        raise NotifyError(
-            f"SMTP server offers no login method watcher supports ({' '.join(offered) or 'none'})"
-        )
-
-
-def _quit(conn: smtplib.SMTP | None) -> None:
-    if conn is None:
-        return
-    try:
-        conn.quit()
-    except (smtplib.SMTPException, OSError):
-        conn.close()
-
-
-def _reply(exc: smtplib.SMTPResponseException) -> str:
-    text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else ""
-    return one_line(f"{exc.smtp_code} {text}".strip(), 200)
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return _reply(exc)
-    if isinstance(exc, OSError) and exc.strerror:
-        return one_line(exc.strerror, 200)
-    return one_line(str(exc) or type(exc).__name__, 200)
 
 
 # ---------------------------------------------------------------- the outbox
@@ -551,7 +340,7 @@ class Outbox:
             if not held:
                 report.busy = True
                 return report
-            with _synchronous_full(self.store):
+            with synchronous_full(self.store):
                 self._recover()
                 rows = self._due(now or utcnow(), limit)
                 if rows:
@@ -617,14 +406,14 @@ class Outbox:
                 result, conn = self._send_one(conn, row, message)
                 setattr(report, _COUNTER[result], getattr(report, _COUNTER[result]) + 1)
         finally:
-            _quit(conn)
+            quit_quietly(conn)
 
     def _compose_or_fail(self, row: dict[str, Any], report: DeliveryReport) -> bytes | None:
         try:
             return self.compose(row)
         except Exception as exc:  # a bad row must not block the others
             log.exception("outbox %d: cannot build the message", row["id"])
-            self._finish(row["id"], "failed", f"cannot build the message: {_describe(exc)}")
+            self._finish(row["id"], "failed", f"cannot build the message: {describe_error(exc)}")
             report.failed += 1
             return None
 
@@ -656,21 +445,21 @@ class Outbox:
                 if code not in ok:
                     return self._refused(conn, row, attempts, command, code, reply), conn
         except (smtplib.SMTPException, OSError) as exc:
-            self._retry(row["id"], attempts, f"connection lost: {_describe(exc)}")
-            _quit(conn)
+            self._retry(row["id"], attempts, f"connection lost: {describe_error(exc)}")
+            quit_quietly(conn)
             return "retry", None
         self._mark_sending(row["id"])
         try:
-            conn.send(_dot_stuffed(message))
+            conn.send(dot_stuffed(message))
             code, reply = conn.getreply()
         except (smtplib.SMTPException, OSError) as exc:
             self._finish(
                 row["id"],
                 "uncertain",
                 f"connection lost before the server confirmed the message "
-                f"({_describe(exc)}); not sent again to avoid a duplicate",
+                f"({describe_error(exc)}); not sent again to avoid a duplicate",
             )
-            _quit(conn)
+            quit_quietly(conn)
             return "uncertain", None
         if code == 250:
             self._mark_sent(row["id"])
@@ -799,166 +588,3 @@ _COUNTER: dict[Result, str] = {
     "failed": "failed",
     "uncertain": "uncertain",
 }
-
-
-# ---------------------------------------------------------------- email content
-
-
-def report_link(config: Config, reports_dir: Path, report: Path) -> str:
-    """The link to a report: under ``alerts.report_url`` when set, else the local path."""
-    base = config.settings.alerts.report_url
-    if base:
-        try:
-            relative = report.resolve().relative_to(reports_dir.resolve()).as_posix()
-        except ValueError:
-            relative = report.name
-        return f"{base.rstrip('/')}/{relative}"
-    return str(report.resolve())
-
-
-def change_content(
-    store: Store, config: Config, reports_dir: Path, change_id: int, subject: str
-) -> tuple[str, str]:
-    """The plain-text and HTML bodies of the alert about a recorded change."""
-    from .diff import diff
-    from .publish import report_meta, report_path
-    from .report import environment, render, render_html_fragment
-
-    change = store.change(change_id)
-    source_id = change["source_id"]
-    old = store.version(source_id, change["old_version_id"])
-    new = store.version(source_id, change["new_version_id"])
-    changes = diff(old.outline, new.outline, config.settings.keywords)
-    path = Path(
-        change["report_path"] or report_path(reports_dir, source_id, change_id, new.captured_at)
-    )
-    link = report_link(config, reports_dir, path)
-    is_url = link.startswith(("http://", "https://"))
-    meta = report_meta(store, source_id, old, new, link if is_url else None)
-    when = format_time(change["detected_at"], config.settings.timezone)
-    text = "\n".join(
-        [
-            f"Detected:    {when}",
-            f"Full report: {link}",
-            "",
-            render(changes, "text", meta).rstrip(),
-            "",
-            "-- ",
-            f"watcher: you get this because you are on the notify list of '{source_id}'.",
-            "",
-        ]
-    )
-    html = (
-        environment()
-        .get_template("email.html")
-        .render(
-            subject=subject,
-            kicker="Policy change",
-            title=meta.source_name,
-            headline=changes.headline(),
-            classification=changes.classification,
-            facts=_facts([("Detected", when), ("Full report", link)]),
-            body=Markup(render_html_fragment(changes, meta)),  # from an autoescaped template
-            paragraphs=[],
-            footer=f"You get this because you are on the notify list of '{source_id}'.",
-        )
-    )
-    return text, html
-
-
-def _facts(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str, str | None]]:
-    """(label, value, link) rows for the email header; only http(s) values are links."""
-    from .report import safe_url
-
-    return [(label, value, safe_url(value)) for label, value in pairs]
-
-
-def incident_content(
-    source: Source, recent: Sequence[dict[str, Any]], subject: str, timezone: str
-) -> tuple[str, str]:
-    """The plain-text and HTML bodies of a failure-incident alert."""
-    from .report import environment
-
-    last = recent[0]
-    since = format_time(recent[-1]["started_at"], timezone)
-    verb = "were rejected" if last["outcome"] == "rejected" else "failed"
-    reason = one_line(last["reason"] or last["error"] or last["outcome"], 300)
-    paragraphs = [
-        f"The last {len(recent)} checks of {source.name} {verb} (since {since}).",
-        f"Latest reason: {reason}",
-        "Nothing was recorded from these checks, so no change is reported for them. "
-        "watcher keeps checking; this is the only email about this incident.",
-    ]
-    text = "\n\n".join([subject, f"Page: {source.url}", *paragraphs]) + "\n"
-    html = (
-        environment()
-        .get_template("email.html")
-        .render(
-            subject=subject,
-            kicker="Source needs attention",
-            title=source.name,
-            headline=f"last {len(recent)} checks {verb}",
-            classification="failing",
-            facts=_facts([("Page", source.url), ("Since", since)]),
-            body=None,
-            paragraphs=paragraphs,
-            footer=f"You get this because you are on the notify list of '{source.id}'.",
-        )
-    )
-    return text, html
-
-
-# ---------------------------------------------------------------- reading the outbox
-
-
-def outbox_summary(store: Store, limit: int = 10) -> dict[str, Any]:
-    """Counts by state and the emails that need attention (for ``watcher status``)."""
-    counts = {
-        row["state"]: row["n"]
-        for row in store.db.query("SELECT state, count(*) AS n FROM outbox GROUP BY state")
-    }
-    problems = list(
-        store.db.query(
-            "SELECT id, kind, recipient, subject, state, attempts, next_attempt_at, last_error, "
-            "updated_at FROM outbox WHERE state IN ('failed', 'uncertain', 'claimed', 'sending') "
-            "OR (state = 'pending' AND last_error IS NOT NULL) ORDER BY id DESC LIMIT ?",
-            [limit],
-        )
-    )
-    if any(p["state"] in ("claimed", "sending") for p in problems) and not _sending_now(store):
-        for problem in problems:
-            if problem["state"] in ("claimed", "sending"):
-                problem["last_error"] = (
-                    "interrupted: the sender stopped during delivery; the next delivery run "
-                    "retries it (claimed) or marks it uncertain (sending)"
-                )
-    return {"counts": counts, "attention": problems}
-
-
-def _sending_now(store: Store) -> bool:
-    """Whether some process holds the outbox lock (is delivering) right now."""
-    with outbox_lock(store.data_dir) as free:
-        return not free
-
-
-def outbox_rows(store: Store, states: Sequence[str] = (), limit: int = 50) -> list[dict[str, Any]]:
-    """Outbox rows, newest first, without their message bytes."""
-    sql = (
-        "SELECT id, kind, dedupe_key, recipient, source_id, change_id, subject, message_id, "
-        "state, attempts, next_attempt_at, last_error, created_at, sent_at FROM outbox"
-    )
-    params: list[Any] = []
-    if states:
-        sql += f" WHERE state IN ({', '.join('?' for _ in states)})"
-        params.extend(states)
-    return list(store.db.query(sql + " ORDER BY id DESC LIMIT ?", [*params, limit]))
-
-
-def open_incidents(store: Store) -> list[dict[str, Any]]:
-    """Sources currently failing or rejected past the threshold."""
-    return list(
-        store.db.query(
-            "SELECT id, source_id, kind, opened_at, checks, reason, alerted FROM incidents "
-            "WHERE closed_at IS NULL ORDER BY opened_at"
-        )
-    )
