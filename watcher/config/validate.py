@@ -1,247 +1,36 @@
-"""Reading and validating ``sources.yaml``.
-
-:func:`load` returns a :class:`Config` or raises :class:`ConfigError` with one
-line naming the file, the line and the source at fault. Nothing else in
-watcher reads YAML.
-"""
+"""Validating ``sources.yaml``: one clear error naming the file, the line and the source."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from yaml.nodes import MappingNode, ScalarNode
-
-from .errors import ConfigError
+from ..errors import ConfigError
+from .settings import (
+    DEFAULT_KEYWORDS,
+    EMAIL,
+    MAX_LIST,
+    MAX_TEXT,
+    MAX_URL,
+    SOURCE_ID,
+    AlertSettings,
+    Config,
+    DigestSettings,
+    FetchSettings,
+    Settings,
+    SmtpSettings,
+    Source,
+)
+from .yamlfile import YamlMapping, short
 
 log = logging.getLogger(__name__)
-
-MAX_CONFIG_BYTES = 5 * 1024 * 1024
-MAX_TEXT = 500
-MAX_URL = 2048
-MAX_LIST = 200
-SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
-DEFAULT_USER_AGENT = "watcher/0.1 (policy change tracker; +https://github.com/watcher)"
-DEFAULT_KEYWORDS = (
-    r"\bsell(s|ing)?\b|\bsale\b",
-    r"\bshar(e|es|ed|ing)\b",
-    r"\bthird[- ]part(y|ies)\b",
-    r"\bretain(s|ed)?\b|\bretention\b",
-    r"\btransfer(s|red|ring)?\b",
-    r"\bbiometric",
-    r"\bchild(ren)?\b|\bminors?\b",
-    r"\bconsent",
-    r"\bopt[- ]?(out|in)\b",
-    r"\barbitration\b|\bclass action\b",
-    r"(?-i:\bAI\b)|\bartificial intelligence\b|\bmachine learning\b|\bLLMs?\b"
-    r"|\btrain(s|ed|ing)?\b(\W+\w+){0,4}?\W+(models?|algorithms?|AI|systems?)\b",
-    r"\blocation\b|\bgeolocation\b",
-    r"\badvertis(ing|ers?|ements?)\b|\btargeted\b",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """One tracked document."""
-
-    id: str
-    name: str
-    url: str
-    interval: timedelta = timedelta(days=1)
-    select: tuple[str, ...] = ()
-    remove: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    notify: tuple[str, ...] = ()
-    enabled: bool = True
-    archive_only: bool = False
-
-    def config_hash(self) -> str:
-        """A short hash of the settings that change how the page is read."""
-        data = json.dumps([self.url, self.select, self.remove], sort_keys=True)
-        return hashlib.sha256(data.encode()).hexdigest()[:16]
-
-
-@dataclass(frozen=True, slots=True)
-class FetchSettings:
-    """How pages are fetched."""
-
-    user_agent: str = DEFAULT_USER_AGENT
-    timeout: float = 30.0
-    retries: int = 3
-    backoff: float = 1.0
-    max_retry_after: float = 120.0
-    max_bytes: int = 10 * 1024 * 1024
-    max_redirects: int = 10
-    concurrency: int = 16
-    per_host: int = 2
-
-
-@dataclass(frozen=True, slots=True)
-class SmtpSettings:
-    """Where alert and digest emails go out."""
-
-    host: str = "localhost"
-    port: int = 25
-    security: str = "none"  # none | starttls | ssl
-    user: str | None = None
-    password_env: str = "WATCHER_SMTP_PASSWORD"
-    sender: str = "watcher@localhost"
-    timeout: float = 30.0
-
-
-@dataclass(frozen=True, slots=True)
-class AlertSettings:
-    """When alerts are sent."""
-
-    cosmetic: str = "digest"  # digest (no immediate alert) | alert
-    failure_threshold: int = 3
-    report_url: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DigestSettings:
-    """When and to whom the weekly digest goes."""
-
-    schedule: str = "mon 08:00"
-    recipients: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """The ``settings`` block of ``sources.yaml``."""
-
-    fetch: FetchSettings = field(default_factory=FetchSettings)
-    smtp: SmtpSettings | None = None
-    alerts: AlertSettings = field(default_factory=AlertSettings)
-    digest: DigestSettings = field(default_factory=DigestSettings)
-    timezone: str = "UTC"
-    keywords: tuple[str, ...] = DEFAULT_KEYWORDS
-    log_file: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Config:
-    """A loaded, validated ``sources.yaml``."""
-
-    path: Path
-    sources: tuple[Source, ...]
-    settings: Settings = field(default_factory=Settings)
-
-    def source(self, source_id: str) -> Source:
-        """The source with this id; :class:`ConfigError` when there is none."""
-        for source in self.sources:
-            if source.id == source_id:
-                return source
-        raise ConfigError(f"{self.path}: no source with id '{source_id}'")
-
-    def enabled(self) -> tuple[Source, ...]:
-        """The sources that are checked by ``check`` and the daemon."""
-        return tuple(s for s in self.sources if s.enabled)
-
-    def recipients(self, source: Source) -> tuple[str, ...]:
-        """Who is alerted about changes of ``source``."""
-        return source.notify
-
-    def fingerprint(self) -> str:
-        """A hash of the whole configuration, to notice when it changed."""
-        data = json.dumps([asdict(s) for s in self.sources], default=str, sort_keys=True)
-        data += json.dumps(asdict(self.settings), default=str, sort_keys=True)
-        return hashlib.sha256(data.encode()).hexdigest()[:16]
-
-
-# ---------------------------------------------------------------- YAML reading
-
-
-class _Mapping(dict[str, Any]):
-    """A YAML mapping that remembers the line of each key."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """A safe YAML loader (libyaml's when installed) that records key lines."""
-
-
-def _construct_mapping(loader: _Loader, node: MappingNode) -> Iterable[_Mapping]:
-    data = _Mapping()
-    data.line = node.start_mark.line + 1
-    data.key_lines = {}
-    yield data
-    for key_node, _ in node.value:
-        if isinstance(key_node, ScalarNode):
-            if key_node.value in data.key_lines:
-                raise ConfigError(
-                    f"line {key_node.start_mark.line + 1}: duplicate key '{key_node.value}'"
-                )
-            data.key_lines[str(key_node.value)] = key_node.start_mark.line + 1
-    data.update(loader.construct_mapping(node, deep=True))
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-
-
-def _checked_scalar(tag: str) -> None:
-    """Make the loader's constructor of ``tag`` report values it cannot build (a date
-    like 2025-13-45, an integer of 5,000 digits) as YAML errors with their line."""
-    construct = _Loader.yaml_constructors[tag]
-
-    def checked(loader: _Loader, node: ScalarNode) -> Any:
-        try:
-            return construct(loader, node)
-        except (ValueError, OverflowError, KeyError, TypeError) as exc:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"cannot read '{_short(node.value)}' ({_short(exc, 80)})",
-                node.start_mark,
-            ) from None
-
-    _Loader.add_constructor(tag, checked)
-
-
-for _tag in ("int", "float", "timestamp", "binary", "bool"):
-    _checked_scalar(f"tag:yaml.org,2002:{_tag}")
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file (run 'watcher init' to write one)") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{path}: file is too large ({len(raw)} bytes, limit 5 MB)")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    try:
-        return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
-    except ConfigError as exc:
-        raise ConfigError(f"{path}:{exc}".replace(":line ", ":")) from None
-    except RecursionError:
-        raise ConfigError(f"{path}: malformed YAML: nested too deeply") from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{where}: malformed YAML: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: malformed YAML: {exc}") from None
-
 
 # ---------------------------------------------------------------- validation
 
@@ -277,7 +66,7 @@ class _Checker:
         for k in value:
             if k not in allowed:
                 raise self.fail(
-                    f"unknown key '{_short(k)}' in {what} (allowed: {', '.join(sorted(allowed))})",
+                    f"unknown key '{short(k)}' in {what} (allowed: {', '.join(sorted(allowed))})",
                     value,
                     str(k),
                     source,
@@ -286,20 +75,11 @@ class _Checker:
 
 
 def _line_of(mapping: Any, key: str | None) -> int:
-    if isinstance(mapping, _Mapping):
+    if isinstance(mapping, YamlMapping):
         if key is not None and key in mapping.key_lines:
             return mapping.key_lines[key]
         return mapping.line
     return 0
-
-
-def _short(value: Any, limit: int = 40) -> str:
-    try:
-        text = str(value)
-    except ValueError:  # an integer with more digits than Python prints
-        text = f"an integer of {value.bit_length()} bits"
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$", re.IGNORECASE)
@@ -365,16 +145,16 @@ def check_url(url: str) -> str | None:
     if len(url) > MAX_URL:
         return f"url is longer than {MAX_URL} characters"
     if any(not ch.isprintable() or ch.isspace() for ch in url):
-        return f"url '{_short(url)}' contains spaces or control characters"
+        return f"url '{short(url)}' contains spaces or control characters"
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
-        return f"url '{_short(url)}' is not a valid URL"
+        return f"url '{short(url)}' is not a valid URL"
     if parts.scheme not in ("http", "https"):
-        return f"url '{_short(url)}' must start with http:// or https://"
+        return f"url '{short(url)}' must start with http:// or https://"
     if not parts.hostname:
-        return f"url '{_short(url)}' has no host"
+        return f"url '{short(url)}' has no host"
     return None
 
 
@@ -385,7 +165,7 @@ def check_selector(selector: str) -> str | None:
     try:
         GenericTranslator().css_to_xpath(selector)
     except SelectorError as exc:
-        return f"'{_short(selector)}' is not a valid CSS selector ({exc})"
+        return f"'{short(selector)}' is not a valid CSS selector ({exc})"
     return None
 
 
@@ -443,7 +223,7 @@ def _text_list(
 
 
 def _email_problem(address: str) -> str | None:
-    return None if EMAIL.match(address) else f"'{_short(address)}' is not an email address"
+    return None if EMAIL.match(address) else f"'{short(address)}' is not an email address"
 
 
 def _interval(chk: _Checker, value: Any, mapping: Any, source: str | None) -> timedelta:
@@ -451,14 +231,14 @@ def _interval(chk: _Checker, value: Any, mapping: Any, source: str | None) -> ti
         interval = parse_duration(value)
     except ValueError:
         raise chk.fail(
-            f"interval '{_short(value)}' is not a duration (use e.g. 30m, 12h, 1d)",
+            f"interval '{short(value)}' is not a duration (use e.g. 30m, 12h, 1d)",
             mapping,
             "interval",
             source,
         ) from None
     if not timedelta(seconds=1) <= interval <= timedelta(days=366):
         raise chk.fail(
-            f"interval '{_short(value)}' must be between 1s and 366d", mapping, "interval", source
+            f"interval '{short(value)}' must be between 1s and 366d", mapping, "interval", source
         )
     return interval
 
@@ -516,10 +296,10 @@ def source_id_or_error(value: Any, error: Callable[[str], Exception]) -> str:
     """Validate a source id (lowercase letters, digits, ``-`` and ``_``)."""
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise error("source id must be a string")
-    sid = _short(value, 100)
+    sid = short(value, 100)
     if not SOURCE_ID.match(sid):
         raise error(
-            f"source id '{_short(sid)}' is not valid: use 1-64 lowercase letters, digits, "
+            f"source id '{short(sid)}' is not valid: use 1-64 lowercase letters, digits, "
             "'-' or '_', starting with a letter or digit"
         )
     return sid
@@ -540,12 +320,10 @@ def _number(
     try:
         value = parse(block[key])
     except (ValueError, TypeError):
-        raise chk.fail(
-            f"settings.{what}: '{_short(block[key])}' is not valid", block, key
-        ) from None
+        raise chk.fail(f"settings.{what}: '{short(block[key])}' is not valid", block, key) from None
     number = value.total_seconds() if isinstance(value, timedelta) else value
     if not low <= number <= high:
-        raise chk.fail(f"settings.{what}: '{_short(block[key])}' is out of range", block, key)
+        raise chk.fail(f"settings.{what}: '{short(block[key])}' is out of range", block, key)
     return number if isinstance(value, timedelta) else value
 
 
@@ -701,9 +479,9 @@ def check_schedule(schedule: str) -> str | None:
         try:
             CronTrigger.from_crontab(schedule)
         except ValueError as exc:
-            return f"'{_short(schedule)}' is not a valid cron line ({exc})"
+            return f"'{short(schedule)}' is not a valid cron line ({exc})"
         return None
-    return f"'{_short(schedule)}' is neither 'mon 08:00' nor a 5-field cron line"
+    return f"'{short(schedule)}' is neither 'mon 08:00' nor a 5-field cron line"
 
 
 def _settings(chk: _Checker, raw: Any, parent: Any) -> Settings:
@@ -713,7 +491,7 @@ def _settings(chk: _Checker, raw: Any, parent: Any) -> Settings:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise chk.fail(
-            f"settings.timezone: unknown time zone '{_short(timezone)}'", block, "timezone"
+            f"settings.timezone: unknown time zone '{short(timezone)}'", block, "timezone"
         ) from None
     extra = _text_list(
         chk, block.get("keywords"), "settings.keywords", block, "keywords", check=_regex_problem
@@ -736,7 +514,7 @@ def _regex_problem(pattern: str) -> str | None:
     try:
         re.compile(pattern)
     except re.error as exc:
-        return f"'{_short(pattern)}' is not a valid regular expression ({exc})"
+        return f"'{short(pattern)}' is not a valid regular expression ({exc})"
     return None
 
 
@@ -767,57 +545,3 @@ def parse(data: Any, path: Path) -> Config:
         seen.add(source.id)
         sources.append(source)
     return Config(path=path, sources=tuple(sources), settings=settings)
-
-
-def load(path: str | Path) -> Config:
-    """Read and validate ``sources.yaml`` at ``path``."""
-    path = Path(path)
-    config = parse(_read_yaml(path), path)
-    log.debug("loaded %s: %d sources", path, len(config.sources))
-    return config
-
-
-STARTER = """\
-# watcher: what to track. See README.md ("sources.yaml") for every key.
-defaults:
-  interval: 1d            # how often each source is checked (30m, 12h, 1d, 1w)
-  notify: []              # who gets an email when a policy changes
-
-settings:
-  timezone: UTC
-  fetch:
-    user_agent: "watcher/0.1 (policy change tracker)"
-    timeout: 30s
-    retries: 3
-  # smtp:
-  #   host: smtp.example.org
-  #   port: 587
-  #   security: starttls
-  #   user: alerts@example.org     # the password comes from $WATCHER_SMTP_PASSWORD
-  #   sender: alerts@example.org
-  digest:
-    schedule: "mon 08:00"
-    recipients: []
-
-sources:
-  - id: managedconnect
-    name: ManagedCONNECT Privacy Policy (CITIC Telecom CPC)
-    url: https://mc.citictel-cpc.com/privacy_policy/privacy-policy_cpc_en.html
-    tags: [telecom]
-  - id: chinacache
-    name: ChinaCache Privacy Policy
-    url: https://en.chinacache.com/privacy-policy/
-    tags: [cdn]
-  - id: connect-managed-services
-    name: Connect Managed Services (UK) Privacy Policy
-    url: https://www.conn3ct.com/privacy-policy-0
-    tags: [telecom, uk]
-  - id: ntt-com-china
-    name: NTT Com China Privacy Policy
-    url: https://www.ntt.com.cn/jp/index/privacy
-    tags: [telecom]
-  - id: cig-shanghai
-    name: CIG Shanghai Privacy and Cookies Statement
-    url: https://www.cigtech.com/Privacy
-    tags: [network-equipment]
-"""

@@ -1,0 +1,105 @@
+"""Reading ``sources.yaml``: safe YAML that remembers the line of every key."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode
+
+from ..errors import ConfigError
+from .settings import MAX_CONFIG_BYTES
+
+log = logging.getLogger(__name__)
+
+
+def short(value: Any, limit: int = 40) -> str:
+    """A value as printable text of at most ``limit`` characters, for error messages."""
+    try:
+        text = str(value)
+    except ValueError:  # an integer with more digits than Python prints
+        text = f"an integer of {value.bit_length()} bits"
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class YamlMapping(dict[str, Any]):
+    """A YAML mapping that remembers the line of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """A safe YAML loader (libyaml's when installed) that records key lines."""
+
+
+def _construct_mapping(loader: _Loader, node: MappingNode) -> Iterable[YamlMapping]:
+    data = YamlMapping()
+    data.line = node.start_mark.line + 1
+    data.key_lines = {}
+    yield data
+    for key_node, _ in node.value:
+        if isinstance(key_node, ScalarNode):
+            if key_node.value in data.key_lines:
+                raise ConfigError(
+                    f"line {key_node.start_mark.line + 1}: duplicate key '{key_node.value}'"
+                )
+            data.key_lines[str(key_node.value)] = key_node.start_mark.line + 1
+    data.update(loader.construct_mapping(node, deep=True))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+
+
+def _checked_scalar(tag: str) -> None:
+    """Make the loader's constructor of ``tag`` report values it cannot build (a date
+    like 2025-13-45, an integer of 5,000 digits) as YAML errors with their line."""
+    construct = _Loader.yaml_constructors[tag]
+
+    def checked(loader: _Loader, node: ScalarNode) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, OverflowError, KeyError, TypeError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"cannot read '{short(node.value)}' ({short(exc, 80)})",
+                node.start_mark,
+            ) from None
+
+    _Loader.add_constructor(tag, checked)
+
+
+for _tag in ("int", "float", "timestamp", "binary", "bool"):
+    _checked_scalar(f"tag:yaml.org,2002:{_tag}")
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file (run 'watcher init' to write one)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: file is too large ({len(raw)} bytes, limit 5 MB)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
+    except ConfigError as exc:
+        raise ConfigError(f"{path}:{exc}".replace(":line ", ":")) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: malformed YAML: nested too deeply") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{where}: malformed YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: malformed YAML: {exc}") from None
