@@ -33,7 +33,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import fcntl
 import json
 import logging
 import logging.handlers
@@ -57,17 +56,30 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from .config import Config, FetchSettings, Source, load
-from .errors import LockedError, StoreError, WatcherError
+from .daemonstate import STATE_NAME, DaemonLock, daemon_running, read_state
+from .errors import StoreError, WatcherError
 from .fetch import FetchResult, Limiter, Validators, fetch, make_client
+from .logs import LogfmtFormatter, log_path, setup_logging
 from .notify import Outbox
 from .pipeline import Outcome, Pipeline, sync_sources
 from .publish import write_atomic
 from .store import Store, iso, utcnow
 
+__all__ = [
+    "Daemon",
+    "DaemonLock",
+    "LogfmtFormatter",
+    "daemon_running",
+    "digest_trigger",
+    "event",
+    "last_fire_time",
+    "log_path",
+    "read_state",
+    "setup_logging",
+]
+
 log = logging.getLogger(__name__)
 
-LOCK_NAME = "daemon.lock"
-STATE_NAME = "daemon.json"
 OUTBOX_EVERY = 15.0
 STARTUP_SPREAD = 60.0
 JITTER_FRACTION = 0.1
@@ -82,155 +94,9 @@ PipelineFactory = Callable[[Store, Config], Pipeline]
 # ---------------------------------------------------------------- structured logs
 
 
-def _logfmt_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = value if isinstance(value, str) else str(value)
-    if text and not any(c in text for c in ' "=\\\n\t') and text.isprintable():
-        return text
-    return json.dumps(text, ensure_ascii=False)
-
-
-class LogfmtFormatter(logging.Formatter):
-    """``ts=2025-03-01T12:00:00.123Z level=info logger=watcher.schedule event=check k=v ...``.
-
-    A record logged with ``extra={"fields": {...}}`` is an event (its message is
-    the event name); any other record becomes ``msg="..."``.
-    """
-
-    def format(self, record: logging.LogRecord) -> str:
-        """One line per record."""
-        moment = datetime.fromtimestamp(record.created, UTC)
-        fields: dict[str, Any] = {
-            "ts": moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z",
-            "level": record.levelname.lower(),
-            "logger": record.name,
-        }
-        extra = getattr(record, "fields", None)
-        if isinstance(extra, dict):
-            fields["event"] = record.getMessage()
-            fields.update(extra)
-        else:
-            fields["msg"] = record.getMessage()
-        if record.exc_info and record.exc_info[1] is not None:
-            exc = record.exc_info[1]
-            fields["error"] = f"{type(exc).__name__}: {exc}"
-        return " ".join(f"{k}={_logfmt_value(v)}" for k, v in fields.items() if v is not None)
-
-
 def event(name: str, level: int = logging.INFO, **fields: Any) -> None:
     """Log one structured event line."""
     log.log(level, name, extra={"fields": fields})
-
-
-def setup_logging(log_file: Path | None, level: int = logging.INFO) -> None:
-    """Send every log record as a logfmt line to stderr and, optionally, to ``log_file``."""
-    formatter = LogfmtFormatter()
-    handlers: list[logging.Handler] = [logging.StreamHandler()]
-    if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.handlers.WatchedFileHandler(log_file, encoding="utf-8"))
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    for handler in handlers:
-        handler.setFormatter(formatter)
-        root.addHandler(handler)
-    root.setLevel(level)
-    for noisy in ("apscheduler", "httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
-
-
-def log_path(config: Config) -> Path | None:
-    """``settings.log_file``, relative to the sources file's directory."""
-    if not config.settings.log_file:
-        return None
-    path = Path(config.settings.log_file).expanduser()
-    return path if path.is_absolute() else config.path.parent / path
-
-
-# ---------------------------------------------------------------- the lock and the state file
-
-
-class DaemonLock:
-    """An exclusive ``flock`` on ``daemon.lock`` in the data directory, holding our pid."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.path = data_dir / LOCK_NAME
-        self.fd: int | None = None
-
-    def acquire(self, wait: float = 1.0) -> None:
-        """Take the lock or raise :class:`LockedError` (retrying for ``wait`` seconds)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    pid = os.read(fd, 32).decode("ascii", "replace").strip() or "?"
-                    os.close(fd)
-                    raise LockedError(
-                        f"{self.path.parent}: another watcher daemon (pid {pid}) is using this "
-                        "store; stop it first"
-                    ) from None
-                time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self.fd = fd
-
-    def release(self) -> None:
-        """Let go of the lock (the file stays: removing it would race with a new daemon)."""
-        if self.fd is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
-            os.close(self.fd)
-            self.fd = None
-
-
-def daemon_running(data_dir: Path) -> bool:
-    """Whether a daemon holds the data directory's lock right now."""
-    try:
-        fd = os.open(data_dir / LOCK_NAME, os.O_RDONLY)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
-
-
-def read_state(data_dir: Path) -> dict[str, Any]:
-    """The daemon's state for ``watcher status``: running or not, and its next runs."""
-    path = data_dir / STATE_NAME
-    try:
-        state: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        state = {}
-    running = daemon_running(data_dir)
-    if running:
-        summary = "running"
-    elif not state:
-        summary = "not running (never started here)"
-    elif state.get("state") == "stopped":
-        summary = f"not running (stopped {state.get('stopped_at', '?')})"
-    else:
-        summary = f"not running (ended unexpectedly; last seen {state.get('heartbeat_at', '?')})"
-    return {
-        "running": running,
-        "summary": summary,
-        "pid": state.get("pid"),
-        "started_at": state.get("started_at"),
-        "heartbeat_at": state.get("heartbeat_at"),
-        "config": state.get("config"),
-        "config_error": state.get("config_error"),
-        "next_runs": state.get("next_runs", {}) if running else {},
-        "next_digest": state.get("next_digest") if running else None,
-    }
 
 
 # ---------------------------------------------------------------- fetching

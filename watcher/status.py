@@ -73,7 +73,7 @@ def source_states(store: Store, config: Config) -> list[dict[str, Any]]:
 def service_state(store: Store, data_dir: Path) -> dict[str, Any]:
     """The daemon (running or not, next runs), the outbox and open incidents."""
     from .notify import open_incidents, outbox_summary
-    from .schedule import read_state
+    from .daemonstate import read_state
 
     return {
         "daemon": read_state(data_dir),
