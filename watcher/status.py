@@ -72,8 +72,8 @@ def source_states(store: Store, config: Config) -> list[dict[str, Any]]:
 
 def service_state(store: Store, data_dir: Path) -> dict[str, Any]:
     """The daemon (running or not, next runs), the outbox and open incidents."""
-    from .notify import open_incidents, outbox_summary
     from .daemonstate import read_state
+    from .notify import open_incidents, outbox_summary
 
     return {
         "daemon": read_state(data_dir),
