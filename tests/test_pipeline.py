@@ -149,6 +149,14 @@ def test_a_normaliser_upgrade_is_not_a_policy_change(pipeline: Pipeline, store: 
     outcome = pipeline.process(SOURCE, capture("acme_v1_noisy.html", 10))
     assert outcome.status == "unchanged"
     assert rules_hash(SOURCE) != "older-normaliser"
+    # The re-read is remembered: the same bytes are not parsed again, and other bytes
+    # with the same text need neither a parse of the old capture nor the capture itself.
+    again = pipeline.process(SOURCE, capture("acme_v1_noisy.html", 20))
+    assert again.status == "unchanged"
+    assert store.last_fetch("acme")["content_sha256"] is None  # type: ignore[index]
+    store.db.execute("DELETE FROM blobs")
+    other = pipeline.process(SOURCE, capture("acme_v1.html", 30))
+    assert (other.status, other.version_id) == ("unchanged", 1)
 
 
 def test_capture_time_from_name_or_mtime(tmp_path: Path) -> None:

@@ -164,5 +164,12 @@ def _v3(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE blobs ADD COLUMN base TEXT")
 
 
+def _v4(db: sqlite_utils.Database) -> None:
+    """Each fetch remembers the extraction rules (normaliser version, select/remove)
+    its text was judged under, so that after an upgrade the re-read baseline is
+    computed once, not at every check."""
+    db.execute("ALTER TABLE fetches ADD COLUMN rules_hash TEXT")
+
+
 Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4]

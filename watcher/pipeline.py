@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import sqlite_utils
 
@@ -27,9 +27,6 @@ from .model import Attempt, Capture, Document, FetchResult, Outline, Validators
 from .normalise import NORMALISER_VERSION, Rules, canonical, parse
 from .sections import outline
 from .store import Store, Version, VersionHead, iso, sha256, utcnow
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 
@@ -213,17 +210,24 @@ class Pipeline:
             return None
 
     def _same_raw(self, source: Source, latest: VersionHead, raw_sha: str) -> bool:
-        """The bytes are those of the last accepted capture: no need to parse."""
-        if latest.rules_hash != rules_hash(source):
-            return False
+        """The bytes are those of the last accepted capture, judged under the current
+        rules: no need to parse."""
         last = self.store.last_fetch(source.id, ("first", "changed", "unchanged"))
-        return last is not None and last["raw_sha256"] == raw_sha
+        if last is None or last["raw_sha256"] != raw_sha:
+            return False
+        judged_under = last["rules_hash"] or latest.rules_hash
+        return bool(judged_under == rules_hash(source))
 
     def _baseline(self, source: Source, latest: VersionHead) -> str:
-        """The content hash to compare against: the latest version's, re-read from
-        its raw capture when it was made by another normaliser or other rules."""
-        if latest.rules_hash == rules_hash(source) or not latest.raw_sha256:
+        """The content hash to compare against: the latest version's, or, when it was
+        made by another normaliser or other rules, its text as the current rules read
+        it (remembered by the fetches judged since, else re-read from its raw capture)."""
+        current = rules_hash(source)
+        if latest.rules_hash == current or not latest.raw_sha256:
             return latest.content_sha256
+        judged = self.store.last_fetch_judged(source.id, latest.id, current)
+        if judged is not None:
+            return judged
         try:
             raw = self.store.raw(latest.raw_sha256)
             capture = Capture(body=raw, captured_at=datetime.now(UTC), content_type="")
@@ -407,6 +411,7 @@ class Pipeline:
             "redirects": json.dumps(list(capture.redirects)) if capture.redirects else None,
             "version_id": version_id,
             "filename": capture.filename,
+            "rules_hash": rules_hash(source) if analysis else None,
         }
         self._write_fetch(source, row, attempts)
         return Outcome(
@@ -468,6 +473,7 @@ class Pipeline:
             "etag": previous["etag"] if previous else None,
             "last_modified": previous["last_modified"] if previous else None,
             "version_id": latest.id if latest else None,
+            "rules_hash": previous["rules_hash"] if previous else None,
         }
         self._write_fetch(source, row, result.attempts)
         return Outcome(

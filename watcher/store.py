@@ -121,6 +121,7 @@ FETCH_COLUMNS = (
     "redirects",
     "version_id",
     "filename",
+    "rules_hash",
 )
 
 
@@ -373,6 +374,17 @@ class Store:
             "AND outcome != 'retry' ORDER BY id DESC LIMIT 1",
             [source_id, raw_sha, captured_at],
         )
+
+    def last_fetch_judged(self, source_id: str, version_id: int, rules: str) -> str | None:
+        """The content hash that the latest fetch matching ``version_id`` had when it
+        was judged under ``rules`` (the version's text as those rules read it)."""
+        row = self._row(
+            "SELECT content_sha256 FROM fetches WHERE source_id = ? AND version_id = ? "
+            "AND rules_hash = ? AND content_sha256 IS NOT NULL "
+            "AND outcome IN ('first', 'changed', 'unchanged') ORDER BY id DESC LIMIT 1",
+            [source_id, version_id, rules],
+        )
+        return row["content_sha256"] if row else None
 
     def recent_fetches(self, source_id: str, limit: int) -> list[dict[str, Any]]:
         """The last ``limit`` final fetch records of a source, newest first."""
