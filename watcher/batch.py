@@ -9,8 +9,8 @@ order), and both keep only a few captures in memory at a time.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
-import ctypes.util
 import logging
 import multiprocessing
 import os
@@ -59,11 +59,8 @@ def _noop() -> None:
 def _die_with(parent: int) -> None:
     """Worker start-up: end this worker when the process that made it dies, even by
     ``kill -9`` (otherwise it would wait for work forever)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the watchdog below still works
-        pass
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the watchdog still works
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
