@@ -24,7 +24,8 @@ from lxml import html as lxml_html
 
 from .conftest import FaultySmtp, RestartableServer, Workspace, inject, policy_html
 
-NAME = 'Yard <script>alert("name")</script> {{ 7*191 }} & "Co"'
+# Template expressions evaluate to letters that no id, hash or timestamp can contain.
+NAME = 'Yard <script>alert("name")</script> {{ "zq" ~ "xj" }} & "Co"'
 INVISIBLE = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u200c\u200d\u2060\ufeff"
 
 
@@ -72,13 +73,13 @@ PAYLOADS = [
     ),
     Payload(
         "template-syntax",
-        "Totals: {{ 7*191 }}, {% for x in range(3) %}loop{% endfor %}, ${7*191}, "
+        'Totals: {{ "zq" ~ "xj" }}, {% for x in range(3) %}loop{% endfor %}, ${7*191}, '
         "#{7*191} and {{ config.items() }}.",
-        ("{{ 7*191 }}", "{% for x in range(3) %}loop{% endfor %}", "${7*191}", "#{7*191}"),
-        ("1337", "looploop"),
+        ('{{ "zq" ~ "xj" }}', "{% for x in range(3) %}loop{% endfor %}", "${7*191}", "#{7*191}"),
+        ("zqxj", "looploop"),
     ),
 ]
-SOURCE_NAME = Payload("source-name", "", (NAME,), ("1337",))
+SOURCE_NAME = Payload("source-name", "", (NAME,), ("zqxj",))
 
 
 def pages() -> tuple[str, str]:
