@@ -222,7 +222,7 @@ def test_change_hooks_run_inside_and_after_the_transaction(
 ) -> None:
     seen: list[str] = []
     pipeline.on_change.append(lambda db, record: seen.append(f"in:{record.change_id}"))
-    pipeline.after_change.append(lambda change_id: seen.append(f"after:{change_id}"))
+    pipeline.after_change.append(lambda record: seen.append(f"after:{record.change_id}"))
     pipeline.process(SOURCE, capture("acme_v1.html"))
     pipeline.process(SOURCE, capture("acme_v2.html", 10))
     assert seen == ["in:1", "after:1"]

@@ -18,11 +18,14 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .publish import report_path, write_atomic
 from .store import Store, iso, utcnow
+
+if TYPE_CHECKING:
+    from .pipeline import ChangeRecord
 
 log = logging.getLogger(__name__)
 
@@ -164,14 +167,15 @@ def write_feeds(
     return written
 
 
-def feed_hook(store: Store, reports_dir: Path, config: Config | None) -> Callable[[int], None]:
+def feed_hook(
+    store: Store, reports_dir: Path, config: Config | None
+) -> Callable[[ChangeRecord], None]:
     """A pipeline ``after_change`` hook that refreshes the feeds of a change's source."""
 
-    def refresh(change_id: int) -> None:
-        source_id = store.change(change_id)["source_id"]
+    def refresh(record: ChangeRecord) -> None:
         try:
-            write_feeds(store, reports_dir, config, source_id)
+            write_feeds(store, reports_dir, config, record.source.id)
         except OSError as exc:  # the change is recorded; a feed can be rebuilt later
-            log.warning("change %d: cannot write the feeds: %s", change_id, exc)
+            log.warning("change %d: cannot write the feeds: %s", record.change_id, exc)
 
     return refresh

@@ -116,13 +116,14 @@ class Pipeline:
 
     ``on_change`` hooks run inside the transaction that records a change (the
     outbox uses this, so an alert exists if and only if its change does);
-    ``after_change`` hooks run after the commit (reports, feeds).
+    ``after_change`` hooks run after the commit (reports, feeds), given the same
+    record, whose diff they reuse.
     """
 
     store: Store
     settings: Settings = field(default_factory=Settings)
     on_change: list[ChangeHook] = field(default_factory=list)
-    after_change: list[Callable[[int], None]] = field(default_factory=list)
+    after_change: list[Callable[[ChangeRecord], None]] = field(default_factory=list)
 
     # ------------------------------------------------------------ entry points
 
@@ -277,7 +278,7 @@ class Pipeline:
             )
         if record is not None:
             for after in self.after_change:
-                after(record.change_id)
+                after(record)
         return outcome
 
     def _same_content(

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from .config import DEFAULT_KEYWORDS, Config
-from .diff import diff
+from .diff import ChangeSet, diff
 from .report import ReportMeta, render
 from .store import Store, Version
 
@@ -63,9 +63,12 @@ def diff_versions(
     fmt: Format,
     keywords: tuple[str, ...] = DEFAULT_KEYWORDS,
     color: bool = False,
+    changes: ChangeSet | None = None,
 ) -> str:
-    """Render the section-aware diff of two stored versions."""
-    changes = diff(old.outline, new.outline, keywords)
+    """Render the section-aware diff of two stored versions (``changes``: that
+    diff, when the caller has it already)."""
+    if changes is None:
+        changes = diff(old.outline, new.outline, keywords)
     return render(changes, fmt, report_meta(store, source_id, old, new), color=color)
 
 
@@ -76,15 +79,20 @@ def report_path(reports_dir: Path, source_id: str, change_id: int, captured_at: 
 
 
 def write_change_report(
-    store: Store, change_id: int, reports_dir: Path, config: Config | None = None
+    store: Store,
+    change_id: int,
+    reports_dir: Path,
+    config: Config | None = None,
+    changes: ChangeSet | None = None,
 ) -> Path:
-    """Write the HTML report of a recorded change; returns its path."""
+    """Write the HTML report of a recorded change; returns its path. ``changes`` is
+    the change's diff when the caller has it (the pipeline, just after recording it)."""
     change = store.change(change_id)
     source_id = change["source_id"]
     old = store.version(source_id, change["old_version_id"])
     new = store.version(source_id, change["new_version_id"])
     keywords = config.settings.keywords if config else DEFAULT_KEYWORDS
-    html = diff_versions(store, source_id, old, new, "html", keywords)
+    html = diff_versions(store, source_id, old, new, "html", keywords, changes=changes)
     path = report_path(reports_dir, source_id, change_id, new.captured_at)
     write_atomic(path, html)
     store.set_report_path(change_id, str(path))

@@ -62,15 +62,16 @@ class App:
         pipeline = Pipeline(store, config.settings)
         if alerts:
             pipeline.on_change.append(Outbox(store, config, self.reports_dir).on_change)
-        pipeline.after_change.append(lambda change_id: self._write_report(store, change_id, config))
+        pipeline.after_change.append(lambda record: self._write_report(store, record, config))
         pipeline.after_change.append(feed_hook(store, self.reports_dir, config))
         return pipeline
 
-    def _write_report(self, store: Any, change_id: int, config: Config) -> None:
+    def _write_report(self, store: Any, record: Any, config: Config) -> None:
         from ..publish import write_change_report
 
+        change_id = record.change_id
         try:
-            write_change_report(store, change_id, self.reports_dir, config)
+            write_change_report(store, change_id, self.reports_dir, config, record.changes)
         except OSError as exc:  # the change is recorded; its report can be written later
             log.warning(
                 "change %d: cannot write its report under %s: %s (run 'watcher report %d')",

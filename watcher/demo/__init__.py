@@ -137,7 +137,9 @@ def _walk(directory: Path, site: _Site, port: int, echo: Callable[[str], None]) 
     written: list[Path] = []
     pipeline = Pipeline(store, config.settings)
     pipeline.after_change.append(
-        lambda change_id: written.append(write_change_report(store, change_id, reports_dir, config))
+        lambda record: written.append(
+            write_change_report(store, record.change_id, reports_dir, config, record.changes)
+        )
     )
 
     def step(title: str) -> None:
