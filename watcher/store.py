@@ -192,7 +192,7 @@ class Store:
             conn = sqlite3.connect(
                 str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
             )
-            db = sqlite_utils.Database(conn)
+            db = sqlite_utils.Database(conn, execute_plugins=False)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
             _enable_wal(conn)
@@ -212,7 +212,7 @@ class Store:
         """An empty store in memory (nothing touches the disk): for reading
         decisions before a data directory exists."""
         conn = sqlite3.connect(":memory:", check_same_thread=False)
-        store = cls(Path(":memory:"), sqlite_utils.Database(conn))
+        store = cls(Path(":memory:"), sqlite_utils.Database(conn, execute_plugins=False))
         store._migrate()
         return store
 
