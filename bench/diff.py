@@ -12,6 +12,7 @@ Options: ``--quick`` (fewer repetitions), ``--no-corpus``, ``--corpus PATH``.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import random
 import statistics
@@ -154,7 +155,7 @@ def synthetic(quick: bool) -> None:
             pairs = [edit(base, edits, seed) for seed in range(3 if quick else 5)]
             times: list[float] = []
             for new in pairs:
-                times += timed(lambda old=base, new=new: diff(old, new), max(1, runs // len(pairs)))
+                times += timed(functools.partial(diff, base, new), max(1, runs // len(pairs)))
             change = diff(base, pairs[0])
             report(f"{label} ({chars // 1000} K chars), {edits} edits", times)
             print(f"    {change.headline()}; +{change.inserted} -{change.deleted} words")
@@ -184,7 +185,7 @@ def corpus(archive: Path, quick: bool) -> None:
         times: list[float] = []
         heads = []
         for old, new in itertools.pairwise(outlines):
-            times += timed(lambda old=old, new=new: diff(old, new), 3 if quick else 9)
+            times += timed(functools.partial(diff, old, new), 3 if quick else 9)
             heads.append(diff(old, new).headline())
         if times:
             report(f"{name} ({len(outlines) - 1} pairs)", times)

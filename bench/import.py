@@ -28,6 +28,7 @@ from _common import (
     machine,
     measure,
     unpack,
+    use_bytecode_cache,
     watcher,
 )
 
@@ -36,6 +37,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     options = parser.parse_args()
+    use_bytecode_cache()
     if not options.corpus.exists():
         print(f"{options.corpus}: no such corpus", file=sys.stderr)
         return 2

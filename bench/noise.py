@@ -47,6 +47,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import use_bytecode_cache
+
 TARGETS = {
     "precision": 0.97,
     "recall": 0.97,
@@ -338,6 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", default=(), help="document folder names to run")
     parser.add_argument("--dump", type=Path, help="write one JSON line per capture to this file")
     args = parser.parse_args(argv)
+    use_bytecode_cache()
     with tempfile.TemporaryDirectory(prefix="watcher-noise-") as tmp:
         work = Path(tmp)
         (work / "corpus").mkdir()

@@ -42,6 +42,7 @@ from _common import (
     machine,
     measure,
     unpack,
+    use_bytecode_cache,
     watcher,
 )
 
@@ -241,6 +242,7 @@ def main() -> int:
     parser.add_argument("--sizes", default="100,1000")
     parser.add_argument("--no-urlwatch", action="store_true")
     options = parser.parse_args()
+    use_bytecode_cache()
     if not options.corpus.exists():
         print(f"{options.corpus}: no such corpus", file=sys.stderr)
         return 2
@@ -250,9 +252,7 @@ def main() -> int:
     print(f"machine: {machine()}; {time.strftime('%Y-%m-%d')}; {len(captures)} corpus captures")
     for n in (int(x) for x in options.sizes.split(",")):
         results = []
-        for tool in ("watcher", "urlwatch"):
-            if tool == "urlwatch" and urlwatch is None:
-                continue
+        for tool in ("watcher",) if urlwatch is None else ("watcher", "urlwatch"):
             work = root / f"{tool}-{n}"
             pages = work / "pages"
             make_pages(captures, n, pages)
@@ -260,7 +260,7 @@ def main() -> int:
             try:
                 if tool == "watcher":
                     results.append(watcher_passes(server, n, work, pages, captures))
-                else:
+                elif urlwatch is not None:
                     results.append(urlwatch_passes(server, n, work, pages, captures, urlwatch))
             finally:
                 server.stop()
