@@ -24,6 +24,7 @@ from ..config import Config, Source, load
 from ..errors import InputError, NotFoundError, WatcherError
 
 if TYPE_CHECKING:
+    from ..pipeline import ChangeRecord
     from ..store import Store, Version
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class App:
         pipeline.after_change.append(feed_hook(store, self.reports_dir, config))
         return pipeline
 
-    def _write_report(self, store: Any, record: Any, config: Config) -> None:
+    def _write_report(self, store: Store, record: ChangeRecord, config: Config) -> None:
         from ..publish import write_change_report
 
         change_id = record.change_id
