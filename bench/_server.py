@@ -17,6 +17,14 @@ from pathlib import Path
 MODE = {"validators": True}
 
 
+class Listener(ThreadingHTTPServer):
+    """Set before the socket listens: a backlog of 5 (the default) would leave
+    connections waiting for SYN retries when both tools open 8 at once."""
+
+    daemon_threads = True
+    request_queue_size = 256
+
+
 def main() -> None:
     pages, port_file = Path(sys.argv[1]), Path(sys.argv[2])
 
@@ -60,9 +68,7 @@ def main() -> None:
             if status != 304:
                 self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.request_queue_size = 256
+    server = Listener(("127.0.0.1", 0), Handler)
     port_file.write_text(str(server.server_address[1]))
     server.serve_forever(poll_interval=0.05)
 

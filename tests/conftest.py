@@ -51,6 +51,14 @@ class Reply:
 Handler = Callable[[dict[str, str]], Reply]
 
 
+class Listener(ThreadingHTTPServer):
+    """A threading HTTP server whose listen backlog takes many connections at once
+    (the standard library's 5 would make concurrent fetches wait for SYN retries)."""
+
+    daemon_threads = True
+    request_queue_size = 256
+
+
 class LoopbackServer:
     """A real HTTP server on 127.0.0.1 whose pages tests script and change.
 
@@ -64,8 +72,7 @@ class LoopbackServer:
         self.routes: dict[str, list[Reply] | Handler] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self.httpd.daemon_threads = True
+        self.httpd = Listener(("127.0.0.1", 0), self._handler_class())
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )

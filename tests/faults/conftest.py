@@ -35,7 +35,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,7 +48,7 @@ from watcher.pipeline import analyse
 from watcher.publish import diff_versions
 from watcher.store import Store
 
-from ..conftest import LoopbackServer, LoopbackSmtp, ReceivedMail, Reply
+from ..conftest import Listener, LoopbackServer, LoopbackSmtp, ReceivedMail, Reply
 
 __all__ = [
     "RECIPIENTS",
@@ -464,11 +463,6 @@ def run_all(
 # ---------------------------------------------------------------- servers
 
 
-class _Listener(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256  # many sources connect at once
-
-
 class RestartableServer(LoopbackServer):
     """A loopback HTTP server that can be switched off (connection refused) and on again,
     on the same port, and that accepts many connections at once."""
@@ -476,7 +470,7 @@ class RestartableServer(LoopbackServer):
     def __init__(self) -> None:
         super().__init__()
         self.httpd.server_close()
-        self.httpd = _Listener(("127.0.0.1", 0), self._handler_class())
+        self.httpd = Listener(("127.0.0.1", 0), self._handler_class())
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -487,7 +481,7 @@ class RestartableServer(LoopbackServer):
 
     def up(self) -> None:
         """Answer again on the same port."""
-        self.httpd = _Listener(("127.0.0.1", self.port), self._handler_class())
+        self.httpd = Listener(("127.0.0.1", self.port), self._handler_class())
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
