@@ -18,11 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "genai-eu.tar.xz"
 
 
-def unpack(corpus: Path) -> Path:
-    """Unpack a corpus archive into a fresh temporary directory; returns its root folder."""
+def unpack(corpus: Path, into: Path | None = None) -> Path:
+    """Unpack a corpus archive into ``into`` (default: a fresh temporary directory);
+    returns its root folder. An unpacked folder is returned as it is."""
     if corpus.is_dir():
         return corpus
-    target = Path(tempfile.mkdtemp(prefix="watcher-corpus-"))
+    target = into or Path(tempfile.mkdtemp(prefix="watcher-corpus-"))
     with tarfile.open(corpus) as archive:
         archive.extractall(target, filter="data")
     folders = [p for p in target.iterdir() if p.is_dir()]
