@@ -130,13 +130,18 @@ def change_pages(captures: list[Path], n: int, folder: Path) -> int:
 # ---------------------------------------------------------------- watcher
 
 
+def write_sources(path: Path, base: str, n: int) -> Path:
+    """A ``sources.yaml`` tracking the ``n`` served pages, 8 requests in flight."""
+    lines = ["settings:", "  fetch: {concurrency: 8, per_host: 8, retries: 1}", "sources:"]
+    lines += [f"  - {{id: p{i}, url: '{base}/p/{i}'}}" for i in range(n)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def watcher_passes(
     server: Server, n: int, work: Path, pages: Path, captures: list[Path]
 ) -> list[Pass]:
-    config = work / "sources.yaml"
-    lines = ["settings:", "  fetch: {concurrency: 8, per_host: 8, retries: 1}", "sources:"]
-    lines += [f"  - {{id: p{i}, url: '{server.base}/p/{i}'}}" for i in range(n)]
-    config.write_text("\n".join(lines) + "\n")
+    config = write_sources(work / "sources.yaml", server.base, n)
     data = work / "snapshots"
     results = []
     for name in PASSES:
