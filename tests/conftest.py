@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Self
 
 import pytest
 
@@ -72,7 +73,10 @@ class LoopbackServer:
         self.routes: dict[str, list[Reply] | Handler] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.lock = threading.Lock()
-        self.httpd = Listener(("127.0.0.1", 0), self._handler_class())
+        self._listen(0)
+
+    def _listen(self, port: int) -> None:
+        self.httpd = Listener(("127.0.0.1", port), self._handler_class())
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -171,16 +175,19 @@ class LoopbackServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
 
 @pytest.fixture
 def server() -> Iterator[LoopbackServer]:
     """A fresh loopback HTTP server for one test."""
-    srv = LoopbackServer()
-    srv.start()
-    try:
+    with LoopbackServer() as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture
@@ -327,6 +334,13 @@ class LoopbackSmtp:
             self.controller.stop()  # type: ignore[attr-defined]
             self.controller = None
 
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedMail]:
         """The messages received, once there are at least ``count`` (or the timeout)."""
         deadline = time.monotonic() + timeout
@@ -346,9 +360,5 @@ class LoopbackSmtp:
 @pytest.fixture
 def smtp_server() -> Iterator[LoopbackSmtp]:
     """A running loopback SMTP server for one test (stopped afterwards)."""
-    srv = LoopbackSmtp()
-    srv.start()
-    try:
+    with LoopbackSmtp() as srv:
         yield srv
-    finally:
-        srv.stop()

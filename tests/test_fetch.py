@@ -48,13 +48,9 @@ LAST_MODIFIED = "Wed, 01 May 2024 10:00:00 GMT"
 
 @pytest.fixture(scope="module")
 def shared_server() -> Iterator[LoopbackServer]:
-    """One loopback server for the module: stopping one costs ~0.5 s (its poll interval)."""
-    srv = LoopbackServer()
-    srv.start()
-    try:
+    """One loopback server for the module's 29 tests (each fresh one is a thread and a port)."""
+    with LoopbackServer() as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture

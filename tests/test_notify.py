@@ -260,8 +260,7 @@ def test_password_comes_from_the_environment(
 ) -> None:
     server = LoopbackSmtp()
     server.credentials = ("alerts", "s3cret-from-env")
-    server.start()
-    try:
+    with server:
         block = (
             f"{{host: 127.0.0.1, port: {server.port}, user: alerts, "
             "password_env: WATCHER_TEST_SMTP_PW, sender: alerts@example.org, timeout: 5s}"
@@ -282,8 +281,6 @@ def test_password_comes_from_the_environment(
         assert outbox.deliver().sent == 2
         assert len(server.wait_for(2)) == 2
         assert all("s3cret" not in (r["last_error"] or "") for r in outbox_rows(store))
-    finally:
-        server.stop()
 
 
 def test_password_never_goes_out_unencrypted(monkeypatch: pytest.MonkeyPatch) -> None:

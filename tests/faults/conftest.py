@@ -48,7 +48,7 @@ from watcher.pipeline import analyse
 from watcher.publish import diff_versions
 from watcher.store import Store
 
-from ..conftest import Listener, LoopbackServer, LoopbackSmtp, ReceivedMail, Reply
+from ..conftest import LoopbackServer, LoopbackSmtp, ReceivedMail, Reply
 
 __all__ = [
     "RECIPIENTS",
@@ -465,15 +465,7 @@ def run_all(
 
 class RestartableServer(LoopbackServer):
     """A loopback HTTP server that can be switched off (connection refused) and on again,
-    on the same port, and that accepts many connections at once."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.httpd.server_close()
-        self.httpd = Listener(("127.0.0.1", 0), self._handler_class())
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+    on the same port."""
 
     def down(self) -> None:
         """Stop answering: connections are refused."""
@@ -481,11 +473,8 @@ class RestartableServer(LoopbackServer):
 
     def up(self) -> None:
         """Answer again on the same port."""
-        self.httpd = Listener(("127.0.0.1", self.port), self._handler_class())
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
+        self._listen(self.port)
+        self.start()
 
 
 DataAction = Literal["accept", "drop-kept", "drop-lost"]
@@ -667,12 +656,8 @@ def http() -> Iterator[RestartableServer]:
 @pytest.fixture
 def mail() -> Iterator[FaultySmtp]:
     """A loopback SMTP server that can misbehave."""
-    srv = FaultySmtp()
-    srv.start()
-    try:
+    with FaultySmtp() as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture

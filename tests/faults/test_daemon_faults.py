@@ -66,9 +66,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, li
     """A workspace (store and reports) with one source that changed once (no email
     settings), to copy."""
     root = tmp_path_factory.mktemp("digest-history")
-    server = RestartableServer()
-    server.start()
-    try:
+    with RestartableServer() as server:
         ws = Workspace(root, server, None)  # type: ignore[arg-type]
         pages = [policy_html("Digest Close Club", v, rooms=3) for v in (1, 2)]
         ws.configure({"club": "/club"}, smtp=False)
@@ -76,8 +74,6 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, li
             server.page("/club", page)
             ws.check()
         yield root, pages
-    finally:
-        server.stop()
 
 
 def cron_two_minutes_ago() -> tuple[str, datetime]:

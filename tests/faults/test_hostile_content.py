@@ -112,10 +112,7 @@ def parts(message: email.message.EmailMessage) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outputs]:
-    server, smtp = RestartableServer(), FaultySmtp()
-    server.start()
-    smtp.start()
-    try:
+    with RestartableServer() as server, FaultySmtp() as smtp:
         ws = Workspace(tmp_path_factory.mktemp("hostile"), server, smtp)
         old, new = pages()
         ws.configure(
@@ -164,9 +161,6 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outputs]:
             },
             subject=str(alert["Subject"]),
         )
-    finally:
-        server.stop()
-        smtp.stop()
 
 
 SAFE_SCHEMES = ("", "http", "https", "mailto")

@@ -277,11 +277,7 @@ def source_id(fault: Fault) -> str:
 
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
-    server, refused, smtp = RestartableServer(), RestartableServer(), FaultySmtp()
-    server.start()
-    refused.start()
-    smtp.start()
-    try:
+    with RestartableServer() as server, RestartableServer() as refused, FaultySmtp() as smtp:
         ws = Workspace(tmp_path_factory.mktemp("server-faults"), server, smtp)
         pages: dict[str, tuple[str, str]] = {}
         where: dict[str, str] = {}
@@ -313,10 +309,6 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
             host.page(f"/{source_id(fault)}", pages[source_id(fault)][1])
         check()
         yield Scenario(ws, refused, pages, runs, outcomes)
-    finally:
-        server.stop()
-        refused.stop()
-        smtp.stop()
 
 
 def test_the_three_checks_ran_cleanly(scenario: Scenario) -> None:
