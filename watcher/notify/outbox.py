@@ -190,31 +190,59 @@ class Outbox:
         html: str,
     ) -> int:
         """Queue a ready-made email (a digest) to ``recipients``; returns how many were new."""
-        smtp = self.smtp
-        if smtp is None:
+        if self.smtp is None:
             raise NotifyError("settings.smtp is not configured in the sources file")
-        added = 0
         with self.store.transaction() as db:
-            for recipient in recipients:
-                message_id = new_message_id(smtp.sender, kind)
-                message = build_message(
-                    sender=smtp.sender,
-                    recipient=recipient,
-                    subject=subject,
-                    message_id=message_id,
-                    text=text,
-                    html=html,
-                )
-                added += self._insert(
-                    db,
-                    kind=kind,
-                    dedupe_key=dedupe_key,
-                    recipient=recipient,
-                    subject=subject,
-                    what=kind,
-                    message=message,
-                    message_id=message_id,
-                )
+            return self._insert_built(
+                db,
+                kind=kind,
+                dedupe_key=dedupe_key,
+                what=kind,
+                recipients=recipients,
+                subject=subject,
+                text=text,
+                html=html,
+            )
+
+    def _insert_built(
+        self,
+        db: sqlite_utils.Database,
+        *,
+        kind: Kind,
+        dedupe_key: str,
+        what: str,
+        recipients: Sequence[str],
+        subject: str,
+        text: str,
+        html: str,
+        source_id: str | None = None,
+        incident_id: int | None = None,
+    ) -> int:
+        """Build one email per recipient now and queue it; returns how many were new."""
+        assert self.smtp is not None
+        added = 0
+        for recipient in recipients:
+            message_id = new_message_id(self.smtp.sender, what)
+            message = build_message(
+                sender=self.smtp.sender,
+                recipient=recipient,
+                subject=subject,
+                message_id=message_id,
+                text=text,
+                html=html,
+            )
+            added += self._insert(
+                db,
+                kind=kind,
+                dedupe_key=dedupe_key,
+                recipient=recipient,
+                subject=subject,
+                what=what,
+                source_id=source_id,
+                incident_id=incident_id,
+                message=message,
+                message_id=message_id,
+            )
         return added
 
     # ------------------------------------------------------------ incidents
@@ -293,37 +321,26 @@ class Outbox:
         source_id: str,
         recent: Sequence[dict[str, Any]],
     ) -> bool:
-        smtp = self.smtp
         source = self._source(source_id)
         recipients = self.config.recipients(source) if source else ()
-        if smtp is None or not recipients or source is None:
+        if self.smtp is None or not recipients or source is None:
             return False
         last = recent[0]
         verb = "rejected" if last["outcome"] == "rejected" else "failed"
         subject = f"[policy watch] {source.name}: last {len(recent)} checks {verb}"
         text, html = incident_content(source, recent, subject, self.config.settings.timezone)
-        for recipient in recipients:
-            message_id = new_message_id(smtp.sender, f"incident-{incident_id}")
-            message = build_message(
-                sender=smtp.sender,
-                recipient=recipient,
-                subject=subject,
-                message_id=message_id,
-                text=text,
-                html=html,
-            )
-            self._insert(
-                db,
-                kind="incident",
-                dedupe_key=f"incident:{incident_id}",
-                recipient=recipient,
-                subject=subject,
-                what=f"incident-{incident_id}",
-                source_id=source_id,
-                incident_id=incident_id,
-                message=message,
-                message_id=message_id,
-            )
+        self._insert_built(
+            db,
+            kind="incident",
+            dedupe_key=f"incident:{incident_id}",
+            what=f"incident-{incident_id}",
+            recipients=recipients,
+            subject=subject,
+            text=text,
+            html=html,
+            source_id=source_id,
+            incident_id=incident_id,
+        )
         return True
 
     def _source(self, source_id: str) -> Source | None:
