@@ -2,8 +2,9 @@
 
 Prints the median and 95th percentile time of one diff for synthetic
 policies of about 100 KB and 1 MB with 1, 10 and 1000 scattered edits, and,
-when ``../shared/corpus/genai-eu.tar.xz`` exists, over consecutive pairs of
-distinct texts of each corpus document (unpacked to a temporary directory,
+when ``../shared/corpus/genai-eu.tar.xz`` (or ``--corpus``, an archive or an
+unpacked folder) exists, over consecutive pairs of distinct texts of each
+corpus document (unpacked to a temporary directory,
 normalised with ``normalise.parse(bytes, "text/html")`` and outlined).
 
 Options: ``--quick`` (fewer repetitions), ``--no-corpus``, ``--corpus PATH``.
@@ -17,7 +18,6 @@ import itertools
 import random
 import statistics
 import sys
-import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -27,8 +27,9 @@ from watcher import normalise, sections
 from watcher.diff import diff
 from watcher.model import Outline, Section
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "genai-eu.tar.xz"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import DEFAULT_CORPUS, documents, unpack
 
 SUBJECTS = (
     "we", "the company", "our service", "the operator", "our partners", "the processor",
@@ -161,13 +162,10 @@ def synthetic(quick: bool) -> None:
             print(f"    {change.headline()}; +{change.inserted} -{change.deleted} words")
 
 
-def corpus_outlines(archive: Path) -> Iterator[tuple[str, list[Outline]]]:
+def corpus_outlines(corpus: Path) -> Iterator[tuple[str, list[Outline]]]:
     """Per corpus document, the outlines of its distinct texts in capture order."""
     with tempfile.TemporaryDirectory() as tmp:
-        with tarfile.open(archive) as tar:
-            tar.extractall(tmp, filter="data")
-        root = Path(tmp) / "genai-eu"
-        for doc in sorted(p for p in root.iterdir() if p.is_dir()):
+        for doc in documents(unpack(corpus, Path(tmp))):
             outlines: list[Outline] = []
             seen: set[tuple[Section, ...]] = set()
             for page in sorted(doc.glob("*.html")):
@@ -201,7 +199,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-corpus", action="store_true")
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     args = parser.parse_args()
     synthetic(args.quick)
     if not args.no_corpus:
