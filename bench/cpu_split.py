@@ -8,7 +8,9 @@ Serves N pages built as ``bench/throughput.py`` builds them, then:
    that reports its own CPU (fetching, hashing, compressing, storing; its
    start-up included) apart from its worker processes' (normalising);
 2. sends the same N conditional requests with httpx alone, 8 in flight, as
-   watcher does: the CPU an unchanged page costs before watcher records anything.
+   watcher does, once through httpx's default transport (httpcore on anyio) and
+   once through watcher's :class:`~watcher.transport.StreamTransport`: the CPU
+   an unchanged page costs before watcher records anything.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import httpx
 from _common import DEFAULT_CORPUS, documents, machine, unpack, use_bytecode_cache
 from throughput import Server, make_pages, write_sources
+
+from watcher.transport import StreamTransport
 
 IN_FLIGHT = 8
 
@@ -52,10 +57,10 @@ def check_cpu(args: list[str]) -> tuple[float, float]:
     return float(own), float(workers)
 
 
-async def _conditional_pass(base: str, n: int) -> None:
-    import httpx
-
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=IN_FLIGHT)) as client:
+async def _conditional_pass(base: str, n: int, transport: httpx.AsyncBaseTransport | None) -> float:
+    """CPU milliseconds per conditional request answered 304, through ``transport``."""
+    limits = httpx.Limits(max_connections=IN_FLIGHT)
+    async with httpx.AsyncClient(limits=limits, transport=transport) as client:
         first = [await client.get(f"{base}/p/{i}") for i in range(n)]
         etags = [r.headers["etag"] for r in first]
         slots = asyncio.Semaphore(IN_FLIGHT)
@@ -67,7 +72,7 @@ async def _conditional_pass(base: str, n: int) -> None:
 
         start = time.process_time()
         await asyncio.gather(*(one(i) for i in range(n)))
-        print(f"httpx alone: {1000 * (time.process_time() - start) / n:.2f} ms CPU per 304")
+        return 1000 * (time.process_time() - start) / n
 
 
 def main() -> int:
@@ -96,7 +101,12 @@ def main() -> int:
                     f"{name:>4} pass: main process {1000 * own / n:.1f} ms CPU per page "
                     f"(start-up included), workers {1000 * workers / n:.1f}"
                 )
-            asyncio.run(_conditional_pass(server.base, n))
+            for name, transport in (
+                ("httpx's default transport", None),
+                ("watcher's StreamTransport", StreamTransport(max_idle=IN_FLIGHT)),
+            ):
+                cpu = asyncio.run(_conditional_pass(server.base, n, transport))
+                print(f"httpx alone, {name}: {cpu:.2f} ms CPU per 304")
         finally:
             server.stop()
     return 0

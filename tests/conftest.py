@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Self
 
 import pytest
+import trustme
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SEEDS = SHARED / "seeds"
@@ -188,6 +189,12 @@ def server() -> Iterator[LoopbackServer]:
     """A fresh loopback HTTP server for one test."""
     with LoopbackServer() as srv:
         yield srv
+
+
+@pytest.fixture(scope="session")
+def tls_ca() -> trustme.CA:
+    """A throwaway certificate authority for loopback TLS servers (``ca.issue_cert``)."""
+    return trustme.CA()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gzip
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -16,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 
 import pytest
+import trustme
 
 from watcher.config import FetchSettings, Source
 from watcher.fetch import (
@@ -344,6 +346,30 @@ def test_connection_lost_mid_body_is_retried(reset: bool, error: str) -> None:
     first, second = result.attempts
     assert (first.http_status, first.error) == (200, error)
     assert second.error is None
+
+
+def test_untrusted_tls_certificate_fails_without_retry(tls_ca: trustme.CA) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls_ca.issue_cert("127.0.0.1").configure_cert(context)
+    handshakes = 0
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal handshakes
+        handshakes += 1
+        writer.close()
+
+    async def go() -> FetchResult:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=context)
+        port = server.sockets[0].getsockname()[1]
+        async with server, make_client(SETTINGS) as client:
+            return await fetch(client, src(f"https://127.0.0.1:{port}/p"), SETTINGS)
+
+    result = asyncio.run(go())
+    assert result.outcome == "failed"
+    assert result.error is not None
+    assert result.error.startswith("TLS certificate error: ")
+    assert "self-signed" in result.error or "unable to get local issuer" in result.error
+    assert len(result.attempts) == 1 and handshakes == 0
 
 
 def test_invalid_url_fails_without_retry() -> None:

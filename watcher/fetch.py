@@ -39,6 +39,7 @@ import httpx
 
 from .config import FetchSettings, Source
 from .model import Attempt, Capture, FetchOutcome, FetchResult, Validators
+from .transport import StreamTransport
 
 __all__ = ["Attempt", "FetchResult", "Limiter", "Validators", "fetch", "fetch_all", "make_client"]
 
@@ -67,8 +68,11 @@ def make_client(
 ) -> httpx.AsyncClient:
     """An HTTP client configured from ``settings`` (use it as an async context manager).
 
-    ``transport`` replaces the network, for tests.
+    It speaks HTTP/1.1 through :class:`~watcher.transport.StreamTransport`;
+    ``transport`` replaces it (for tests, a loopback server or a mock).
     """
+    if transport is None:
+        transport = StreamTransport(max_idle=settings.concurrency)
     return httpx.AsyncClient(
         headers={
             "User-Agent": settings.user_agent,
@@ -78,10 +82,6 @@ def make_client(
         timeout=httpx.Timeout(settings.timeout),
         follow_redirects=True,
         max_redirects=settings.max_redirects,
-        limits=httpx.Limits(
-            max_connections=settings.concurrency,
-            max_keepalive_connections=settings.concurrency,
-        ),
         transport=transport,
     )
 
