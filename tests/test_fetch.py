@@ -372,6 +372,37 @@ def test_untrusted_tls_certificate_fails_without_retry(tls_ca: trustme.CA) -> No
     assert len(result.attempts) == 1 and handshakes == 0
 
 
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
+def test_proxy_from_the_environment_is_used(monkeypatch: pytest.MonkeyPatch, variable: str) -> None:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    requests: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        requests.append(await reader.readuntil(b"\r\n\r\n"))
+        body = b"<h1>Privacy</h1><p>Relayed by the proxy.</p>"
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+        writer.write(b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
+        await writer.drain()
+        writer.close()
+
+    async def go() -> FetchResult:
+        server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+        monkeypatch.setenv(variable, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
+        async with server, make_client(SETTINGS) as client:
+            return await fetch(client, src(target), SETTINGS)
+
+    target = f"http://127.0.0.1:{closed_port()}/policy"  # nothing listens there
+    result = asyncio.run(go())
+    assert result.outcome == "ok", result.error
+    assert result.capture is not None and b"Relayed by the proxy" in result.capture.body
+    assert requests[0].startswith(f"GET {target} HTTP/1.1\r\n".encode())
+
+
 def test_invalid_url_fails_without_retry() -> None:
     result = run("ftp://127.0.0.1/p")
     assert result.outcome == "failed"

@@ -27,6 +27,7 @@ import random
 import socket
 import ssl
 import time
+import urllib.request
 import zlib
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
@@ -68,10 +69,12 @@ def make_client(
 ) -> httpx.AsyncClient:
     """An HTTP client configured from ``settings`` (use it as an async context manager).
 
-    It speaks HTTP/1.1 through :class:`~watcher.transport.StreamTransport`;
-    ``transport`` replaces it (for tests, a loopback server or a mock).
+    It speaks HTTP/1.1 through :class:`~watcher.transport.StreamTransport`,
+    except when the environment names a proxy (``HTTPS_PROXY`` and the like):
+    then httpx's own transport routes each request, honouring ``NO_PROXY``.
+    ``transport`` replaces both (for tests, a loopback server or a mock).
     """
-    if transport is None:
+    if transport is None and not environment_proxies():
         transport = StreamTransport(max_idle=settings.concurrency)
     return httpx.AsyncClient(
         headers={
@@ -82,8 +85,18 @@ def make_client(
         timeout=httpx.Timeout(settings.timeout),
         follow_redirects=True,
         max_redirects=settings.max_redirects,
+        limits=httpx.Limits(
+            max_connections=settings.concurrency,
+            max_keepalive_connections=settings.concurrency,
+        ),
         transport=transport,
     )
+
+
+def environment_proxies() -> dict[str, str]:
+    """The HTTP proxies the environment configures, by scheme (``http``, ``https``, ``all``)."""
+    found = urllib.request.getproxies()
+    return {scheme: url for scheme, url in found.items() if scheme in ("http", "https", "all")}
 
 
 # ---------------------------------------------------------------- concurrency

@@ -16,6 +16,7 @@ reused it is replaced by a fresh one once, for idempotent requests only.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import ssl
 import time
@@ -170,8 +171,7 @@ class StreamTransport(httpx.AsyncBaseTransport):
 
     def _context(self) -> ssl.SSLContext:
         if self._ssl_context is None:
-            self._ssl_context = httpx.create_ssl_context()
-            self._ssl_context.set_alpn_protocols(["http/1.1"])
+            self._ssl_context = default_ssl_context()
         return self._ssl_context
 
     # ------------------------------------------------------------ one exchange
@@ -213,7 +213,8 @@ class StreamTransport(httpx.AsyncBaseTransport):
                 or b""
             )
             async for chunk in request.stream:  # type: ignore[union-attr]
-                writer.write(protocol.send(h11.Data(data=chunk)) or b"")
+                if chunk:
+                    writer.write(protocol.send(h11.Data(data=chunk)) or b"")
             writer.write(protocol.send(h11.EndOfMessage()) or b"")
             await _within(writer.drain(), timeout, httpx.WriteTimeout)
         except h11.LocalProtocolError as exc:
@@ -241,6 +242,15 @@ class StreamTransport(httpx.AsyncBaseTransport):
             elif isinstance(event, h11.Response):
                 return event
             # InformationalResponse (1xx): wait for the final answer.
+
+
+@functools.cache
+def default_ssl_context() -> ssl.SSLContext:
+    """httpx's default TLS settings, made once per process: loading the CA bundle
+    costs more CPU than a whole fetch, and the daemon makes a client per fetch."""
+    context = httpx.create_ssl_context()
+    context.set_alpn_protocols(["http/1.1"])
+    return context
 
 
 def _next_event(protocol: h11.Connection) -> object:
