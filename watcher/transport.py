@@ -38,6 +38,7 @@ READ_SIZE = 256 * 1024
 #: Largest status line plus headers accepted (httpcore's limit).
 MAX_HEAD = 100 * 1024
 DEFAULT_PORTS = {"http": 80, "https": 443}
+HAPPY_EYEBALLS_DELAY = 0.25
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -162,7 +163,14 @@ class StreamTransport(httpx.AsyncBaseTransport):
         scheme, host, port = origin
         context = self._context() if scheme == "https" else None
         opening = asyncio.open_connection(
-            host, port, ssl=context, server_hostname=host if context else None, limit=READ_SIZE
+            host,
+            port,
+            ssl=context,
+            server_hostname=host if context else None,
+            limit=READ_SIZE,
+            # Happy eyeballs (RFC 8305), as anyio does: a host whose IPv6 route is broken
+            # costs a quarter of a second, not a connect timeout.
+            happy_eyeballs_delay=HAPPY_EYEBALLS_DELAY,
         )
         try:
             reader, writer = await _within(opening, timeouts.get("connect"), httpx.ConnectTimeout)
