@@ -133,14 +133,20 @@ class StreamTransport(httpx.AsyncBaseTransport):
 
     def _take_idle(self, origin: Origin) -> _Connection | None:
         connections = self._idle.get(origin)
+        if connections is None:
+            return None
         now = time.monotonic()
-        while connections:
+        found = None
+        while connections and found is None:
             connection = connections.pop()
             self._idle_count -= 1
             if connection.usable(now, self._expiry):
-                return connection
-            connection.close()
-        return None
+                found = connection
+            else:
+                connection.close()
+        if not connections:
+            del self._idle[origin]  # one entry per origin with kept connections, no more
+        return found
 
     def release(self, origin: Origin, connection: _Connection, reusable: bool) -> None:
         """Keep ``connection`` for the next request to ``origin``, or close it."""
