@@ -8,6 +8,7 @@ kept connections, truncated bodies and TLS can be arranged exactly.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 import trustme
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from watcher.transport import StreamTransport
 
@@ -200,6 +203,48 @@ def test_head_answer_declares_a_length_but_has_no_body() -> None:
     asyncio.run(go())
 
 
+def test_bytes_beyond_the_declared_length_are_never_the_next_answer() -> None:
+    async def script(conn: int, index: int, head: bytes, writer: asyncio.StreamWriter) -> bool:
+        if conn == 1:  # five bytes declared, a whole second answer sent after them
+            writer.write(answer(b"first") + answer(b"WRONG"))
+        else:
+            writer.write(answer(f"c{conn}".encode()))
+        return True
+
+    async def go() -> None:
+        async with ScriptedServer(script) as srv:
+            assert await get_all(srv.url, 2) == ["first", "c2"]
+            assert srv.connections == 2
+
+    asyncio.run(go())
+
+
+def test_bytes_sent_on_an_idle_connection_are_never_the_next_answer() -> None:
+    async def late(writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(0.05)
+        writer.write(answer(b"WRONG"))
+
+    async def script(conn: int, index: int, head: bytes, writer: asyncio.StreamWriter) -> bool:
+        writer.write(answer(f"c{conn}".encode()))
+        if conn == 1:
+            background.add(asyncio.create_task(late(writer)))
+        return True
+
+    background: set[asyncio.Task[None]] = set()
+
+    async def go() -> None:
+        async with (
+            ScriptedServer(script) as srv,
+            httpx.AsyncClient(transport=StreamTransport()) as client,
+        ):
+            first = (await client.get(srv.url)).text
+            await asyncio.sleep(0.2)  # the unasked-for answer arrives meanwhile
+            second = (await client.get(srv.url)).text
+            assert (first, second, srv.connections) == ("c1", "c2", 2)
+
+    asyncio.run(go())
+
+
 def test_body_left_unread_closes_its_connection() -> None:
     async def go() -> None:
         async with ScriptedServer(always(answer(b"x" * 300_000))) as srv:
@@ -335,3 +380,57 @@ def test_tls_with_an_untrusted_certificate_is_refused(tls_ca: trustme.CA) -> Non
             assert srv.heads == []
 
     asyncio.run(go())
+
+
+# ---------------------------------------------------------------- any answer at all
+
+STATUS_LINES = [
+    b"HTTP/1.1 200 OK", b"HTTP/1.0 200 OK", b"HTTP/1.1 304 Not Modified", b"HTTP/1.1 204 ",
+    b"HTTP/1.1 100 Continue", b"HTTP/1.1 200", b"HTTP/2 200", b"HTTP/1.1 99 Low",
+    b"HTTP/1.1 2000 High", b"ICY 200 OK", b"", b"<html>",
+]  # fmt: skip
+HEADER_LINES = [
+    b"Content-Length: 5", b"Content-Length: 0", b"Content-Length: -1", b"Content-Length: 5, 6",
+    b"Content-Length: 99999", b"Transfer-Encoding: chunked", b"Transfer-Encoding: gzip",
+    b"Content-Encoding: gzip", b"Connection: close", b"Connection: keep-alive",
+    b"Content-Type: text/html", b"X-Null: a\x00b", b"no colon here", b" folded continuation",
+    b"Set-Cookie: a=1; Path=/", b"Location: /elsewhere",
+]  # fmt: skip
+answers = st.builds(
+    lambda status, headers, blank, body: (
+        status + b"\r\n" + b"".join(h + b"\r\n" for h in headers) + blank + body
+    ),
+    st.sampled_from(STATUS_LINES),
+    st.lists(st.sampled_from(HEADER_LINES) | st.binary(max_size=30), max_size=5),
+    st.sampled_from([b"\r\n", b"\n", b""]),
+    st.sampled_from([b"hello", b"5\r\nhello\r\n0\r\n\r\n", b"zz\r\n", b""])
+    | st.binary(max_size=60),
+)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(answers)
+def test_any_answer_is_a_response_or_an_httpx_error(answer_bytes: bytes) -> None:
+    """Whatever a server sends (then closing), the caller gets a response or an
+    httpx error, never another exception and never a hang, and the transport
+    still serves the next request."""
+
+    async def script(conn: int, index: int, head: bytes, writer: asyncio.StreamWriter) -> bool:
+        if conn == 1:
+            writer.write(answer_bytes)
+            return False
+        writer.write(answer(b"next"))
+        return True
+
+    async def go() -> None:
+        async with (
+            ScriptedServer(script) as srv,
+            httpx.AsyncClient(transport=StreamTransport(), timeout=2) as client,
+        ):
+            with contextlib.suppress(httpx.HTTPError):
+                response = await client.get(srv.url)
+                if answer_bytes.startswith(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"):
+                    assert response.content == b"hello"
+            assert (await client.get(srv.url)).text == "next"
+
+    asyncio.run(asyncio.wait_for(go(), 10))

@@ -46,6 +46,14 @@ class _Stale(Exception):
     """The connection ended before the first byte of the answer (on a kept one: a race)."""
 
 
+def _buffered(reader: asyncio.StreamReader) -> int:
+    """Bytes received but not yet read. Bytes that arrive on an idle connection
+    answer nothing we asked: reusing it could pass them off as the next page's answer.
+    (StreamReader has no public way to ask; its buffer has been ``_buffer`` since 3.4.)"""
+    buffer = getattr(reader, "_buffer", None)
+    return len(buffer) if isinstance(buffer, bytearray) else 0
+
+
 class _Connection:
     """One socket and its h11 state machine."""
 
@@ -64,6 +72,7 @@ class _Connection:
             now - self.idle_since < expiry
             and not self.writer.is_closing()
             and not self.reader.at_eof()
+            and not _buffered(self.reader)
         )
 
     def close(self) -> None:
@@ -155,6 +164,7 @@ class StreamTransport(httpx.AsyncBaseTransport):
             reusable
             and protocol.our_state is h11.DONE
             and protocol.their_state is h11.DONE
+            and not protocol.trailing_data[0]  # more than the answer said it was: not reused
             and self._idle_count < self._max_idle
         ):
             protocol.start_next_cycle()
