@@ -1,16 +1,18 @@
 """HTTP/1.1 for the fetch stage: an httpx transport over asyncio streams, parsed by h11.
 
-httpx's default transport (httpcore on anyio) spends about 1.8 ms of CPU per
+httpx's default transport (httpcore on anyio) spends 1.6–2.1 ms of CPU per
 request on loopback, most of it in its connection pool's bookkeeping; a
 conditional request answered 304 is most of what an unchanged page costs, so
 :class:`StreamTransport` does the same work directly on asyncio streams, with
-h11 (httpcore's own parser) for the protocol, in about a sixth of that.
+h11 (httpcore's own parser) for the protocol, in 0.5–0.8 ms (``bench/cpu_split.py``).
 
-It speaks HTTP/1.1 only, on direct connections. The client layer stays httpx:
-redirects, cookies, headers, and proxies from the environment (mounted by httpx
-with its own transport) work as before. Idle connections are kept per origin
-for ``keepalive_expiry`` seconds; a kept connection that the server closed as we
-reused it is replaced by a fresh one once, for idempotent requests only.
+It speaks HTTP/1.1 only, on direct connections; the client layer stays httpx
+(redirects, cookies, headers, content codings). httpx ignores proxy variables
+once a transport is given, so :func:`watcher.fetch.make_client` uses this one only
+when the environment names no proxy. Idle connections are kept per origin for
+``keepalive_expiry`` seconds and only while their server stays silent; a kept
+connection that the server closed as we reused it is replaced by a fresh one
+once, for idempotent requests only.
 """
 
 from __future__ import annotations
