@@ -74,7 +74,7 @@ def make_client(
     then httpx's own transport routes each request, honouring ``NO_PROXY``.
     ``transport`` replaces both (for tests, a loopback server or a mock).
     """
-    if transport is None and not environment_proxies():
+    if transport is None and not proxy_in_environment():
         transport = StreamTransport(max_idle=settings.concurrency)
     return httpx.AsyncClient(
         headers={
@@ -93,10 +93,10 @@ def make_client(
     )
 
 
-def environment_proxies() -> dict[str, str]:
-    """The HTTP proxies the environment configures, by scheme (``http``, ``https``, ``all``)."""
-    found = urllib.request.getproxies()
-    return {scheme: url for scheme, url in found.items() if scheme in ("http", "https", "all")}
+def proxy_in_environment() -> bool:
+    """Whether the environment names an HTTP proxy (``HTTP(S)_PROXY``, ``ALL_PROXY``)."""
+    proxies = urllib.request.getproxies()
+    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
 
 
 # ---------------------------------------------------------------- concurrency
