@@ -490,6 +490,16 @@ def raw_deflate(data: bytes) -> bytes:
     return zlib.compress(data)[2:-4]  # no zlib header and checksum
 
 
+def gzip_members(data: bytes) -> bytes:
+    """``data`` as three gzip members one after the other (concatenated .gz files)."""
+    third = len(data) // 3
+    return b"".join(gzip.compress(data[i : i + third]) for i in range(0, len(data), third))
+
+
+def gzip_then_padding(data: bytes) -> bytes:
+    return gzip.compress(data) + b"\0" * 16
+
+
 @pytest.mark.parametrize(
     ("coding", "compress", "drip"),
     [
@@ -499,8 +509,21 @@ def raw_deflate(data: bytes) -> bytes:
         ("identity", bytes, 0),
         ("gzip", gzip.compress, 0.001),
         ("deflate", raw_deflate, 0.001),
+        ("gzip", gzip_members, 0),
+        ("gzip", gzip_members, 0.001),
+        ("gzip", gzip_then_padding, 0),
     ],
-    ids=["gzip", "deflate-zlib", "deflate-raw", "identity", "gzip-dripped", "deflate-raw-dripped"],
+    ids=[
+        "gzip",
+        "deflate-zlib",
+        "deflate-raw",
+        "identity",
+        "gzip-dripped",
+        "deflate-raw-dripped",
+        "gzip-members",
+        "gzip-members-dripped",
+        "gzip-padded",
+    ],
 )
 def test_content_coding_removed(
     server: LoopbackServer, coding: str, compress: Callable[[bytes], bytes], drip: float
@@ -512,6 +535,15 @@ def test_content_coding_removed(
     assert result.outcome == "ok"
     assert result.capture is not None and result.capture.body == html
     assert result.attempts[0].bytes == len(html)
+
+
+def test_corrupt_second_gzip_member_fails(server: LoopbackServer) -> None:
+    first, second = gzip.compress(b"<p>one</p>" * 100), gzip.compress(b"<p>two</p>" * 100)
+    body = first + second[:-8] + bytes(b ^ 0x55 for b in second[-8:])  # wrong CRC and size
+    server.set("/p", Reply(body=body, headers={"Content-Encoding": "gzip"}))
+    result = run(server.url("/p"))
+    assert result.outcome == "failed"
+    assert result.error is not None and result.error.startswith("could not decode the body")
 
 
 def test_corrupt_gzip_fails(server: LoopbackServer) -> None:

@@ -309,17 +309,29 @@ async def _discard(response: httpx.Response) -> None:
                 return
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
 class _Inflater:
-    """Removes a gzip or deflate content coding without ever producing more than asked."""
+    """Removes a gzip or deflate content coding without ever producing more than asked.
+
+    A gzip body may be several gzip members one after the other (what
+    concatenating compressed files gives): all are decoded, as browsers do.
+    Bytes after the last member that are not one are ignored, as browsers do.
+    """
 
     def __init__(self, coding: str) -> None:
         self._gzip = coding in ("gzip", "x-gzip")
         self._obj = zlib.decompressobj(zlib.MAX_WBITS | 16 if self._gzip else zlib.MAX_WBITS)
-        self._head = b""  # deflate: input held until the zlib header can be checked
+        self._head = b""  # input held until a header can be checked
         self._decided = self._gzip
+        self._between_members = False  # gzip: one member ended, is another next?
+        self._ended = False  # gzip: past the last member, the rest is ignored
 
     def inflate(self, data: bytes, room: int) -> tuple[bytes, bytes]:
         """Decode ``data`` into at most ``room`` bytes; return them and the unused input."""
+        if self._gzip:
+            return self._inflate_gzip(data, room)
         if not self._decided:
             data = self._head + data
             if len(data) < 2:
@@ -335,6 +347,26 @@ class _Inflater:
                 out = self._obj.decompress(data, room)
         else:
             out = self._obj.decompress(data, room)
+        return out, self._obj.unconsumed_tail
+
+    def _inflate_gzip(self, data: bytes, room: int) -> tuple[bytes, bytes]:
+        if self._ended:
+            return b"", b""
+        if self._between_members:
+            data = self._head + data
+            if len(data) < 2:
+                self._head = data
+                return b"", b""
+            self._head = b""
+            self._between_members = False
+            if not data.startswith(_GZIP_MAGIC):
+                self._ended = True  # padding or junk after the last member
+                return b"", b""
+            self._obj = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        out = self._obj.decompress(data, room)
+        if self._obj.eof:
+            self._between_members = True
+            return out, self._obj.unused_data
         return out, self._obj.unconsumed_tail
 
 
