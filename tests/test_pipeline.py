@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -9,12 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from watcher.batch import capture_time, import_files
-from watcher.config import Source
+from watcher.batch import capture_time, check, import_files
+from watcher.config import Settings, Source
 from watcher.errors import InputError
+from watcher.fetch import make_client
 from watcher.model import Capture
 from watcher.pipeline import Pipeline, rules_hash, sync_sources
 from watcher.store import Store, iso, sha256
+
+from .conftest import LoopbackServer, Reply
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -277,3 +281,34 @@ def test_parallel_import_decides_exactly_as_inline(tmp_path: Path) -> None:
         store.close()
     assert results[0] == results[2]
     assert [r[0] for r in results[2]][:4] == ["first", "unchanged", "rejected", "changed"]
+
+
+def test_parallel_check_records_exactly_as_inline(server: LoopbackServer, tmp_path: Path) -> None:
+    """A check that normalises (and compresses first captures) in worker processes
+    records the same outcomes and the same raw bytes as one that does it inline."""
+    names = ["acme_v1.html", "acme_v2.html", "challenge.html", "acme_v1_noisy.html"] * 2
+    sources, bodies = [], {}
+    for i, name in enumerate(names):
+        body = (PAGES / name).read_bytes().replace(b"</body>", f"<p>Copy {i}.</p></body>".encode())
+        server.set(f"/p{i}", Reply(body=body))
+        sources.append(Source(id=f"s{i}", name=f"S{i}", url=server.url(f"/p{i}")))
+        bodies[f"s{i}"] = body
+    settings = Settings()
+
+    async def run(pipeline: Pipeline, workers: int) -> list[tuple[str, str]]:
+        async with make_client(settings.fetch) as client:
+            outcomes = [o async for o in check(pipeline, sources, client, workers)]
+        return sorted((o.source_id, o.status) for o in outcomes)
+
+    results = {}
+    for workers in (0, 2):
+        store = Store.open(tmp_path / f"store-{workers}")
+        results[workers] = asyncio.run(run(Pipeline(store, settings), workers))
+        for body in bodies.values():
+            assert store.raw(sha256(body)) == body
+        codecs = {r["codec"] for r in store.db.query("SELECT codec FROM blobs")}
+        assert codecs == {"zstd"}
+        assert store.integrity_problems() == []
+        store.close()
+    assert results[0] == results[2]
+    assert sorted({status for _, status in results[2]}) == ["first", "rejected"]

@@ -27,11 +27,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import blobs
 from .config import Source
 from .errors import InputError
 from .model import Capture, FetchResult
 from .normalise import check_text_like
-from .pipeline import Analysis, Outcome, Pipeline, analyse, rules_of, sync_sources
+from .pipeline import Analysis, Outcome, Pipeline, analyse, raw_digest, rules_of, sync_sources
 from .store import iso, sha256
 
 if TYPE_CHECKING:
@@ -94,6 +95,19 @@ def _analyse_safely(capture: Capture, source: Source) -> Analysis | InputError:
         return analyse(capture, rules_of(source), capture.filename or source.url)
     except InputError as exc:
         return exc
+
+
+def _prepare_first(
+    capture: Capture, source: Source, first: bool
+) -> tuple[Analysis | InputError, str | None, bytes | None]:
+    """:func:`_analyse_safely`, and for a source's ``first`` capture also its SHA-256
+    and its bytes compressed on their own, as the store keeps them: work taken off
+    the process that records every page. (Later captures are hashed before they
+    are sent, to route them, and stored as deltas against the first.)"""
+    if not first:
+        return _analyse_safely(capture, source), None, None
+    digest = sha256(capture.body)
+    return _analyse_safely(capture, source), digest, blobs.compress(capture.body)[1]
 
 
 # ---------------------------------------------------------------- check
@@ -164,9 +178,16 @@ async def _check_in_parallel(
 
     async def record(source: Source, result: FetchResult) -> None:
         try:
-            assert result.capture is not None
-            analysis = await loop.run_in_executor(pool, _analyse_safely, result.capture, source)
-            outcome = pipeline.process(source, result.capture, result.attempts, analysis)
+            capture = result.capture
+            assert capture is not None
+            first = pipeline.store.latest_head(source.id) is None
+            analysis, digest, compressed = await loop.run_in_executor(
+                pool, _prepare_first, capture, source, first
+            )
+            raw_sha = digest or raw_digest(capture.body)
+            if compressed is not None:
+                pipeline.store.offer_compressed(raw_sha, compressed)
+            outcome = pipeline.process(source, capture, result.attempts, analysis, raw_sha)
             await done.put(outcome)
         except BaseException as exc:
             await done.put(exc)

@@ -93,7 +93,13 @@ def rules_of(source: Source) -> Rules:
 
 def rules_hash(source: Source) -> str:
     """A hash of what, besides the page, decides a source's canonical text."""
-    return sha256(json.dumps([NORMALISER_VERSION, source.select, source.remove]))[:16]
+    return _rules_hash(source.select, source.remove)
+
+
+@functools.lru_cache(maxsize=256)
+def _rules_hash(select: tuple[str, ...], remove: tuple[str, ...]) -> str:
+    # Cached: it is asked for twice for every page checked, with the same few rules.
+    return sha256(json.dumps([NORMALISER_VERSION, select, remove]))[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,13 +154,15 @@ class Pipeline:
         capture: Capture,
         attempts: Sequence[Attempt] = (),
         analysis: Analysis | InputError | None = None,
+        raw_sha: str | None = None,
     ) -> Outcome:
         """Turn one capture of ``source`` into an outcome, recording it.
 
-        ``analysis`` is the capture already normalised (or its error), when
-        that was done elsewhere, for example in a worker process.
+        ``analysis`` is the capture already normalised (or its error), and
+        ``raw_sha`` the SHA-256 of its bytes, when that was done elsewhere, for
+        example in a worker process.
         """
-        raw_sha = raw_digest(capture.body)
+        raw_sha = raw_sha or raw_digest(capture.body)
         moment = iso(capture.captured_at)
         latest = self.store.latest_head(source.id)
         if capture.origin == "import":
