@@ -97,7 +97,7 @@ def _analyse_safely(capture: Capture, source: Source) -> Analysis | InputError:
         return exc
 
 
-def _prepare_first(
+def _prepare_capture(
     capture: Capture, source: Source, first: bool
 ) -> tuple[Analysis | InputError, str | None, bytes | None]:
     """:func:`_analyse_safely`, and for a source's ``first`` capture also its SHA-256
@@ -182,7 +182,7 @@ async def _check_in_parallel(
             assert capture is not None
             first = pipeline.store.latest_head(source.id) is None
             analysis, digest, compressed = await loop.run_in_executor(
-                pool, _prepare_first, capture, source, first
+                pool, _prepare_capture, capture, source, first
             )
             raw_sha = digest or raw_digest(capture.body)
             if compressed is not None:
