@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
-
-import yaml
-from yaml.nodes import MappingNode, ScalarNode
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from .settings import MAX_CONFIG_BYTES
+
+if TYPE_CHECKING:
+    from yaml.nodes import MappingNode, ScalarNode
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +34,25 @@ class YamlMapping(dict[str, Any]):
     key_lines: dict[str, int]
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """A safe YAML loader (libyaml's when installed) that records key lines."""
+@functools.cache
+def _loader() -> Any:
+    """A safe YAML loader (libyaml's when installed) that records key lines and
+    reports values it cannot build. Made on first use: commands that read no
+    ``sources.yaml`` start without importing PyYAML."""
+    import yaml
+
+    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        pass
+
+    Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+    for tag in ("int", "float", "timestamp", "binary", "bool"):
+        _checked_scalar(Loader, f"tag:yaml.org,2002:{tag}")
+    return Loader
 
 
-def _construct_mapping(loader: _Loader, node: MappingNode) -> Iterable[YamlMapping]:
+def _construct_mapping(loader: Any, node: MappingNode) -> Iterable[YamlMapping]:
+    from yaml.nodes import ScalarNode
+
     data = YamlMapping()
     data.line = node.start_mark.line + 1
     data.key_lines = {}
@@ -52,30 +67,25 @@ def _construct_mapping(loader: _Loader, node: MappingNode) -> Iterable[YamlMappi
     data.update(loader.construct_mapping(node, deep=True))
 
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-
-
-def _checked_scalar(tag: str) -> None:
+def _checked_scalar(loader_class: Any, tag: str) -> None:
     """Make the loader's constructor of ``tag`` report values it cannot build (a date
     like 2025-13-45, an integer of 5,000 digits) as YAML errors with their line."""
-    construct = _Loader.yaml_constructors[tag]
+    from yaml.constructor import ConstructorError
 
-    def checked(loader: _Loader, node: ScalarNode) -> Any:
+    construct = loader_class.yaml_constructors[tag]
+
+    def checked(loader: Any, node: ScalarNode) -> Any:
         try:
             return construct(loader, node)
         except (ValueError, OverflowError, KeyError, TypeError) as exc:
-            raise yaml.constructor.ConstructorError(
+            raise ConstructorError(
                 None,
                 None,
                 f"cannot read '{short(node.value)}' ({short(exc, 80)})",
                 node.start_mark,
             ) from None
 
-    _Loader.add_constructor(tag, checked)
-
-
-for _tag in ("int", "float", "timestamp", "binary", "bool"):
-    _checked_scalar(f"tag:yaml.org,2002:{_tag}")
+    loader_class.add_constructor(tag, checked)
 
 
 def read_yaml(path: Path) -> Any:
@@ -91,8 +101,11 @@ def read_yaml(path: Path) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    loader = _loader()  # imports PyYAML
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
+        return yaml.load(text, Loader=loader)  # a SafeLoader
     except ConfigError as exc:
         raise ConfigError(f"{path}:{exc}".replace(":line ", ":")) from None
     except RecursionError:
