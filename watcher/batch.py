@@ -357,12 +357,13 @@ def record_import(pipeline: Pipeline, prepared: PreparedImport) -> Iterator[Outc
     sync_sources(pipeline.store, [prepared.source])
     for path, digest, spooled in prepared.items:
         capture = read_capture(path, max_bytes)
+        raw_sha = sha256(capture.body)
         analysis: Analysis | None = None
-        if sha256(capture.body) == digest:  # else the file changed since: analyse again
+        if raw_sha == digest:  # else the file changed since: analyse again
             with spooled.open("rb") as handle:
                 analysis = pickle.load(handle)
         spooled.unlink(missing_ok=True)
-        yield pipeline.process(prepared.source, capture, analysis=analysis)
+        yield pipeline.process(prepared.source, capture, analysis=analysis, raw_sha=raw_sha)
 
 
 def import_files(
