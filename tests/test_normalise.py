@@ -84,6 +84,30 @@ def test_canonical_text_is_stable(a: str, b: str) -> None:
     assert text_of(page.format(a)) == text_of(page.format(b))
 
 
+@pytest.mark.parametrize(
+    ("html", "title"),
+    [
+        (
+            "<head><title>Privacy Notice | Acme</title></head><body><p>x</p></body>",
+            "Privacy Notice | Acme",
+        ),
+        (
+            "<head><title>Privacy Notice</title></head><body><button><svg><title>Close</title>"
+            "</svg></button><main><h1>Policy</h1><p>Text.</p></main>"
+            "<footer><svg><title>Opt-Out Icon</title></svg></footer></body>",
+            "Privacy Notice",
+        ),
+        (
+            "<body><svg><title>Menu</title></svg><h1>Terms of Use</h1><p>Text.</p></body>",
+            "Terms of Use",
+        ),
+    ],
+    ids=["head-title", "icon-titles-ignored", "no-title-first-heading"],
+)
+def test_document_title(html: str, title: str) -> None:
+    assert parse(f"<html>{html}</html>".encode(), "text/html").title == title
+
+
 def test_hidden_elements_scripts_and_dialogs_are_dropped() -> None:
     html = """<body><main><h1>Terms</h1><p>Visible.</p>
       <p hidden>Hidden attr.</p><div style="display: none">Display none.</div>

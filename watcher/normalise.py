@@ -251,7 +251,7 @@ _STRUCTURAL = _BLOCKS | _BOLD | frozenset(("br", "tr", "td", "th"))
 def parse_html(body: bytes, rules: Rules, content_type: str = "", name: str = "input") -> Document:
     """Normalise an HTML page into a :class:`Document`."""
     root = _parse_tree(body, content_type, name)
-    title = clean_text(" ".join(root.xpath("//title//text()")))
+    title = page_title(root)
     roots = content.extract(root, rules.select, rules.remove)
     walker = _Walker()
     for element in roots:
@@ -260,6 +260,15 @@ def parse_html(body: bytes, rules: Rules, content_type: str = "", name: str = "i
     if not title:
         title = next((b.text for b in blocks if b.kind == "heading"), "")
     return Document(title=title, blocks=blocks)
+
+
+def page_title(root: etree._Element) -> str:
+    """The page's ``<title>``: the first one that is not inside inline SVG or MathML,
+    whose ``<title>`` elements label icons ("Close", "Opt-Out Icon")."""
+    for element in root.iter("title"):
+        if not any(a.tag in ("svg", "math") for a in element.iterancestors()):
+            return clean_text(" ".join(element.itertext()))
+    return ""
 
 
 def _parser(encoding: str) -> etree.HTMLParser:
