@@ -312,3 +312,47 @@ def test_parallel_check_records_exactly_as_inline(server: LoopbackServer, tmp_pa
         store.close()
     assert results[0] == results[2]
     assert sorted({status for _, status in results[2]}) == ["first", "rejected"]
+
+
+def contract(fees: str) -> bytes:
+    """A contract published as one nested list, its clause titles as list items."""
+    clause = "Customer may use the service only as these terms allow, and keeps its account safe."
+    return f"""<html><head><title>Enterprise Terms</title></head><body><main>
+      <h1>Enterprise Terms</h1><p>Last updated: 1 March 2025</p><ol>
+      <li>I. Accounts<ol><li>{clause}</li><li>Each user keeps their password to themselves.
+        Customer answers for every user it invites to the service.</li></ol></li>
+      <li>II. Fees<ol><li>{fees}</li></ol></li>
+      <li>III. Termination<ol><li>Either party may end this agreement with thirty days of
+        notice in writing to the other party.</li></ol></li>
+    </ol></main></body></html>""".encode()
+
+
+def test_a_version_recorded_by_an_older_normaliser_is_diffed_by_its_sections_now(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an upgrade that finds more sections, the first change is reported in the
+    one section it touches, not as sections appearing; the old version is re-sectioned."""
+    old_fees = "Customer pays the fees in the order form within thirty days of each invoice."
+    new_fees = "Customer pays the fees in the order form within fifteen days of each invoice."
+    monkeypatch.setattr("watcher.pipeline.NORMALISER_VERSION", 3)
+    monkeypatch.setattr("watcher.sections._list_headings", lambda blocks: {})
+    first = pipeline.process(SOURCE, capture(contract(old_fees)))
+    assert first.status == "first" and first.version_id is not None
+    assert len(pipeline.store.version("acme", first.version_id).outline.sections) == 1
+    monkeypatch.undo()
+
+    records = []
+    pipeline.on_change.append(lambda db, record: records.append(record))
+    second = pipeline.process(SOURCE, capture(contract(new_fees), minutes=60))
+    assert second.status == "changed"
+    [record] = records
+    touched = [s for s in record.changes.sections if s.status != "unchanged"]
+    assert [(s.status, s.new.title if s.new else None) for s in touched] == [("modified", "Fees")]
+    reread = pipeline.store.version("acme", first.version_id)
+    assert [s.title for s in reread.outline.sections] == [
+        "Enterprise Terms",
+        "Accounts",
+        "Fees",
+        "Termination",
+    ]
+    assert reread.rules_hash == rules_hash(SOURCE)

@@ -248,6 +248,49 @@ def test_numbered_lists_and_tables_of_contents_are_not_headings() -> None:
     assert headings(doc) == [(1, "1", "Scope"), (1, "2", "Data"), (1, "3", "Rights")]
 
 
+CLAUSE = "{} may use the service only as these terms allow, and must keep its account secure."
+
+
+def test_contract_as_one_nested_list_has_its_clause_titles_as_headings() -> None:
+    html = f"""<main><h1>Enterprise Terms</h1><ol>
+      <li>I. Account Registration<ol><li>{CLAUSE.format("Customer")}</li>
+        <li>{CLAUSE.format("Each user")}</li></ol></li>
+      <li>II. Use of the Service</li>
+      <li>{CLAUSE.format("Customer")}</li>
+      <li>III. Fees<ol><li>{CLAUSE.format("Customer")}</li></ol></li>
+      <li>IV. Term and Termination<ol><li>{CLAUSE.format("Either party")}</li></ol></li>
+    </ol></main>"""
+    doc = parse(html.encode(), "text/html")
+    assert headings(doc) == [
+        (1, "", "Enterprise Terms"),
+        (2, "I", "Account Registration"),
+        (2, "II", "Use of the Service"),  # titled like the others, though nothing is nested
+        (2, "III", "Fees"),
+        (2, "IV", "Term and Termination"),
+    ]
+    sections = outline(doc).sections
+    assert sections[2].body == ("- " + CLAUSE.format("Customer"),)
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        # A table of contents: the nested items are titles, not clauses.
+        "<li>1. Scope<ol><li>1.1 Who we are</li><li>1.2 What this covers</li></ol></li>"
+        "<li>2. Data<ol><li>2.1 What we collect</li></ol></li>",
+        # Only one titled clause: a list, not the document's structure.
+        f"<li>Cookies<ol><li>{CLAUSE.format('A site')}</li></ol></li><li>Pixels</li><li>Logs</li>",
+        # Items ending in a colon introduce the list under them.
+        f"<li>You agree that:<ol><li>{CLAUSE.format('You')}</li></ol></li>"
+        f"<li>We agree that:<ol><li>{CLAUSE.format('We')}</li></ol></li>",
+    ],
+    ids=["table-of-contents", "single-titled-item", "lead-in-sentences"],
+)
+def test_nested_lists_that_are_not_clause_titles(items: str) -> None:
+    html = f"<main><h1>Policy</h1><ol>{items}</ol><p>{CLAUSE.format('Anyone')}</p></main>"
+    assert headings(parse(html.encode(), "text/html")) == [(1, "", "Policy")]
+
+
 def test_markdown_headings() -> None:
     doc = parse_markdown(
         "# Terms\n\n## 1. Use\n\nText.\n\n### 1.1 Limits\n\nMore.\n\n## 2. Fees\n\nX."

@@ -54,10 +54,11 @@ log = logging.getLogger(__name__)
 Format = Literal["html", "text", "markdown"]
 
 MAX_BLOCK_CHARS = 100_000
-# Bump when a change here can change the canonical text of an unchanged page:
-# stored versions made by an older normaliser are then re-read from their raw
-# capture before comparing, so an upgrade never looks like a policy change.
-NORMALISER_VERSION = 3
+# Bump when a change here (or in sections) can change the canonical text or the
+# outline of an unchanged page: stored versions made by an older normaliser are
+# then re-read from their raw capture before comparing, so an upgrade never looks
+# like a policy change, and before diffing, so it never looks like new sections.
+NORMALISER_VERSION = 4
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ version), ``changed`` (a new version and a change), ``unchanged``,
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -92,14 +93,14 @@ def rules_of(source: Source) -> Rules:
 
 
 def rules_hash(source: Source) -> str:
-    """A hash of what, besides the page, decides a source's canonical text."""
-    return _rules_hash(source.select, source.remove)
+    """A hash of what, besides the page, decides a source's canonical text and outline."""
+    return _rules_hash(NORMALISER_VERSION, source.select, source.remove)
 
 
 @functools.lru_cache(maxsize=256)
-def _rules_hash(select: tuple[str, ...], remove: tuple[str, ...]) -> str:
+def _rules_hash(normaliser: int, select: tuple[str, ...], remove: tuple[str, ...]) -> str:
     # Cached: it is asked for twice for every page checked, with the same few rules.
-    return sha256(json.dumps([NORMALISER_VERSION, select, remove]))[:16]
+    return sha256(json.dumps([normaliser, select, remove]))[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +310,36 @@ class Pipeline:
             return "only volatile blocks changed"
         return None
 
+    def _read_as_now(self, db: sqlite_utils.Database, source: Source, version: Version) -> Version:
+        """``version`` with its sections as this normaliser finds them.
+
+        A version recorded by an older normaliser keeps its text, but its sections
+        may have been found differently; diffing that outline against a new one
+        would report sections that only the sectioning changed. It is re-read from
+        its raw capture and its outline stored, so that this diff and every later
+        one (report, email, digest) compares like with like. A version whose text
+        other rules read differently is left as recorded.
+        """
+        current = rules_hash(source)
+        if version.rules_hash == current or not version.raw_sha256:
+            return version
+        try:
+            raw = self.store.raw(version.raw_sha256)
+            capture = Capture(body=raw, captured_at=datetime.now(UTC), content_type="")
+            again = analyse(capture, rules_of(source), source.url)
+        except (InputError, NotFoundError):
+            return version
+        if again.content_sha != version.content_sha256:
+            return version
+        self.store.set_outline(db, version.id, again.outline, NORMALISER_VERSION, current)
+        log.info(
+            "%s: version %d re-sectioned by normaliser %d",
+            source.id,
+            version.id,
+            NORMALISER_VERSION,
+        )
+        return dataclasses.replace(version, outline=again.outline, rules_hash=current)
+
     def _confirmed(self, source: Source, analysis: Analysis) -> bool:
         recent = self.store.recent_fetches(source.id, quality.CONFIRMATIONS)
         hashes = [
@@ -357,7 +388,7 @@ class Pipeline:
                 analysis=analysis,
             )
             return outcome, None
-        latest = self.store.version(source.id, head.id)
+        latest = self._read_as_now(db, source, self.store.version(source.id, head.id))
         changes = diff(latest.outline, analysis.outline, self.settings.keywords)
         change_id = self.store.insert(
             db,

@@ -8,6 +8,7 @@ follow the order in which heading styles nest, as a reader infers them.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import logging
 import re
@@ -168,12 +169,66 @@ def find_headings(doc: Document) -> list[_Heading]:
         if found and not in_table:
             candidates[i] = found
     _drop_lists_of_numbers(blocks, candidates)
+    candidates.update(_list_headings(blocks))
     headings = []
     for i, (style, number, title) in sorted(candidates.items()):
         if blocks[i].kind == "paragraph" and not _heads_something(blocks, candidates, i, style):
             continue
         headings.append(_Heading(i, style, number, title))
     return headings
+
+
+def _list_headings(blocks: tuple[Block, ...]) -> dict[int, tuple[tuple[str, int], str, str]]:
+    """List items that title the clauses nested under them: contracts published as
+    one nested ``<ol>`` ("1. CUSTOMER OBLIGATIONS" over "1.1 Generally. ..."). An item
+    counts when it reads as a title, the items right after it are deeper and hold
+    body text (not a table of contents), and another item at its depth does the same."""
+    titles = [
+        i for i, block in enumerate(blocks) if block.kind == "item" and _item_title(block.text)
+    ]
+    heading_clauses = [i for i in titles if _heads_clauses(blocks, i)]
+    per_depth = collections.Counter(blocks[i].level for i in heading_clauses)
+    shapes = {(blocks[i].level, _title_shape(blocks[i].text)) for i in heading_clauses}
+    found: dict[int, tuple[tuple[str, int], str, str]] = {}
+    for i in titles:
+        block = blocks[i]
+        if per_depth[block.level] < 2 or i + 1 == len(blocks):
+            continue
+        # At a depth where clauses are titled, an item shaped like those titles is one
+        # too, even when its clauses are not nested ("II. Use of Our Services").
+        if i in heading_clauses or (block.level, _title_shape(block.text)) in shapes:
+            number, title = split_number(block.text)
+            found[i] = (("item", block.level), number, title)
+    return found
+
+
+def _title_shape(text: str) -> tuple[str, bool, bool]:
+    """How a title is written: its numbering, capitals throughout, a final period."""
+    found = _numbered(text)
+    letters = [ch for ch in text if ch.isalpha()]
+    upper = sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
+    return (found[0] if found else "", upper, text.endswith("."))
+
+
+def _item_title(text: str) -> bool:
+    """Short, with letters, and not a sentence or the start of one."""
+    _, title = split_number(text)
+    if not title or not _is_short(text, 12) or text.endswith((",", ";", ":")):
+        return False
+    if text.endswith(".") and count_words(title) > 6:
+        return False
+    return not re.search(r"[.;:]\s+\S", title) and any(ch.isalpha() for ch in title)
+
+
+def _heads_clauses(blocks: tuple[Block, ...], i: int) -> bool:
+    """The items nested right under item ``i`` include body text."""
+    level = blocks[i].level
+    for block in blocks[i + 1 :]:
+        if block.kind != "item" or block.level <= level:
+            return False
+        if count_words(block.text) > BODY_WORDS:
+            return True
+    return False
 
 
 def _heads_something(

@@ -528,6 +528,26 @@ class Store:
         finally:
             cursor.close()
 
+    def set_outline(
+        self,
+        db: sqlite_utils.Database,
+        version_id: int,
+        outline: Outline,
+        normaliser: int,
+        rules_hash: str,
+    ) -> None:
+        """Replace a version's outline (inside a transaction): its text re-read by
+        another normaliser found the same text but other sections."""
+        db.execute(
+            "UPDATE versions SET outline = ?, normaliser = ?, rules_hash = ? WHERE id = ?",
+            [
+                json.dumps(outline.skeleton(), ensure_ascii=False),
+                normaliser,
+                rules_hash,
+                version_id,
+            ],
+        ).close()
+
     def set_report_path(self, change_id: int, path: str) -> None:
         """Remember where a change's HTML report was written."""
         with self.transaction() as db:
