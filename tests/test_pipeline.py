@@ -15,7 +15,7 @@ from watcher.config import Settings, Source
 from watcher.errors import InputError
 from watcher.fetch import make_client
 from watcher.model import Capture
-from watcher.pipeline import Pipeline, rules_hash, sync_sources
+from watcher.pipeline import Pipeline, raw_digest, rules_hash, sync_sources
 from watcher.store import Store, iso, sha256
 
 from .conftest import LoopbackServer, Reply
@@ -356,3 +356,16 @@ def test_a_version_recorded_by_an_older_normaliser_is_diffed_by_its_sections_now
         "Termination",
     ]
     assert reread.rules_hash == rules_hash(SOURCE)
+
+
+def test_raw_digest_is_the_sha256_of_the_bytes_whatever_came_before() -> None:
+    # Remembered by object identity: a new object at a recycled address, or equal
+    # bytes in another object, must still get their own hash.
+    for i in range(50):
+        body = f"<p>capture {i}</p>".encode()
+        assert raw_digest(body) == sha256(body)
+        assert raw_digest(body) == sha256(body)
+        del body  # its address may be reused by the next capture
+    first = b"<p>same bytes</p>"
+    twin = bytes(bytearray(first))
+    assert twin is not first and raw_digest(twin) == raw_digest(first) == sha256(first)
