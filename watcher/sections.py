@@ -1,8 +1,9 @@
 """Document → outline: which blocks are headings, their numbers and levels.
 
 Headings are HTML headings, numbered headings (``1.``, ``2.3``, ``9.1.1``,
-``Article 4``, ``(a)``, roman numerals), bold-only lines, and in documents
-without markup the short title lines that a reader takes for headings. Levels
+``Article 4``, ``(a)``, roman numerals), bold-only lines, list items that title
+the clauses nested under them, and in documents without markup the short title
+lines that a reader takes for headings. Levels
 follow the order in which heading styles nest, as a reader infers them.
 """
 
@@ -186,7 +187,7 @@ def _list_headings(blocks: tuple[Block, ...]) -> dict[int, tuple[tuple[str, int]
     titles = [
         i for i, block in enumerate(blocks) if block.kind == "item" and _item_title(block.text)
     ]
-    heading_clauses = [i for i in titles if _heads_clauses(blocks, i)]
+    heading_clauses = {i for i in titles if _heads_clauses(blocks, i)}
     per_depth = collections.Counter(blocks[i].level for i in heading_clauses)
     shapes = {(blocks[i].level, _title_shape(blocks[i].text)) for i in heading_clauses}
     found: dict[int, tuple[tuple[str, int], str, str]] = {}
@@ -223,7 +224,8 @@ def _item_title(text: str) -> bool:
 def _heads_clauses(blocks: tuple[Block, ...], i: int) -> bool:
     """The items nested right under item ``i`` include body text."""
     level = blocks[i].level
-    for block in blocks[i + 1 :]:
+    for j in range(i + 1, len(blocks)):
+        block = blocks[j]
         if block.kind != "item" or block.level <= level:
             return False
         if count_words(block.text) > BODY_WORDS:
