@@ -333,36 +333,43 @@ class _Inflater:
         if self._gzip:
             return self._inflate_gzip(data, room)
         if not self._decided:
-            data = self._head + data
-            if len(data) < 2:
-                self._head = data
+            head = self._with_held(data)
+            if head is None:
                 return b"", b""
-            self._head = b""
             self._decided = True
             try:
-                out = self._obj.decompress(data, room)
+                out = self._obj.decompress(head, room)
             except zlib.error:
                 # "deflate" is often sent raw, without the zlib header.
                 self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
-                out = self._obj.decompress(data, room)
+                out = self._obj.decompress(head, room)
         else:
             out = self._obj.decompress(data, room)
         return out, self._obj.unconsumed_tail
+
+    def _with_held(self, data: bytes) -> bytes | None:
+        """``data`` after the input held back, or None while fewer than the two bytes
+        that a header check needs have come (they are held)."""
+        data = self._head + data
+        if len(data) < 2:
+            self._head = data
+            return None
+        self._head = b""
+        return data
 
     def _inflate_gzip(self, data: bytes, room: int) -> tuple[bytes, bytes]:
         if self._ended:
             return b"", b""
         if self._between_members:
-            data = self._head + data
-            if len(data) < 2:
-                self._head = data
+            head = self._with_held(data)
+            if head is None:
                 return b"", b""
-            self._head = b""
             self._between_members = False
-            if not data.startswith(_GZIP_MAGIC):
+            if not head.startswith(_GZIP_MAGIC):
                 self._ended = True  # padding or junk after the last member
                 return b"", b""
             self._obj = zlib.decompressobj(zlib.MAX_WBITS | 16)
+            data = head
         out = self._obj.decompress(data, room)
         if self._obj.eof:
             self._between_members = True
