@@ -184,20 +184,27 @@ def _list_headings(blocks: tuple[Block, ...]) -> dict[int, tuple[tuple[str, int]
     one nested ``<ol>`` ("1. CUSTOMER OBLIGATIONS" over "1.1 Generally. ..."). An item
     counts when it reads as a title, the items right after it are deeper and hold
     body text (not a table of contents), and another item at its depth does the same."""
-    titles = [
-        i for i, block in enumerate(blocks) if block.kind == "item" and _item_title(block.text)
+    nesting = [
+        i
+        for i in range(len(blocks) - 1)
+        if blocks[i].kind == "item"
+        and blocks[i + 1].kind == "item"
+        and blocks[i + 1].level > blocks[i].level
     ]
-    heading_clauses = {i for i in titles if _heads_clauses(blocks, i)}
-    per_depth = collections.Counter(blocks[i].level for i in heading_clauses)
-    shapes = {(blocks[i].level, _title_shape(blocks[i].text)) for i in heading_clauses}
+    titled = {i for i in nesting if _item_title(blocks[i].text) and _heads_clauses(blocks, i)}
+    per_depth = collections.Counter(blocks[i].level for i in titled)
+    depths = {depth for depth, count in per_depth.items() if count >= 2}
+    shapes = {(blocks[i].level, _title_shape(blocks[i].text)) for i in titled}
     found: dict[int, tuple[tuple[str, int], str, str]] = {}
-    for i in titles:
+    for i in range(len(blocks) - 1):
         block = blocks[i]
-        if per_depth[block.level] < 2 or i + 1 == len(blocks):
+        if block.kind != "item" or block.level not in depths:
             continue
         # At a depth where clauses are titled, an item shaped like those titles is one
         # too, even when its clauses are not nested ("II. Use of Our Services").
-        if i in heading_clauses or (block.level, _title_shape(block.text)) in shapes:
+        if i in titled or (
+            _item_title(block.text) and (block.level, _title_shape(block.text)) in shapes
+        ):
             number, title = split_number(block.text)
             found[i] = (("item", block.level), number, title)
     return found
@@ -213,8 +220,10 @@ def _title_shape(text: str) -> tuple[str, bool, bool]:
 
 def _item_title(text: str) -> bool:
     """Short, with letters, and not a sentence or the start of one."""
+    if len(text) > MAX_HEADING_CHARS or text.endswith((",", ";", ":")):
+        return False  # the cheap tests first: most items are clauses
     _, title = split_number(text)
-    if not title or not _is_short(text, 12) or text.endswith((",", ";", ":")):
+    if not title or not _is_short(text, 12):
         return False
     if text.endswith(".") and count_words(title) > 6:
         return False
