@@ -253,12 +253,18 @@ class Pipeline:
         judged = self.store.last_fetch_judged(source.id, latest.id, current)
         if judged is not None:
             return judged
+        again = self._reread(source, latest.raw_sha256)
+        return again.content_sha if again else latest.content_sha256
+
+    def _reread(self, source: Source, raw_sha: str) -> Analysis | None:
+        """A stored raw capture normalised under the current rules (None when it is
+        gone or no longer readable)."""
         try:
-            raw = self.store.raw(latest.raw_sha256)
+            raw = self.store.raw(raw_sha)
             capture = Capture(body=raw, captured_at=datetime.now(UTC), content_type="")
-            return analyse(capture, rules_of(source), source.url).content_sha
+            return analyse(capture, rules_of(source), source.url)
         except (InputError, NotFoundError):
-            return latest.content_sha256
+            return None
 
     def _decide(
         self,
@@ -338,13 +344,8 @@ class Pipeline:
         current = rules_hash(source)
         if version.rules_hash == current or not version.raw_sha256:
             return version
-        try:
-            raw = self.store.raw(version.raw_sha256)
-            capture = Capture(body=raw, captured_at=datetime.now(UTC), content_type="")
-            again = analyse(capture, rules_of(source), source.url)
-        except (InputError, NotFoundError):
-            return version
-        if again.content_sha != version.content_sha256:
+        again = self._reread(source, version.raw_sha256)
+        if again is None or again.content_sha != version.content_sha256:
             return version
         self.store.set_outline(db, version.id, again.outline, NORMALISER_VERSION, current)
         log.info(
