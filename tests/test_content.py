@@ -59,6 +59,30 @@ def test_folded_panels_are_kept_and_invisible_text_dropped() -> None:
     assert "Contact us." in text
 
 
+@pytest.mark.parametrize(
+    ("style", "hidden"),
+    [
+        ("position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0, 0, 0, 0)", True),
+        ("clip: rect(1px 1px 1px 1px); white-space: nowrap", True),
+        ("position: absolute; clip: rect(0px,0px,0px,0px); clip-path: inset(50%)", True),
+        ("clip-path: inset(50%)", True),
+        ("position:absolute; left:-10000px; top:auto", True),
+        ("text-indent: -9999px", True),
+        ("clip: rect(0, 320px, 200px, 0)", False),
+        ("clip-path: inset(10% 0 0 0)", False),
+        ("position: relative; left: -12px", False),
+        ("margin-left: -1000px", False),
+    ],
+    ids=[
+        "clip-zero", "clip-1px", "clip-and-inset", "inset-50", "off-left", "text-indent",
+        "clip-visible", "inset-partial", "nudged-left", "negative-margin",
+    ],
+)  # fmt: skip
+def test_text_styled_for_screen_readers_only_is_dropped(style: str, hidden: bool) -> None:
+    html = f'<body><main><h1>Terms</h1>{policy(3)}<p>Say <span style="{style}">hint</span>it.</p></main></body>'
+    assert ("hint" not in text_of(html)) is hidden
+
+
 def test_title_header_is_kept_and_site_header_dropped() -> None:
     html = f"""<body><header><a href="/">Home</a> <a href="/a">A</a> <a href="/b">B</a></header>
       <header class="hero"><h1>Privacy Policy</h1><p>Last updated: 1 May 2025</p></header>

@@ -4,7 +4,8 @@
 the document, in document order:
 
 1. Text no reader sees is removed: scripts, styles, form controls, elements
-   hidden with ``hidden`` or ``display: none`` and screen-reader-only text.
+   hidden with ``hidden`` or ``display: none`` and screen-reader-only text (by
+   class name or by the clipped or off-screen inline style).
    Collapsed accordion and tab panels (the target of a toggle's
    ``aria-controls``, ``hidden="until-found"``) are *kept*: their text is
    part of the document even while folded.
@@ -62,6 +63,15 @@ _VISUALLY_HIDDEN = (
 )
 _VISUALLY_HIDDEN_STEMS = ("sr-only", "isually", "reader", "a11y-hidden")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# Inline styles of the "visually hidden" technique: text clipped to nothing or moved
+# far off-screen, for screen readers only (route announcers of single-page apps
+# repeat the page's name in one; icon-only buttons label themselves with one).
+_SCREEN_READER_STYLE = re.compile(
+    r"clip\s*:\s*rect\(\s*[01](?:px)?(?:\s*,?\s*[01](?:px)?){3}\s*\)"
+    r"|clip-path\s*:\s*inset\(\s*50%\s*\)"
+    r"|(?<![\w-])(?:left|top|text-indent)\s*:\s*-\d{4,}(?:px)?(?![\w.])",
+    re.I,
+)
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 # Elements whose parts are never the main content on their own.
@@ -238,12 +248,14 @@ def _panel_ids(root: etree._Element) -> frozenset[str]:
 
 
 def _hidden(element: etree._Element, attrs: Attributes, panels: frozenset[str]) -> bool:
-    """Hidden by an attribute, a style or a screen-reader-only class (folded panels
-    excepted). ``attrs`` are the element's attributes."""
+    """Hidden by an attribute, a style, or a screen-reader-only class or style (folded
+    panels excepted). ``attrs`` are the element's attributes."""
     get = attrs.get
     style = get("style")
     if get("hidden") is not None or (style and _HIDDEN_STYLE.search(style)):
         return not _is_panel(element, panels)
+    if style and _SCREEN_READER_STYLE.search(style):
+        return True
     classes = get("class")
     return classes is not None and _screen_reader_only(classes)
 

@@ -58,7 +58,7 @@ MAX_BLOCK_CHARS = 100_000
 # outline of an unchanged page: stored versions made by an older normaliser are
 # then re-read from their raw capture before comparing, so an upgrade never looks
 # like a policy change, and before diffing, so it never looks like new sections.
-NORMALISER_VERSION = 4
+NORMALISER_VERSION = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +244,6 @@ _BLOCKS = frozenset(
 _LISTS = frozenset(("ul", "ol", "menu", "dir"))
 _NEVER_WALKED = _SKIP - {"button"}
 _BOLD = frozenset(("b", "strong"))
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # Tags the walker acts on; any other tag is inline markup whose text just flows.
 _STRUCTURAL = _BLOCKS | _BOLD | frozenset(("br", "tr", "td", "th"))
 
@@ -315,15 +314,6 @@ def _parse_tree(body: bytes, content_type: str, name: str) -> etree._Element:
     if root is None:
         raise InputError(f"{name}: empty HTML document")
     return root
-
-
-def is_hidden(element: etree._Element) -> bool:
-    """Whether the page hides ``element`` from readers (``hidden``, ``display:none``)."""
-    attrib = element.attrib
-    if "hidden" in attrib:
-        return True
-    style = attrib.get("style")
-    return bool(style and _HIDDEN_STYLE.search(style))
 
 
 class _Walker:
