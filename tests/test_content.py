@@ -79,7 +79,8 @@ def test_folded_panels_are_kept_and_invisible_text_dropped() -> None:
     ],
 )  # fmt: skip
 def test_text_styled_for_screen_readers_only_is_dropped(style: str, hidden: bool) -> None:
-    html = f'<body><main><h1>Terms</h1>{policy(3)}<p>Say <span style="{style}">hint</span>it.</p></main></body>'
+    hint = f'<p>Say <span style="{style}">hint</span>it.</p>'
+    html = f"<body><main><h1>Terms</h1>{policy(3)}{hint}</main></body>"
     assert ("hint" not in text_of(html)) is hidden
 
 

@@ -132,6 +132,12 @@ def test_the_date_of_the_day_is_not_a_change() -> None:
     assert settle([first], second, datetime(2026, 5, 1, 9, 2)) == second
 
 
+def test_how_long_ago_it_was_updated_is_not_a_change() -> None:
+    first, second = text("relative_time_a.html"), text("relative_time_b.html")
+    assert "Updated over a week ago" in first.splitlines()
+    assert settle([first], second, datetime(2026, 5, 1, 9, 2)) == first
+
+
 def test_the_policy_date_changing_is_a_change_on_another_day() -> None:
     assert not same_line(
         "Last updated: 3 February 2025", "Last updated: 9 March 2026", datetime(2026, 4, 1).date()
@@ -145,9 +151,23 @@ def test_the_policy_date_changing_is_a_change_on_another_day() -> None:
         ("Session eyJhbGciOiJIUzI1NiJ9abc123", "Session eyJhbGciOiJIUzI1NiJ9xyz789", True),
         ("Company number 01234567", "Company number 07654321", False),
         ("We keep data for 30 days.", "We keep data for 90 days.", False),
+        ("Updated 3 days ago", "Updated 2 months ago", True),
+        ("Updated over a week ago", "Updated yesterday", True),
+        ("Last edited about 1 year ago · 4 min read", "Last edited 2 years ago · 4 min read", True),
+        ("Updated 3 days ago", "Updated 3 days ago by the legal team", False),
+        (
+            "We delete chat logs that were created more than 30 days ago, unless the law "
+            "requires us to keep them.",
+            "We delete chat logs that were created more than 90 days ago, unless the law "
+            "requires us to keep them.",
+            False,
+        ),
     ],
-    ids=["build-hash", "token", "registration-number", "retention"],
-)
+    ids=[
+        "build-hash", "token", "registration-number", "retention", "relative-time",
+        "relative-words", "relative-with-qualifier", "relative-and-more", "ago-in-prose",
+    ],
+)  # fmt: skip
 def test_hash_like_tokens_are_not_changes_but_numbers_are(old: str, new: str, same: bool) -> None:
     assert same_line(old, new) is same
 

@@ -10,8 +10,10 @@ between the latest version and a new capture are such noise:
   across the recent versions (there, gone, there again) is volatile: its
   coming or going is no change;
 * a line that differs from the stored one only in a hash-like token (build
-  ids, cache busters, CSRF tokens) or in a date that is the capture's own
-  date (the "date of the day"), is the same line;
+  ids, cache busters, CSRF tokens), in a date that is the capture's own
+  date (the "date of the day"), or, in a short line, in how long ago
+  something happened ("Updated 3 days ago", "over a week ago", "yesterday"),
+  is the same line;
 * a line that differed between two fetches of the same page a minute apart
   (``refetch``) is volatile for this capture.
 
@@ -46,6 +48,16 @@ _TIME = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AaPp]\.?[Mm]\.?)?\b")
 _MONTHS = (
     "January February March April May June July August September October November December"
 ).split()
+# How long ago, as help centres and blogs print it next to an article's date; the
+# text moves with the clock, not with the document.
+_RELATIVE = re.compile(
+    r"\b(?:(?:over|about|around|almost|nearly|more than|less than|under)\s+)?"
+    r"(?:\d+|an?|one|a few|several)\s+(?:second|minute|hour|day|week|month|year)s?\s+ago\b"
+    r"|\b(?:just now|yesterday|today|this (?:week|month|year)|last (?:week|month|year))\b",
+    re.I,
+)
+#: A line longer than this many words is prose: its "ago" is the policy's own words.
+RELATIVE_LINE_WORDS = 12
 _ITEM = re.compile(r"^(?: {2})*- ")
 _ROW = re.compile(r"^\| .* \|$")
 
@@ -131,7 +143,8 @@ def differing_units(first: str, second: str) -> frozenset[str]:
 
 
 def same_line(old: str, new: str, day: date | None = None) -> bool:
-    """Whether ``new`` is ``old`` up to hash-like tokens or the date of the day.
+    """Whether ``new`` is ``old`` up to hash-like tokens, the date of the day, or (in
+    a short line) a relative time.
 
     The date is only masked when ``new`` carries ``day`` (the capture's date,
     give or take a day for time zones): that is what a "generated on" or
@@ -142,7 +155,15 @@ def same_line(old: str, new: str, day: date | None = None) -> bool:
     if day is not None and _has_day(new, day):
         return _mask_dates(_mask_tokens(old)) == _mask_dates(_mask_tokens(new))
     masked = _mask_tokens(new)
-    return masked != new and _mask_tokens(old) == masked
+    return (masked != new and _mask_tokens(old) == masked) or _relative_only(old, new)
+
+
+def _relative_only(old: str, new: str) -> bool:
+    """Two short lines that differ only in how long ago something happened."""
+    if len(new.split()) > RELATIVE_LINE_WORDS or len(old.split()) > RELATIVE_LINE_WORDS:
+        return False
+    masked = _RELATIVE.sub("~", new)
+    return masked != new and _RELATIVE.sub("~", old) == masked
 
 
 def _mask_tokens(line: str) -> str:
