@@ -272,6 +272,23 @@ def test_contract_as_one_nested_list_has_its_clause_titles_as_headings() -> None
     assert sections[2].body == ("- " + CLAUSE.format("Customer"),)
 
 
+def test_a_clause_title_in_capitals_counts_with_or_without_a_final_period() -> None:
+    html = f"""<main><h1>Enterprise Terms</h1><ol>
+      <li>ACCOUNTS<ol><li>{CLAUSE.format("Customer")}</li></ol></li>
+      <li>GENERAL RESTRICTIONS.</li>
+      <li>{CLAUSE.format("Customer")}</li>
+      <li>Fees are due.</li>
+      <li>{CLAUSE.format("Customer")}</li>
+      <li>OWNERSHIP<ol><li>{CLAUSE.format("Either party")}</li></ol></li>
+    </ol></main>"""
+    assert headings(parse(html.encode(), "text/html")) == [
+        (1, "", "Enterprise Terms"),
+        (2, "", "ACCOUNTS"),
+        (2, "", "GENERAL RESTRICTIONS"),
+        (2, "", "OWNERSHIP"),  # "Fees are due." is a short sentence, not a title
+    ]
+
+
 @pytest.mark.parametrize(
     "items",
     [

@@ -211,11 +211,13 @@ def _list_headings(blocks: tuple[Block, ...]) -> dict[int, tuple[tuple[str, int]
 
 
 def _title_shape(text: str) -> tuple[str, bool, bool]:
-    """How a title is written: its numbering, capitals throughout, a final period."""
+    """How a title is written: its numbering, capitals throughout, a final period
+    (which only tells titles from short sentences when the title is not in capitals:
+    "GENERAL RESTRICTIONS." is shaped like "OWNERSHIP")."""
     found = _numbered(text)
     letters = [ch for ch in text if ch.isalpha()]
     upper = sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
-    return (found[0] if found else "", upper, text.endswith("."))
+    return (found[0] if found else "", upper, not upper and text.endswith("."))
 
 
 def _item_title(text: str) -> bool:
