@@ -441,10 +441,20 @@ def test_failing_source_alerts_once_per_incident_and_never_as_a_change(
     assert back.status == "unchanged" and outbox.track(back) is None
     assert store.db.execute("SELECT closed_at IS NOT NULL FROM incidents").fetchone()[0] == 1
     assert store.count("changes") == 0, "an outage must never look like a change"
+    assert outbox.track(pipeline.process(source, capture("acme_v1.html", 900))) is None
+    assert outbox.deliver().sent == 2, "one 'checks succeed again' email per recipient, once"
+    recovered = smtp_server.wait_for(4)[2:]
+    assert {str(m.parsed()["Subject"]).strip() for m in recovered} == {
+        f"[policy watch] {NAME}: checks succeed again"
+    }
+    body = recovered[0].parsed().get_body(("plain",)).get_content()
+    assert "6 checks in a row gave no usable page" in body and "Service unavailable" in body
+    assert "nothing changed while it could not be checked" in body
 
     again = [outbox.track(pipeline.handle(source, failed("acme"))) for _ in range(3)]
     assert again[2] is not None, "a new incident opens"
-    assert outbox.deliver().attempted == 0, "but within the cooldown it stays quiet"
+    outbox.track(pipeline.process(source, capture("acme_v1.html", 1200)))
+    assert outbox.deliver().attempted == 0, "but within the cooldown it stays quiet, closing too"
     assert store.db.execute("SELECT alerted FROM incidents ORDER BY id").fetchall() == [(1,), (0,)]
 
 

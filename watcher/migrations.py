@@ -106,7 +106,7 @@ def _v2(db: sqlite_utils.Database) -> None:
     db.table("outbox").create(
         {
             "id": int,
-            "kind": str,  # change | incident | digest
+            "kind": str,  # change | incident | recovery | digest
             "dedupe_key": str,
             "recipient": str,
             "source_id": str,

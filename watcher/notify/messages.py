@@ -157,7 +157,7 @@ def incident_content(
         f"The last {len(recent)} checks of {source.name} {verb} (since {since}).",
         f"Latest reason: {reason}",
         "Nothing was recorded from these checks, so no change is reported for them. "
-        "watcher keeps checking; this is the only email about this incident.",
+        "watcher keeps checking, and emails you once more when a check succeeds again.",
     ]
     text = "\n\n".join([subject, f"Page: {source.url}", *paragraphs]) + "\n"
     html = (
@@ -170,6 +170,50 @@ def incident_content(
             headline=f"last {len(recent)} checks {verb}",
             classification="failing",
             facts=_facts([("Page", source.url), ("Since", since)]),
+            body=None,
+            paragraphs=paragraphs,
+            footer=f"You get this because you are on the notify list of '{source.id}'.",
+        )
+    )
+    return text, html
+
+
+_RECOVERED_AS = {
+    "unchanged": "The policy reads as it did before: nothing changed while it could not be "
+    "checked.",
+    "changed": "The policy changed while it could not be checked: the change is recorded, "
+    "and its own alert describes it.",
+    "first": "This is the first version of the policy that watcher has recorded.",
+}
+
+
+def recovery_content(
+    source: Source, incident: dict[str, Any], status: str, subject: str, timezone: str
+) -> tuple[str, str]:
+    """The plain-text and HTML bodies of the email that closes a failure incident:
+    checks succeed again after ``incident`` (its row); ``status`` is the outcome
+    of the check that succeeded."""
+    from ..report import environment
+
+    since = format_time(incident["opened_at"], timezone)
+    until = format_time(incident["closed_at"], timezone)
+    paragraphs = [
+        f"Checks of {source.name} succeed again ({until}).",
+        f"Before that, {incident['checks']} checks in a row gave no usable page, from "
+        f"{since}. The last reason: {one_line(incident['reason'] or incident['kind'], 300)}",
+        _RECOVERED_AS.get(status, _RECOVERED_AS["unchanged"]),
+    ]
+    text = "\n\n".join([subject, f"Page: {source.url}", *paragraphs]) + "\n"
+    html = (
+        environment()
+        .get_template("email.html")
+        .render(
+            subject=subject,
+            kicker="Source recovered",
+            title=source.name,
+            headline="checks succeed again",
+            classification="recovered",
+            facts=_facts([("Page", source.url), ("Failing since", since), ("Back", until)]),
             body=None,
             paragraphs=paragraphs,
             footer=f"You get this because you are on the notify list of '{source.id}'.",

@@ -45,7 +45,14 @@ from ..config import Config, SmtpSettings, Source
 from ..errors import NotFoundError, NotifyError
 from ..pipeline import ChangeRecord, Outcome
 from ..store import Store, iso, utcnow
-from .messages import build_message, change_content, incident_content, new_message_id, one_line
+from .messages import (
+    build_message,
+    change_content,
+    incident_content,
+    new_message_id,
+    one_line,
+    recovery_content,
+)
 from .smtp import (
     describe_error,
     dot_stuffed,
@@ -64,7 +71,7 @@ BAD_OUTCOMES = ("failed", "rejected")
 QUIET_CLASSES = ("none", "cosmetic")
 PROBLEM_STATES = ("failed", "uncertain")
 
-Kind = Literal["change", "incident", "digest"]
+Kind = Literal["change", "incident", "recovery", "digest"]
 Result = Literal["sent", "retry", "failed", "uncertain"]
 
 
@@ -253,10 +260,11 @@ class Outbox:
         An incident opens when the last ``alerts.failure_threshold`` checks of a
         source all failed or were rejected, and closes at the next good check.
         Its alert is queued once, when it opens (and not at all within
-        :data:`INCIDENT_COOLDOWN` of the source's previous incident alert).
+        :data:`INCIDENT_COOLDOWN` of the source's previous incident alert); when
+        it was alerted, its closing queues one "checks succeed again" email.
         """
         if outcome.status in OK_OUTCOMES:
-            self._close_incident(outcome.source_id)
+            self._close_incident(outcome)
             return None
         if outcome.status not in BAD_OUTCOMES:
             return None
@@ -266,17 +274,29 @@ class Outbox:
             return None
         return self._open_incident(outcome.source_id, recent)
 
-    def _close_incident(self, source_id: str) -> None:
+    def _close_incident(self, outcome: Outcome) -> None:
+        source_id = outcome.source_id
         if not self.store.db.execute(
             "SELECT 1 FROM incidents WHERE source_id = ? AND closed_at IS NULL", [source_id]
         ).fetchone():
-            return
+            return  # the common case, answered without taking the write lock
         with self.store.transaction() as db:
-            db.execute(
-                "UPDATE incidents SET closed_at = ? WHERE source_id = ? AND closed_at IS NULL",
-                [iso(utcnow()), source_id],
+            found = db.execute(
+                "SELECT * FROM incidents WHERE source_id = ? AND closed_at IS NULL", [source_id]
             )
-        log.info("%s: incident closed (a check succeeded)", source_id)
+            names = [column[0] for column in found.description]
+            row = found.fetchone()
+            if row is None:
+                return  # another process closed it meanwhile
+            incident = dict(zip(names, row, strict=True))
+            incident["closed_at"] = iso(utcnow())
+            db.execute(
+                "UPDATE incidents SET closed_at = ? WHERE id = ?",
+                [incident["closed_at"], incident["id"]],
+            )
+            if incident["alerted"]:  # those told it was failing are told it is back
+                self._queue_recovery(db, incident, outcome.status)
+        log.info("%s: incident %d closed (a check succeeded)", source_id, incident["id"])
 
     def _open_incident(self, source_id: str, recent: Sequence[dict[str, Any]]) -> int | None:
         last = recent[0]
@@ -342,6 +362,30 @@ class Outbox:
             incident_id=incident_id,
         )
         return True
+
+    def _queue_recovery(
+        self, db: sqlite_utils.Database, incident: dict[str, Any], status: str
+    ) -> None:
+        source = self._source(incident["source_id"])
+        recipients = self.config.recipients(source) if source else ()
+        if self.smtp is None or not recipients or source is None:
+            return
+        subject = f"[policy watch] {source.name}: checks succeed again"
+        text, html = recovery_content(
+            source, incident, status, subject, self.config.settings.timezone
+        )
+        self._insert_built(
+            db,
+            kind="recovery",
+            dedupe_key=f"recovery:{incident['id']}",
+            what=f"recovery-{incident['id']}",
+            recipients=recipients,
+            subject=subject,
+            text=text,
+            html=html,
+            source_id=source.id,
+            incident_id=incident["id"],
+        )
 
     def _source(self, source_id: str) -> Source | None:
         return next((s for s in self.config.sources if s.id == source_id), None)
