@@ -133,7 +133,12 @@ def test_the_date_of_the_day_is_not_a_change() -> None:
 
 
 def test_how_long_ago_it_was_updated_is_not_a_change() -> None:
-    first, second = text("relative_time_a.html"), text("relative_time_b.html")
+    page = (NOISE / "date_of_day_a.html").read_text(encoding="utf-8")
+    generated = "Page generated on 14 March 2026 at 10:31."
+    first, second = (
+        canonical(parse(page.replace(generated, f"Updated {ago}").encode(), "text/html"))
+        for ago in ("over a week ago", "2 months ago")
+    )
     assert "Updated over a week ago" in first.splitlines()
     assert settle([first], second, datetime(2026, 5, 1, 9, 2)) == first
 

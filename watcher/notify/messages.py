@@ -147,8 +147,6 @@ def incident_content(
     source: Source, recent: Sequence[dict[str, Any]], subject: str, timezone: str
 ) -> tuple[str, str]:
     """The plain-text and HTML bodies of a failure-incident alert."""
-    from ..report import environment
-
     last = recent[0]
     since = format_time(recent[-1]["started_at"], timezone)
     verb = "were rejected" if last["outcome"] == "rejected" else "failed"
@@ -159,23 +157,15 @@ def incident_content(
         "Nothing was recorded from these checks, so no change is reported for them. "
         "watcher keeps checking, and emails you once more when a check succeeds again.",
     ]
-    text = "\n\n".join([subject, f"Page: {source.url}", *paragraphs]) + "\n"
-    html = (
-        environment()
-        .get_template("email.html")
-        .render(
-            subject=subject,
-            kicker="Source needs attention",
-            title=source.name,
-            headline=f"last {len(recent)} checks {verb}",
-            classification="failing",
-            facts=_facts([("Page", source.url), ("Since", since)]),
-            body=None,
-            paragraphs=paragraphs,
-            footer=f"You get this because you are on the notify list of '{source.id}'.",
-        )
+    return _source_email(
+        source,
+        subject,
+        paragraphs,
+        kicker="Source needs attention",
+        headline=f"last {len(recent)} checks {verb}",
+        classification="failing",
+        facts=[("Page", source.url), ("Since", since)],
     )
-    return text, html
 
 
 _RECOVERED_AS = {
@@ -193,8 +183,6 @@ def recovery_content(
     """The plain-text and HTML bodies of the email that closes a failure incident:
     checks succeed again after ``incident`` (its row); ``status`` is the outcome
     of the check that succeeded."""
-    from ..report import environment
-
     since = format_time(incident["opened_at"], timezone)
     until = format_time(incident["closed_at"], timezone)
     paragraphs = [
@@ -203,17 +191,41 @@ def recovery_content(
         f"{since}. The last reason: {one_line(incident['reason'] or incident['kind'], 300)}",
         _RECOVERED_AS.get(status, _RECOVERED_AS["unchanged"]),
     ]
+    return _source_email(
+        source,
+        subject,
+        paragraphs,
+        kicker="Source recovered",
+        headline="checks succeed again",
+        classification="recovered",
+        facts=[("Page", source.url), ("Failing since", since), ("Back", until)],
+    )
+
+
+def _source_email(
+    source: Source,
+    subject: str,
+    paragraphs: Sequence[str],
+    *,
+    kicker: str,
+    headline: str,
+    classification: str,
+    facts: Sequence[tuple[str, str]],
+) -> tuple[str, str]:
+    """The plain-text and HTML bodies of an email about a source's checks (not a change)."""
+    from ..report import environment
+
     text = "\n\n".join([subject, f"Page: {source.url}", *paragraphs]) + "\n"
     html = (
         environment()
         .get_template("email.html")
         .render(
             subject=subject,
-            kicker="Source recovered",
+            kicker=kicker,
             title=source.name,
-            headline="checks succeed again",
-            classification="recovered",
-            facts=_facts([("Page", source.url), ("Failing since", since), ("Back", until)]),
+            headline=headline,
+            classification=classification,
+            facts=_facts(facts),
             body=None,
             paragraphs=paragraphs,
             footer=f"You get this because you are on the notify list of '{source.id}'.",

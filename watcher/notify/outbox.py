@@ -33,7 +33,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -341,19 +341,44 @@ class Outbox:
         source_id: str,
         recent: Sequence[dict[str, Any]],
     ) -> bool:
+        def compose(source: Source) -> tuple[str, str, str]:
+            verb = "rejected" if recent[0]["outcome"] == "rejected" else "failed"
+            subject = f"[policy watch] {source.name}: last {len(recent)} checks {verb}"
+            timezone = self.config.settings.timezone
+            return (subject, *incident_content(source, recent, subject, timezone))
+
+        return self._queue_about(db, "incident", incident_id, source_id, compose)
+
+    def _queue_recovery(
+        self, db: sqlite_utils.Database, incident: dict[str, Any], status: str
+    ) -> None:
+        def compose(source: Source) -> tuple[str, str, str]:
+            subject = f"[policy watch] {source.name}: checks succeed again"
+            timezone = self.config.settings.timezone
+            return (subject, *recovery_content(source, incident, status, subject, timezone))
+
+        self._queue_about(db, "recovery", incident["id"], incident["source_id"], compose)
+
+    def _queue_about(
+        self,
+        db: sqlite_utils.Database,
+        kind: Kind,
+        incident_id: int,
+        source_id: str,
+        compose: Callable[[Source], tuple[str, str, str]],
+    ) -> bool:
+        """Queue the ``kind`` email about an incident for the source's recipients;
+        ``compose`` writes its subject, text and HTML. False when no one gets it."""
         source = self._source(source_id)
         recipients = self.config.recipients(source) if source else ()
         if self.smtp is None or not recipients or source is None:
             return False
-        last = recent[0]
-        verb = "rejected" if last["outcome"] == "rejected" else "failed"
-        subject = f"[policy watch] {source.name}: last {len(recent)} checks {verb}"
-        text, html = incident_content(source, recent, subject, self.config.settings.timezone)
+        subject, text, html = compose(source)
         self._insert_built(
             db,
-            kind="incident",
-            dedupe_key=f"incident:{incident_id}",
-            what=f"incident-{incident_id}",
+            kind=kind,
+            dedupe_key=f"{kind}:{incident_id}",
+            what=f"{kind}-{incident_id}",
             recipients=recipients,
             subject=subject,
             text=text,
@@ -362,30 +387,6 @@ class Outbox:
             incident_id=incident_id,
         )
         return True
-
-    def _queue_recovery(
-        self, db: sqlite_utils.Database, incident: dict[str, Any], status: str
-    ) -> None:
-        source = self._source(incident["source_id"])
-        recipients = self.config.recipients(source) if source else ()
-        if self.smtp is None or not recipients or source is None:
-            return
-        subject = f"[policy watch] {source.name}: checks succeed again"
-        text, html = recovery_content(
-            source, incident, status, subject, self.config.settings.timezone
-        )
-        self._insert_built(
-            db,
-            kind="recovery",
-            dedupe_key=f"recovery:{incident['id']}",
-            what=f"recovery-{incident['id']}",
-            recipients=recipients,
-            subject=subject,
-            text=text,
-            html=html,
-            source_id=source.id,
-            incident_id=incident["id"],
-        )
 
     def _source(self, source_id: str) -> Source | None:
         return next((s for s in self.config.sources if s.id == source_id), None)
