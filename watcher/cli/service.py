@@ -1,4 +1,4 @@
-"""Commands of the background service: run, digest, outbox, and the demo."""
+"""Commands of the background service: run, digest, outbox, prune, and the demo."""
 
 from __future__ import annotations
 
@@ -163,6 +163,46 @@ def outbox(app: App, as_json: bool, retry_ids: tuple[int, ...], limit: int) -> N
             for r in rows
         ],
         ("id", "kind", "state", "to", "tries", "sent / next", "detail"),
+    )
+
+
+@cli.command()
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=1),
+    required=True,
+    metavar="DAYS",
+    help="Delete records of checks started more than DAYS days ago.",
+)
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@pass_app
+def prune(app: App, days: int, dry_run: bool, as_json: bool) -> None:
+    """Delete old records of routine checks (every check leaves one).
+
+    Versions, raw captures, changes and emails are never deleted, nor the checks
+    that made versions, imported captures, or each source's latest checks.
+    """
+    from datetime import timedelta
+
+    from ..retention import prune_checks
+    from ..store import utcnow
+
+    store = app.store(create=False)
+    try:
+        pruned = prune_checks(store, utcnow() - timedelta(days=days), dry_run)
+    finally:
+        store.close()
+    if as_json:
+        emit_json(
+            {"before": pruned.before, "deleted": pruned.records, "kept": pruned.kept,
+             "dry_run": pruned.dry_run}
+        )  # fmt: skip
+        return
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(
+        f"{verb} {pruned.records} check record(s) from before {pruned.before}; {pruned.kept} kept"
     )
 
 
