@@ -26,17 +26,18 @@ log = logging.getLogger(__name__)
 
 KEEP_LATEST = 10
 
+# One source at a time, so that the write lock is held briefly however large the
+# store: a daemon recording checks meanwhile waits milliseconds, not minutes.
 _PRUNABLE = f"""
-    started_at < :before AND origin = 'network' AND outcome NOT IN ('first', 'changed')
+    source_id = :source AND started_at < :before AND origin = 'network'
+    AND outcome NOT IN ('first', 'changed')
     AND id NOT IN (
-        SELECT id FROM (
-            SELECT id, row_number() OVER (PARTITION BY source_id ORDER BY id DESC) AS n
-            FROM fetches
-        ) WHERE n <= {KEEP_LATEST}
+        SELECT id FROM fetches WHERE source_id = :source ORDER BY id DESC LIMIT {KEEP_LATEST}
     )
     AND id NOT IN (
         SELECT max(id) FROM fetches
-        WHERE outcome IN ('first', 'changed', 'unchanged') GROUP BY source_id, origin
+        WHERE source_id = :source AND outcome IN ('first', 'changed', 'unchanged')
+        GROUP BY origin
     )
 """
 
@@ -54,14 +55,17 @@ class Pruned:
 
 def prune_checks(store: Store, before: datetime, dry_run: bool = False) -> Pruned:
     """Delete the records of routine checks started before ``before`` (one
-    transaction; nothing else changes). With ``dry_run``, only count them."""
-    moment = {"before": iso(before)}
-    with store.transaction() as db:
+    transaction per source; nothing else changes). With ``dry_run``, only count them."""
+    moment = iso(before)
+    records = 0
+    for source in store.source_ids():
+        where = {"source": source, "before": moment}
         if dry_run:
-            found = db.execute(f"SELECT count(*) FROM fetches WHERE {_PRUNABLE}", moment)
-            records = int(found.fetchone()[0])
-        else:
-            records = db.execute(f"DELETE FROM fetches WHERE {_PRUNABLE}", moment).rowcount
+            found = store.db.execute(f"SELECT count(*) FROM fetches WHERE {_PRUNABLE}", where)
+            records += int(found.fetchone()[0])
+            continue
+        with store.transaction() as db:
+            records += db.execute(f"DELETE FROM fetches WHERE {_PRUNABLE}", where).rowcount
     kept = store.count("fetches") - (records if dry_run else 0)
-    log.info("pruned %d check record(s) from before %s; %d kept", records, moment["before"], kept)
-    return Pruned(moment["before"], records, kept, dry_run)
+    log.info("pruned %d check record(s) from before %s; %d kept", records, moment, kept)
+    return Pruned(moment, records, kept, dry_run)
