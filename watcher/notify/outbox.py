@@ -281,14 +281,10 @@ class Outbox:
         ).fetchone():
             return  # the common case, answered without taking the write lock
         with self.store.transaction() as db:
-            found = db.execute(
-                "SELECT * FROM incidents WHERE source_id = ? AND closed_at IS NULL", [source_id]
-            )
-            names = [column[0] for column in found.description]
-            row = found.fetchone()
-            if row is None:
+            sql = "SELECT * FROM incidents WHERE source_id = ? AND closed_at IS NULL"
+            incident = next(iter(db.query(sql, [source_id])), None)
+            if incident is None:
                 return  # another process closed it meanwhile
-            incident = dict(zip(names, row, strict=True))
             incident["closed_at"] = iso(utcnow())
             db.execute(
                 "UPDATE incidents SET closed_at = ? WHERE id = ?",
