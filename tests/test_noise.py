@@ -88,6 +88,37 @@ def test_text_styled_for_screen_readers_only_is_not_the_document() -> None:
         assert word not in texts[0]
 
 
+def help_centre_article(votes: str, comments: int) -> str:
+    """``related_a.html``'s policy as a help-centre article: breadcrumbs in a wrapper that
+    a skip link targets (chrome by its name, kept because it holds the document), and
+    the article's own footer with share links, vote and comment counts."""
+    page = (NOISE / "related_a.html").read_text(encoding="utf-8")
+    crumbs = (
+        '<nav class="crumbs" aria-label="Breadcrumbs"><ol><li><a href="/hc">Help Centre</a></li>'
+        "<li><span>Privacy Policy</span></li></ol></nav>"
+    )
+    footer = (
+        '<footer><ul class="share"><li><a href="https://social.example/share">Share</a></li>'
+        f'</ul><a href="#comments">{comments} comments</a><p>Was this article helpful?</p>'
+        f"<small>{votes} found this helpful</small></footer>"
+    )
+    opened = f'<div id="__app_skipToContent_fallback"><article>{crumbs}<div class="doc">'
+    page = page.replace('<div class="doc">', opened, 1)
+    page = page.replace("  </div>\n  <div class", f"  </div>{footer}</article></div>\n  <div class", 1)
+    assert crumbs in page and footer in page
+    return page
+
+
+def test_an_article_footer_and_breadcrumbs_inside_a_kept_wrapper_are_not_the_document() -> None:
+    first, second = (
+        canonical(parse(help_centre_article(votes, comments).encode(), "text/html"))
+        for votes, comments in (("12 out of 30", 3), ("13 out of 31", 4))
+    )
+    assert first == second == text("related_a.html")
+    for word in ("helpful", "comments", "Share", "Help Centre", "- Privacy Policy"):
+        assert word not in first
+
+
 def test_folded_accordion_and_tab_text_is_kept() -> None:
     page = text("accordion.html")
     for kept in (

@@ -291,12 +291,6 @@ def _is_panel(element: etree._Element, panels: frozenset[str]) -> bool:
     return previous is not None and previous.tag in _HEADING_TAGS
 
 
-def _outermost(elements: list[etree._Element]) -> list[etree._Element]:
-    """The elements of ``elements`` that have no ancestor in it."""
-    chosen = set(elements)
-    return [el for el in elements if not any(a in chosen for a in el.iterancestors())]
-
-
 # ---------------------------------------------------------------- chrome
 
 
@@ -315,7 +309,9 @@ def remove_chrome(
             el: kind for el in body.iter(etree.Element) if (kind := _chrome_kind(el, el.attrib))
         }
     total = weights[body].prose
-    for element in _outermost(list(found)):
+    # Every chrome element in turn, not only the outermost: a menu inside a wrapper
+    # that had to stay (it also holds the document) is still a menu.
+    for element in found:
         weight = weights.get(element)
         if weight is None or not _inside(element, body):
             continue
@@ -548,7 +544,11 @@ def _is_colophon(element: etree._Element, weight: Weight) -> bool:
 
 
 def _is_layout(element: etree._Element) -> bool:
-    """Named as the site's header, footer, menu or sidebar (and not holding the title)."""
+    """A footer (an article's own footer too: its share buttons, votes and comment
+    counts are not the document), or named as the site's header, footer, menu or
+    sidebar (and not holding the title)."""
+    if element.tag == "footer":
+        return True
     names = (element.get("class") or "") + " " + (element.get("id") or "")
     lowered = names.lower()
     if not any(stem in lowered for stem in _LAYOUT_STEMS):
