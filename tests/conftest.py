@@ -53,6 +53,23 @@ class Reply:
 Handler = Callable[[dict[str, str]], Reply]
 
 
+class CountedPage:
+    """A policy page with a read counter inside the policy: every request, ours
+    included, makes it go up, as page-view and vote counters do."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.reads = 1200
+
+    def __call__(self, headers: dict[str, str]) -> Reply:
+        self.reads += 1
+        counter = f"<p>This notice has been read {self.reads:,} times.</p><h2>1. Who we are</h2>"
+        page = (
+            (FIXTURES / "pages" / self.name).read_text().replace("<h2>1. Who we are</h2>", counter)
+        )
+        return Reply(body=page)
+
+
 class Listener(ThreadingHTTPServer):
     """A threading HTTP server whose listen backlog takes many connections at once
     (the standard library's 5 would make concurrent fetches wait for SYN retries)."""

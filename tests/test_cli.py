@@ -10,7 +10,7 @@ import pytest
 
 from watcher.store import Store
 
-from .conftest import SEEDS, CliResult, LoopbackServer, Reply, needs_seeds
+from .conftest import SEEDS, CliResult, CountedPage, LoopbackServer, Reply, needs_seeds
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 Cli = Callable[..., CliResult]
@@ -20,11 +20,14 @@ def page(name: str) -> str:
     return (PAGES / name).read_text(encoding="utf-8")
 
 
+CONFIRM = "{{timeout: 2s, retries: 1, backoff: 0.05s, confirm_after: {}}}"
+
+
 def configure(
     tmp_path: Path,
     server: LoopbackServer,
     paths: dict[str, str],
-    fetch: str = "{timeout: 2s, retries: 1, backoff: 0.05s}",
+    fetch: str = CONFIRM.format("0s"),
 ) -> None:
     lines = ["settings:", f"  fetch: {fetch}", "sources:"]
     for sid, path in paths.items():
@@ -76,6 +79,22 @@ def test_first_unchanged_changed_with_report(
     assert diff["changed"] is True
     status = json.loads(cli("status", "--json").out)["sources"][0]
     assert (status["id"], status["versions"], status["last_outcome"]) == ("acme", 2, "changed")
+
+
+def test_check_confirms_a_change_with_a_second_fetch(
+    cli: Cli, tmp_path: Path, server: LoopbackServer
+) -> None:
+    server.set("/privacy", CountedPage("acme_v1.html"))
+    server.page("/other", page("acme_v2.html"))
+    configure(tmp_path, server, {"acme": "/privacy", "other": "/other"}, CONFIRM.format("0.3s"))
+    assert {r["status"] for r in check_json(cli)[1].values()} == {"first"}
+    code, rows = check_json(cli)
+    assert code == 0 and rows["acme"]["status"] == "unchanged", rows
+    assert rows["acme"]["reason"] == "only lines that differ between two fetches changed"
+    assert (server.hits("/privacy"), server.hits("/other")) == (3, 2)
+
+    configure(tmp_path, server, {"acme": "/privacy"}, CONFIRM.format("off"))
+    assert check_json(cli)[1]["acme"]["status"] == "changed"
 
 
 def test_summary_table_and_exit_code(cli: Cli, tmp_path: Path, server: LoopbackServer) -> None:

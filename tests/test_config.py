@@ -76,6 +76,20 @@ sources:
 
 
 @pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("", 60.0), ("{confirm_after: 90s}", 90.0), ("{confirm_after: 0}", 0.0),
+     ("{confirm_after: off}", None), ("{confirm_after: false}", None)],
+    ids=["default-a-minute", "duration", "at-once", "off", "false"],
+)  # fmt: skip
+def test_a_change_is_confirmed_after_a_minute_unless_told_otherwise(
+    tmp_path: Path, value: str, seconds: float | None
+) -> None:
+    fetch = f"settings:\n  fetch: {value}\n" if value else ""
+    config = load(write(tmp_path, fetch + "sources: []\n"))
+    assert config.settings.fetch.confirm_after == seconds
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("sources:\n  - id: a\n\turl: x\n", ":3: malformed YAML: found a tab character"),
@@ -131,6 +145,8 @@ sources:
         ("settings:\n  digest: {schedule: someday}\n", "neither 'mon 08:00' nor a 5-field cron"),
         ("settings:\n  fetch: {retries: 99}\n", "settings.fetch.retries: '99' is out of range"),
         ("settings:\n  keywords: ['(unclosed']\n", "not a valid regular expression"),
+        ("settings:\n  fetch: {confirm_after: 2h}\n", "confirm_after: '2h' is out of range"),
+        ("settings:\n  fetch: {confirm_after: later}\n", "confirm_after: 'later' is not valid"),
         ("a: 1\na: 2\n", ":2: duplicate key 'a'"),
         ("- just\n- a list\n", "the top level must be a mapping"),
     ],
@@ -158,6 +174,8 @@ sources:
         "bad-schedule",
         "out-of-range",
         "bad-regex",
+        "confirm-too-late",
+        "confirm-not-a-duration",
         "duplicate-yaml-key",
         "top-level-list",
     ],

@@ -104,7 +104,9 @@ def help_centre_article(votes: str, comments: int) -> str:
     )
     opened = f'<div id="__app_skipToContent_fallback"><article>{crumbs}<div class="doc">'
     page = page.replace('<div class="doc">', opened, 1)
-    page = page.replace("  </div>\n  <div class", f"  </div>{footer}</article></div>\n  <div class", 1)
+    page = page.replace(
+        "  </div>\n  <div class", f"  </div>{footer}</article></div>\n  <div class", 1
+    )
     assert crumbs in page and footer in page
     return page
 

@@ -46,7 +46,7 @@ def write_config(
     url: str = "https://acme.example/privacy",
 ) -> Path:
     """A sources.yaml with one source named with characters that need escaping."""
-    lines = ["settings:", f"  alerts: {alerts}"]
+    lines = ["settings:", "  fetch: {confirm_after: 0s}", f"  alerts: {alerts}"]
     if smtp_block or smtp:
         lines.append(f"  smtp: {smtp_block or smtp.smtp_yaml()}")  # type: ignore[union-attr]
     lines += [

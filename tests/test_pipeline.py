@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,10 +16,11 @@ from watcher.config import Settings, Source
 from watcher.errors import InputError
 from watcher.fetch import make_client
 from watcher.model import Capture
-from watcher.pipeline import Pipeline, raw_digest, rules_hash, sync_sources
+from watcher.normalise import Rules
+from watcher.pipeline import Outcome, Pipeline, analyse, raw_digest, rules_hash, sync_sources
 from watcher.store import Store, iso, sha256
 
-from .conftest import LoopbackServer, Reply
+from .conftest import CountedPage, LoopbackServer, Reply
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -312,6 +314,82 @@ def test_parallel_check_records_exactly_as_inline(server: LoopbackServer, tmp_pa
         store.close()
     assert results[0] == results[2]
     assert sorted({status for _, status in results[2]}) == ["first", "rejected"]
+
+
+def check_once(pipeline: Pipeline, source: Source, workers: int = 0) -> Outcome:
+    async def run() -> list[Outcome]:
+        async with make_client(pipeline.settings.fetch) as client:
+            return [o async for o in check(pipeline, [source], client, workers)]
+
+    (outcome,) = asyncio.run(run())
+    return outcome
+
+
+@pytest.mark.parametrize("workers", [0, 2], ids=["inline", "worker-processes"])
+def test_a_change_is_confirmed_by_a_second_fetch_so_counters_are_not_changes(
+    server: LoopbackServer, tmp_path: Path, workers: int
+) -> None:
+    page = CountedPage("acme_v1.html")
+    server.set("/privacy", page)
+    source = Source(id="acme", name="Acme", url=server.url("/privacy"))
+    fetch = dataclasses.replace(Settings().fetch, confirm_after=0.2)
+    store = Store.open(tmp_path / "store")
+    pipeline = Pipeline(store, Settings(fetch=fetch))
+    assert check_once(pipeline, source, workers).status == "first"
+    assert server.hits("/privacy") == 1  # a first capture has nothing to confirm
+
+    quiet = check_once(pipeline, source, workers)
+    assert (quiet.status, quiet.version_id) == ("unchanged", 1)
+    assert quiet.reason == "only lines that differ between two fetches changed"
+    assert server.hits("/privacy") == 3
+
+    page.name = "acme_v2.html"  # a real revision, the counter still going
+    changed = check_once(pipeline, source, workers)
+    assert (changed.status, changed.version_id) == ("changed", 2)
+    assert server.hits("/privacy") == 5
+    assert store.count("versions") == 2 and store.count("changes") == 1
+    store.close()
+
+
+def test_without_confirmation_a_counter_is_a_change(server: LoopbackServer, tmp_path: Path) -> None:
+    server.set("/privacy", CountedPage("acme_v1.html"))
+    source = Source(id="acme", name="Acme", url=server.url("/privacy"))
+    fetch = dataclasses.replace(Settings().fetch, confirm_after=None)
+    store = Store.open(tmp_path / "store")
+    pipeline = Pipeline(store, Settings(fetch=fetch))
+    statuses = [check_once(pipeline, source).status for _ in range(2)]
+    assert statuses == ["first", "changed"]
+    assert server.hits("/privacy") == 2
+    store.close()
+
+
+def test_a_page_that_goes_back_before_the_second_fetch_records_nothing_new(
+    server: LoopbackServer, tmp_path: Path
+) -> None:
+    """The text changed for one fetch only (a deploy rolled back, a bad cache node)."""
+    v1, v2 = ((PAGES / name).read_text() for name in ("acme_v1.html", "acme_v2.html"))
+    server.set("/privacy", Reply(body=v1), Reply(body=v2), Reply(body=v1))
+    source = Source(id="acme", name="Acme", url=server.url("/privacy"))
+    fetch = dataclasses.replace(Settings().fetch, confirm_after=0.0)
+    store = Store.open(tmp_path / "store")
+    pipeline = Pipeline(store, Settings(fetch=fetch))
+    assert [check_once(pipeline, source).status for _ in range(2)] == ["first", "unchanged"]
+    assert server.hits("/privacy") == 3
+    assert store.count("versions") == 1 and store.count("changes") == 0
+    store.close()
+
+
+def test_imports_and_first_captures_are_never_held_back(pipeline: Pipeline) -> None:
+    first = capture("acme_v1.html")
+    assert not pipeline.awaits_confirmation(SOURCE, first, analyse(first, Rules(), "x"))
+    pipeline.process(SOURCE, first)
+    revised = capture("acme_v2.html", 60)
+    analysis = analyse(revised, Rules(), "x")
+    assert pipeline.awaits_confirmation(SOURCE, revised, analysis)
+    imported = dataclasses.replace(revised, origin="import")
+    assert not pipeline.awaits_confirmation(SOURCE, imported, analysis)
+    noisy = capture("acme_v1_noisy.html", 60)
+    assert not pipeline.awaits_confirmation(SOURCE, noisy, analyse(noisy, Rules(), "x"))
 
 
 def contract(fees: str) -> bytes:

@@ -29,7 +29,7 @@ from watcher.schedule import (
 )
 from watcher.store import Store, iso
 
-from .conftest import LoopbackServer, LoopbackSmtp, Reply, run_cli
+from .conftest import CountedPage, LoopbackServer, LoopbackSmtp, Reply, run_cli
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 ENV = {"NO_COLOR": "1", "PYTHONUTF8": "1"}
@@ -45,11 +45,12 @@ def configure(
     smtp: LoopbackSmtp | None,
     sources: dict[str, str],
     interval: str = "1s",
+    confirm_after: str = "0s",
 ) -> Path:
     lines = [
         f"defaults: {{interval: {interval}, notify: [team@example.org]}}",
         "settings:",
-        "  fetch: {timeout: 3s, retries: 0}",
+        f"  fetch: {{timeout: 3s, retries: 0, confirm_after: {confirm_after}}}",
         "  log_file: logs/watcher.log",
     ]
     if smtp is not None:
@@ -190,6 +191,47 @@ def test_sigterm_abandons_a_slow_fetch_without_a_trace(
     assert "event=abandoning" in err and "outcome=abandoned" in err
     assert query(tmp_path / "snapshots", "SELECT count(*) FROM fetches") == [(0,)]
     assert query(tmp_path / "snapshots", "PRAGMA integrity_check") == [("ok",)]
+
+
+@pytest.mark.slow
+def test_the_daemon_confirms_a_change_with_a_second_fetch(
+    tmp_path: Path, server: LoopbackServer, daemon: Callable[..., subprocess.Popen[str]]
+) -> None:
+    server.set("/acme", CountedPage("acme_v1.html"))
+    configure(tmp_path, server, None, {"acme": "/acme"}, confirm_after="0.3s")
+    proc = daemon()
+    settled = "SELECT count(*) FROM fetches WHERE reason LIKE 'only lines that differ%'"
+    wait_until(lambda: (query(tmp_path / "snapshots", settled) or [(0,)])[0][0] >= 2)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert query(tmp_path / "snapshots", "SELECT count(*) FROM versions") == [(1,)]
+    assert query(tmp_path / "snapshots", "SELECT count(*) FROM changes") == [(0,)]
+    hits = server.hits("/acme")
+    fetches = query(tmp_path / "snapshots", "SELECT count(*) FROM fetches")[0][0]
+    # Every check after the first fetched twice (the last may have been stopped
+    # while waiting for its second fetch).
+    assert hits in (2 * fetches - 1, 2 * fetches)
+
+
+@pytest.mark.slow
+def test_sigterm_during_a_confirmation_wait_records_nothing(
+    tmp_path: Path, server: LoopbackServer, daemon: Callable[..., subprocess.Popen[str]]
+) -> None:
+    server.set("/acme", CountedPage("acme_v1.html"))
+    configure(tmp_path, server, None, {"acme": "/acme"}, confirm_after="60s")
+    proc = daemon()
+    wait_until(lambda: server.hits("/acme") >= 2)  # the second check now waits a minute
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert time.monotonic() - started < 5
+    assert "outcome=abandoned" in err
+    assert server.hits("/acme") == 2
+    assert query(tmp_path / "snapshots", "SELECT count(*) FROM fetches") == [(1,)]
+    assert query(tmp_path / "snapshots", "SELECT count(*) FROM changes") == [(0,)]
 
 
 @pytest.mark.slow

@@ -20,7 +20,7 @@ import signal
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -97,6 +97,36 @@ def _analyse_safely(capture: Capture, source: Source) -> Analysis | InputError:
         return exc
 
 
+def record_confirmed(
+    pipeline: Pipeline,
+    source: Source,
+    result: FetchResult,
+    fetch_again: Callable[[float], FetchResult | None],
+) -> Outcome | None:
+    """Record one fetch result in this process, confirming a change first.
+
+    When the page's text changed (see :meth:`Pipeline.awaits_confirmation`),
+    ``fetch_again(delay)`` waits ``delay`` seconds and fetches the page again;
+    that capture is recorded, with the first one's text to tell noise from
+    change. None when ``fetch_again`` gave up (the daemon is stopping).
+    """
+    capture = result.capture
+    if capture is None or not pipeline.needs_analysis(source, result):
+        return pipeline.handle(source, result)
+    analysis = _analyse_safely(capture, source)
+    delay = pipeline.settings.fetch.confirm_after
+    if delay is None or not pipeline.awaits_confirmation(source, capture, analysis):
+        return pipeline.process(source, capture, result.attempts, analysis)
+    assert isinstance(analysis, Analysis)
+    _log_confirming(source.id, delay)
+    again = fetch_again(delay)
+    return None if again is None else pipeline.handle(source, again, refetch=analysis.text)
+
+
+def _log_confirming(source_id: str, delay: float) -> None:
+    log.info("check %s: text changed; fetching it again in %gs to confirm", source_id, delay)
+
+
 def _prepare_capture(
     capture: Capture, source: Source, first: bool
 ) -> tuple[Analysis | InputError, str | None, bytes | None]:
@@ -136,6 +166,52 @@ async def check(
             pool.shutdown(cancel_futures=True)
 
 
+class _Confirmations:
+    """Changes a check found that wait for a second fetch before they are recorded
+    (``fetch.confirm_after``).
+
+    The first pass over the sources sets them aside; once the last of them is old
+    enough, a second pass fetches them again and records each with the first
+    fetch's text, so that only lines the two fetches agree on can be a change.
+    The first texts wait in files, so memory stays flat however many change.
+    """
+
+    def __init__(self, pipeline: Pipeline, spool: Path) -> None:
+        self.pipeline = pipeline
+        self.spool = spool
+        self.delay = pipeline.settings.fetch.confirm_after
+        self.ids: list[str] = []
+        self.due = 0.0
+        self.collecting = self.delay is not None
+
+    def set_aside(self, source: Source, capture: Capture, analysis: Analysis | InputError) -> bool:
+        """Keep a change for the second pass instead of recording it (first pass only)."""
+        if not self.collecting or not self.pipeline.awaits_confirmation(source, capture, analysis):
+            return False
+        assert isinstance(analysis, Analysis) and self.delay is not None
+        (self.spool / source.id).write_text(analysis.text, encoding="utf-8")
+        self.ids.append(source.id)
+        self.due = time.monotonic() + self.delay
+        _log_confirming(source.id, self.delay)
+        return True
+
+    def first_text(self, source_id: str) -> str | None:
+        """The first fetch's text of a source set aside (second pass only)."""
+        path = self.spool / source_id
+        if self.collecting or not path.exists():
+            return None
+        text = path.read_text(encoding="utf-8")
+        path.unlink()
+        return text
+
+    async def wait(self) -> None:
+        """End the first pass: sleep until every change set aside may be fetched again."""
+        import asyncio
+
+        self.collecting = False
+        await asyncio.sleep(max(0.0, self.due - time.monotonic()))
+
+
 async def _check(
     pipeline: Pipeline,
     sources: Sequence[Source],
@@ -143,18 +219,55 @@ async def _check(
     pool: Executor | None,
     width: int,
 ) -> AsyncIterator[Outcome]:
+    sync_sources(pipeline.store, sources)
+    by_id = {s.id: s for s in sources}
+    with tempfile.TemporaryDirectory(prefix="watcher-confirm-") as spool:
+        confirmations = _Confirmations(pipeline, Path(spool))
+        async for outcome in _check_pass(pipeline, sources, client, pool, width, confirmations):
+            yield outcome
+        if confirmations.ids:
+            await confirmations.wait()
+            again = [by_id[sid] for sid in confirmations.ids]
+            async for outcome in _check_pass(pipeline, again, client, pool, width, confirmations):
+                yield outcome
+
+
+async def _check_pass(
+    pipeline: Pipeline,
+    sources: Sequence[Source],
+    client: httpx.AsyncClient,
+    pool: Executor | None,
+    width: int,
+    confirmations: _Confirmations,
+) -> AsyncIterator[Outcome]:
+    """Fetch ``sources`` once, recording every result but the changes set aside."""
     from .fetch import fetch_all
 
-    sync_sources(pipeline.store, sources)
     by_id = {s.id: s for s in sources}
     validators = {s.id: v for s in sources if (v := pipeline.validators(s)) is not None}
     results = fetch_all(client, sources, pipeline.settings.fetch, validators)
     if pool is None:
         async for result in results:
-            yield pipeline.handle(by_id[result.source_id], result)
+            outcome = _record_inline(pipeline, by_id[result.source_id], result, confirmations)
+            if outcome is not None:
+                yield outcome
         return
-    async for outcome in _check_in_parallel(pipeline, by_id, results, pool, width):
+    async for outcome in _check_in_parallel(pipeline, by_id, results, pool, width, confirmations):
         yield outcome
+
+
+def _record_inline(
+    pipeline: Pipeline, source: Source, result: FetchResult, confirmations: _Confirmations
+) -> Outcome | None:
+    """Normalise and record a result in this process (None: set aside to confirm)."""
+    capture = result.capture
+    if capture is None or not pipeline.needs_analysis(source, result):
+        return pipeline.handle(source, result)
+    analysis = _analyse_safely(capture, source)
+    if confirmations.set_aside(source, capture, analysis):
+        return None
+    refetch = confirmations.first_text(source.id)
+    return pipeline.process(source, capture, result.attempts, analysis, refetch=refetch)
 
 
 async def _check_in_parallel(
@@ -163,6 +276,7 @@ async def _check_in_parallel(
     results: AsyncIterator[FetchResult],
     pool: Executor,
     width: int,
+    confirmations: _Confirmations,
 ) -> AsyncIterator[Outcome]:
     """Normalise fetched pages in the pool while the next pages download.
 
@@ -187,7 +301,10 @@ async def _check_in_parallel(
             raw_sha = digest or raw_digest(capture.body)
             if compressed is not None:
                 pipeline.store.offer_compressed(raw_sha, compressed)
-            outcome = pipeline.process(source, capture, result.attempts, analysis, raw_sha)
+            if confirmations.set_aside(source, capture, analysis):
+                return
+            refetch = confirmations.first_text(source.id)
+            outcome = pipeline.process(source, capture, result.attempts, analysis, raw_sha, refetch)
             await done.put(outcome)
         except BaseException as exc:
             await done.put(exc)

@@ -149,10 +149,11 @@ class Pipeline:
 
     # ------------------------------------------------------------ entry points
 
-    def handle(self, source: Source, result: FetchResult) -> Outcome:
-        """Record the result of fetching ``source`` from the network."""
+    def handle(self, source: Source, result: FetchResult, refetch: str | None = None) -> Outcome:
+        """Record the result of fetching ``source`` from the network (``refetch``: see
+        :meth:`process`)."""
         if result.outcome == "ok" and result.capture is not None:
-            return self.process(source, result.capture, result.attempts)
+            return self.process(source, result.capture, result.attempts, refetch=refetch)
         if result.outcome == "not_modified":
             return self._record_not_modified(source, result)
         return self._record_failure(source, result)
@@ -171,12 +172,15 @@ class Pipeline:
         attempts: Sequence[Attempt] = (),
         analysis: Analysis | InputError | None = None,
         raw_sha: str | None = None,
+        refetch: str | None = None,
     ) -> Outcome:
         """Turn one capture of ``source`` into an outcome, recording it.
 
         ``analysis`` is the capture already normalised (or its error), and
         ``raw_sha`` the SHA-256 of its bytes, when that was done elsewhere, for
-        example in a worker process.
+        example in a worker process. ``refetch`` is the canonical text of another
+        fetch of the page a little earlier (see :meth:`awaits_confirmation`): lines
+        that differ between the two are not the policy.
         """
         raw_sha = raw_sha or raw_digest(capture.body)
         moment = iso(capture.captured_at)
@@ -201,7 +205,27 @@ class Pipeline:
                 source, capture, attempts, "rejected", raw_sha, reason=str(analysis)
             )
         log.debug("%s: analysed capture of %s", source.id, moment)
-        return self._decide(source, capture, attempts, raw_sha, analysis)
+        return self._decide(source, capture, attempts, raw_sha, analysis, refetch)
+
+    def awaits_confirmation(
+        self, source: Source, capture: Capture, analysis: Analysis | InputError
+    ) -> bool:
+        """Whether this capture from the network would record a change that a second
+        fetch should confirm first (``fetch.confirm_after``; only reads the store).
+
+        Counters ("1,204 views", "12 out of 30 found this helpful"), per-request
+        variants and clocks differ between two fetches of the same page; the policy
+        does not. The caller fetches the page again later and records that capture
+        with this one's text as ``refetch``.
+        """
+        if self.settings.fetch.confirm_after is None or capture.origin != "network":
+            return False
+        if isinstance(analysis, InputError):
+            return False
+        latest = self.store.latest_head(source.id)
+        if latest is None or self._same_content(source, latest, analysis, capture) is not None:
+            return False
+        return quality.verdict(analysis.document, latest.words).ok
 
     # ------------------------------------------------------------ decisions
 
@@ -273,11 +297,12 @@ class Pipeline:
         attempts: Sequence[Attempt],
         raw_sha: str,
         analysis: Analysis,
+        refetch: str | None = None,
     ) -> Outcome:
         with self.store.transaction() as db:
             # Re-read under the write lock: another process may have recorded it.
             latest = self.store.latest_head(source.id)
-            same = self._same_content(source, latest, analysis, capture)
+            same = self._same_content(source, latest, analysis, capture, refetch)
             if latest is not None and same is not None:
                 return self._record(
                     source,
@@ -312,12 +337,18 @@ class Pipeline:
         return outcome
 
     def _same_content(
-        self, source: Source, latest: VersionHead | None, analysis: Analysis, capture: Capture
+        self,
+        source: Source,
+        latest: VersionHead | None,
+        analysis: Analysis,
+        capture: Capture,
+        refetch: str | None = None,
     ) -> str | None:
         """Why the capture holds the latest version's text ("" when identical), or None.
 
         Differences that are only volatile blocks (lines that keep flipping
-        across versions, hash-like tokens, the date of the day) do not count.
+        across versions, hash-like tokens, the date of the day, lines that differ
+        from ``refetch``, another fetch of the page) do not count.
         """
         if latest is None:
             return None
@@ -329,6 +360,11 @@ class Pipeline:
         settled = volatile.settle(history, analysis.text, capture.captured_at)
         if sha256(settled) == latest.content_sha256:
             return "only volatile blocks changed"
+        if refetch is None:
+            return None
+        settled = volatile.settle(history, analysis.text, capture.captured_at, refetch)
+        if sha256(settled) == latest.content_sha256:
+            return "only lines that differ between two fetches changed"
         return None
 
     def _read_as_now(self, db: sqlite_utils.Database, source: Source, version: Version) -> Version:

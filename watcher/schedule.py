@@ -55,6 +55,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from .batch import record_confirmed
 from .config import Config, FetchSettings, Source, load
 from .daemonstate import STATE_NAME, DaemonLock, daemon_running, read_state
 from .errors import StoreError, WatcherError
@@ -436,13 +437,27 @@ class Daemon:
         assert self.fetcher is not None
         with self._store() as store:
             pipeline = self.make_pipeline(store, config)
-            result = self.fetcher.fetch(source, config.settings.fetch, pipeline.validators(source))
-            if result is None:
+            fetched: list[FetchResult] = []
+
+            def fetch_now(delay: float = 0.0) -> FetchResult | None:
+                if self._stop.wait(delay) or self.fetcher is None:
+                    return None  # stopping: a confirming fetch is not waited for
+                result = self.fetcher.fetch(
+                    source, config.settings.fetch, pipeline.validators(source)
+                )
+                if result is not None:
+                    fetched.append(result)
+                return result
+
+            first = fetch_now()
+            outcome = None
+            if first is not None:
+                outcome = record_confirmed(pipeline, source, first, fetch_now)
+            if outcome is None:
                 event("check", logging.WARNING, source=source.id, outcome="abandoned")
                 return
-            outcome = pipeline.handle(source, result)
             incident = Outbox(store, config, self.reports_dir).track(outcome)
-        self._log_check(outcome, result, started, incident)
+        self._log_check(outcome, fetched[-1], started, incident)
         if outcome.change_id is not None or incident is not None:
             self._kick("outbox")
 

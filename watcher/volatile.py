@@ -258,14 +258,15 @@ def _merge(
 
 
 def _resolve(old: Placed, fresh: Placed, noisy: frozenset[str], day: date | None) -> list[Placed]:
-    """One stored unit replaced by one new unit: which of them the text keeps."""
+    """One stored unit replaced by one new unit: which of them the text keeps.
+
+    A volatile unit in the stored one's place (a counter, a rotating line) is that
+    place's noise: the stored unit stays.
+    """
     old_text, new_text = old[0][1], fresh[0][1]
-    if same_line(old_text, new_text, day) or (old_text in noisy and new_text in noisy):
+    if same_line(old_text, new_text, day) or new_text in noisy:
         return [old]
-    kept = [old] if old_text in noisy else []
-    if new_text not in noisy:
-        kept.append(fresh)
-    return kept
+    return [old, fresh] if old_text in noisy else [fresh]
 
 
 # ---------------------------------------------------------------- store

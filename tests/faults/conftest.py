@@ -571,7 +571,7 @@ class Workspace:
         self,
         sources: Mapping[str, str],
         *,
-        fetch: str = "{timeout: 2s, retries: 1, backoff: 0.05s}",
+        fetch: str = "{timeout: 2s, retries: 1, backoff: 0.05s, confirm_after: 0s}",
         smtp: bool = True,
         notify: Sequence[str] = RECIPIENTS,
         alerts: str | None = None,

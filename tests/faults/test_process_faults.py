@@ -96,7 +96,7 @@ def test_kill_check_at_a_random_point(ws: Workspace, seed: int) -> None:
     first = site(ws, count, 1, delays)
     ws.configure(
         {f"s{i}": f"/p{i}" for i in range(count)},
-        fetch="{timeout: 5s, retries: 0, concurrency: 2, per_host: 2}",
+        fetch="{timeout: 5s, retries: 0, concurrency: 2, per_host: 2, confirm_after: 0s}",
     )
     started = time.monotonic()
     ws.check()
@@ -238,7 +238,10 @@ def test_no_worker_outlives_a_killed_watcher(ws: Workspace, command: str) -> Non
         proc = ws.start("import", "club", "archive")
     else:
         site(ws, 8, 1, [2.0] * 8)
-        ws.configure({f"s{i}": f"/p{i}" for i in range(8)}, fetch="{timeout: 5s, retries: 0}")
+        ws.configure(
+            {f"s{i}": f"/p{i}" for i in range(8)},
+            fetch="{timeout: 5s, retries: 0, confirm_after: 0s}",
+        )
         proc = ws.start("check")
     deadline = time.monotonic() + 20
     while len(proc.group()) < 2 and proc.alive() and time.monotonic() < deadline:
@@ -303,7 +306,10 @@ ROUNDS = [(3, 0.0), (8, 0.0), (8, 0.3)]
     ("count", "delay"), ROUNDS, ids=[f"{n}-sources-{d}s-late" for n, d in ROUNDS]
 )
 def test_two_checks_at_once(ws: Workspace, count: int, delay: float) -> None:
-    ws.configure({f"s{i}": f"/p{i}" for i in range(count)}, fetch="{timeout: 5s, retries: 0}")
+    ws.configure(
+        {f"s{i}": f"/p{i}" for i in range(count)},
+        fetch="{timeout: 5s, retries: 0, confirm_after: 0s}",
+    )
     history: dict[str, list[str]] = {f"s{i}": [] for i in range(count)}
     for version, want in ((1, "first"), (2, "changed")):
         pages = site(ws, count, version, [delay] * count)

@@ -73,6 +73,9 @@ class FetchSettings:
     max_redirects: int = 10
     concurrency: int = 16
     per_host: int = 2
+    #: Seconds before a page whose text changed is fetched again to confirm the change
+    #: (lines that differ between the two fetches are not the policy); None: never.
+    confirm_after: float | None = 60.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -343,6 +343,7 @@ FETCH_KEYS = (
     "concurrency",
     "per_host",
     "max_retry_after",
+    "confirm_after",
 )
 SMTP_KEYS = ("host", "port", "security", "user", "password_env", "sender", "timeout")
 ALERT_KEYS = ("cosmetic", "failure_threshold", "report_url")
@@ -378,7 +379,18 @@ def _fetch_settings(chk: _Checker, raw: Any, parent: Any) -> FetchSettings:
             chk, block, "concurrency", _int, 1, 1000, d.concurrency, "fetch.concurrency"
         ),
         per_host=_number(chk, block, "per_host", _int, 1, 100, d.per_host, "fetch.per_host"),
+        confirm_after=_confirm_after(chk, block, d.confirm_after),
     )
+
+
+def _confirm_after(chk: _Checker, block: Mapping[str, Any], default: float | None) -> float | None:
+    """``fetch.confirm_after``: a duration up to an hour, or ``off`` (YAML reads it as false)."""
+    if block.get("confirm_after", True) is False or block.get("confirm_after") == "off":
+        return None
+    seconds: float | None = _number(
+        chk, block, "confirm_after", parse_duration, 0, 3600, default, "fetch.confirm_after"
+    )
+    return seconds
 
 
 def _smtp_settings(chk: _Checker, raw: Any, parent: Any) -> SmtpSettings | None:

@@ -92,6 +92,7 @@ settings:
     retries: 1
     backoff: 0.1s
     timeout: 5s
+    confirm_after: 1s   # fetch a changed page again before recording (default: a minute)
 sources:
   - id: northwind-privacy
     name: Northwind Cloud Privacy Policy
