@@ -19,7 +19,7 @@ import pytest
 
 from watcher.normalise import canonical, parse
 from watcher.quality import verdict
-from watcher.volatile import differing_units, same_line, settle, volatile_units
+from watcher.volatile import differing_units, same_line, settle, settle_document, volatile_units
 
 NOISE = Path(__file__).parent / "fixtures" / "noise"
 BENCH = Path(__file__).parents[1] / "bench" / "noise.py"
@@ -179,6 +179,25 @@ def test_a_real_change_next_to_a_flipping_block_is_kept_and_the_block_settled() 
     settled = settle([variant_a, variant_b, variant_a], edited)
     assert "to train our models" in settled
     assert settled == variant_a.replace("keep it secure", "keep it secure, to train our models")
+
+
+def test_a_change_is_recorded_with_the_lines_two_fetches_disagree_on_as_stored() -> None:
+    """A revision next to a read counter: the document recorded keeps the counter as
+    the latest version has it, block for block, so its diff shows only the edit."""
+    page = (NOISE / "nav_footer_a.html").read_text(encoding="utf-8")
+
+    def fetched(reads: int, edit: bool) -> str:
+        counted = page.replace("<h2>", f"<p>Read {reads:,} times.</p><h2>", 1)
+        return counted.replace("keep it secure", "keep it secure, to train our models", edit)
+
+    latest = canonical(parse(fetched(1201, edit=False).encode(), "text/html"))
+    document = parse(fetched(1205, edit=True).encode(), "text/html")
+    refetch = canonical(parse(fetched(1206, edit=True).encode(), "text/html"))
+    settled = settle_document(latest, document, canonical(document), refetch)
+    expected = latest.replace("keep it secure", "keep it secure, to train our models")
+    assert "Read 1,201 times." in expected and canonical(settled) == expected
+    assert [b.kind for b in settled.blocks] == [b.kind for b in document.blocks]
+    assert settle_document(latest, document, canonical(document), canonical(document)) is document
 
 
 def test_a_one_time_revert_is_a_change() -> None:

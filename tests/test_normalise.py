@@ -11,6 +11,7 @@ from watcher.errors import InputError
 from watcher.model import Block
 from watcher.normalise import (
     Rules,
+    block_of_line,
     canonical,
     clean_text,
     decode,
@@ -19,6 +20,7 @@ from watcher.normalise import (
     parse,
     parse_markdown,
     parse_text,
+    render_block,
 )
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -282,3 +284,20 @@ def test_clean_text_normalises_to_nfc() -> None:
 )
 def test_markdown_link_targets_never_leak_into_text(markdown: str, text: str) -> None:
     assert parse_markdown(markdown).blocks[0].text == text
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        Block("heading", "4. Your rights", 2),
+        Block("item", "Usage data: pages viewed.", 0),
+        Block("item", "nested item", 2),
+        Block("row", "Hosting provider | Running our servers"),
+        Block("paragraph", "We collect what you give us."),
+        Block("paragraph", "Definitions", bold=True),
+        Block("pre", "line one\n\n  line three"),
+    ],
+    ids=["heading", "item", "nested-item", "row", "paragraph", "bold", "pre"],
+)
+def test_a_canonical_line_reads_back_as_its_block(block: Block) -> None:
+    assert block_of_line(render_block(block)) == block

@@ -348,6 +348,10 @@ def test_a_change_is_confirmed_by_a_second_fetch_so_counters_are_not_changes(
     assert (changed.status, changed.version_id) == ("changed", 2)
     assert server.hits("/privacy") == 5
     assert store.count("versions") == 2 and store.count("changes") == 1
+    # The new version keeps the counter as the first had it: the change is the revision.
+    counter = "This notice has been read 1,201 times."
+    assert counter in store.version("acme", 2).text.splitlines()
+    assert "advertising partners" in store.version("acme", 2).text
     store.close()
 
 

@@ -524,6 +524,27 @@ def split_blocks(text: str) -> list[str]:
     return out
 
 
+_RENDERED = re.compile(r"^(?:(#{1,6}) (.*)|((?:  )*)- (.*)|\| (.*) \||\*\*(.+)\*\*)$", re.S)
+
+
+def block_of_line(line: str) -> Block:
+    """The block that :func:`render_block` renders as ``line`` (its inverse; a
+    paragraph whose own text looks like another kind's line is read as that kind)."""
+    if _FENCE.match(line.split("\n", 1)[0]) and "\n" in line:
+        return Block("pre", line.split("\n", 1)[1].rsplit("\n", 1)[0])
+    match = _RENDERED.match(line)
+    if match is None:
+        return Block("paragraph", line)
+    hashes, heading, indent, item, row, bold = match.groups()
+    if hashes:
+        return Block("heading", heading, len(hashes))
+    if item is not None:
+        return Block("item", item, len(indent) // 2)
+    if row is not None:
+        return Block("row", row)
+    return Block("paragraph", bold, bold=True)
+
+
 def render_block(block: Block) -> str:
     """One block in canonical form."""
     if block.kind == "heading":

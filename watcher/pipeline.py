@@ -75,7 +75,11 @@ class Analysis:
 
 def analyse(capture: Capture, rules: Rules, name: str) -> Analysis:
     """Normalise a capture (pure). Raises :class:`InputError` for unreadable input."""
-    doc = parse(capture.body, capture.content_type, rules, capture.filename, name)
+    return analysis_of(parse(capture.body, capture.content_type, rules, capture.filename, name))
+
+
+def analysis_of(doc: Document) -> Analysis:
+    """A document's canonical text, its hash and its outline (pure)."""
     text = canonical(doc)
     doc.words  # noqa: B018 - counted here, so that a worker process does it
     return Analysis(doc, text, sha256(text), outline(doc))
@@ -314,6 +318,7 @@ class Pipeline:
                     analysis=analysis,
                     reason=same or None,
                 )
+            analysis = self._without_noise(source, latest, analysis, refetch)
             judged = quality.verdict(analysis.document, latest.words if latest else None)
             if not judged.ok and judged.confirmable and self._confirmed(source, analysis):
                 judged = quality.Verdict.accept()
@@ -366,6 +371,18 @@ class Pipeline:
         if sha256(settled) == latest.content_sha256:
             return "only lines that differ between two fetches changed"
         return None
+
+    def _without_noise(
+        self, source: Source, latest: VersionHead | None, analysis: Analysis, refetch: str | None
+    ) -> Analysis:
+        """The capture to record as a change: lines that differ from ``refetch`` (another
+        fetch of the page) as the latest version has them, so that the version, its
+        diff and its alert hold only what changed."""
+        if refetch is None or latest is None or latest.rules_hash != rules_hash(source):
+            return analysis
+        stored = self.store.version(source.id, latest.id).text
+        document = volatile.settle_document(stored, analysis.document, analysis.text, refetch)
+        return analysis if document is analysis.document else analysis_of(document)
 
     def _read_as_now(self, db: sqlite_utils.Database, source: Source, version: Version) -> Version:
         """``version`` with its sections as this normaliser finds them.

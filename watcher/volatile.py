@@ -34,6 +34,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from .model import Document
+from .normalise import block_of_line
+
 if TYPE_CHECKING:
     from .store import Store
 
@@ -222,17 +225,42 @@ def settle(
     """
     if not history or history[-1] == new_text:
         return new_text
-    latest = units(history[-1])
-    new = units(new_text)
+    text = join(_settled(history, new_text, captured_at, refetch))
+    if text != new_text:
+        log.debug("settled volatile units")
+    return text
+
+
+def settle_document(latest: str, document: Document, text: str, refetch: str) -> Document:
+    """``document`` (whose canonical text is ``text``) with the lines that differ from
+    ``refetch``, another fetch of the page, as ``latest`` (the latest version's text)
+    has them: a change then records, and its diff shows, only what changed.
+    ``document`` itself when nothing was settled.
+
+    Only the two fetches' evidence is used: lines that flipped across earlier
+    versions may be real edits made twice, and a dated line may be the policy's
+    new date, so both are recorded as the page has them.
+    """
+    placed = _merge(units(latest), units(text), differing_units(text, refetch), None)
+    if len(units(text)) != len(document.blocks):  # a line that is not one block: leave it
+        return document
+    if len(placed) == len(document.blocks) and all(side == 1 for _, (side, _) in placed):
+        return document
+    blocks = document.blocks
+    return Document(
+        document.title,
+        tuple(blocks[i] if side == 1 else block_of_line(unit) for (_, unit), (side, i) in placed),
+    )
+
+
+def _settled(
+    history: Sequence[str], new_text: str, captured_at: datetime | None, refetch: str | None
+) -> list[Placed]:
     noisy = volatile_units(history)
     if refetch is not None:
         noisy |= differing_units(new_text, refetch)
     day = captured_at.date() if captured_at else None
-    merged = _merge(latest, new, noisy, day)
-    text = join(merged)
-    if text != new_text:
-        log.debug("settled %d volatile unit(s)", len(noisy))
-    return text
+    return _merge(units(history[-1]), units(new_text), noisy, day)
 
 
 def _merge(
