@@ -131,8 +131,11 @@ def change_pages(captures: list[Path], n: int, folder: Path) -> int:
 
 
 def write_sources(path: Path, base: str, n: int) -> Path:
-    """A ``sources.yaml`` tracking the ``n`` served pages, 8 requests in flight."""
-    lines = ["settings:", "  fetch: {concurrency: 8, per_host: 8, retries: 1}", "sources:"]
+    """A ``sources.yaml`` tracking the ``n`` served pages, 8 requests in flight; a
+    changed page is fetched again at once to confirm it (the default waits a minute,
+    which would only measure the wait)."""
+    fetch = "{concurrency: 8, per_host: 8, retries: 1, confirm_after: 0s}"
+    lines = ["settings:", f"  fetch: {fetch}", "sources:"]
     lines += [f"  - {{id: p{i}, url: '{base}/p/{i}'}}" for i in range(n)]
     path.write_text("\n".join(lines) + "\n")
     return path

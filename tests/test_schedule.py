@@ -193,13 +193,23 @@ def test_sigterm_abandons_a_slow_fetch_without_a_trace(
     assert query(tmp_path / "snapshots", "PRAGMA integrity_check") == [("ok",)]
 
 
+def counted_daemon(
+    tmp_path: Path,
+    server: LoopbackServer,
+    daemon: Callable[..., subprocess.Popen[str]],
+    confirm_after: str,
+) -> subprocess.Popen[str]:
+    """A daemon checking, every second, a page whose read counter goes up with every request."""
+    server.set("/acme", CountedPage("acme_v1.html"))
+    configure(tmp_path, server, None, {"acme": "/acme"}, confirm_after=confirm_after)
+    return daemon()
+
+
 @pytest.mark.slow
 def test_the_daemon_confirms_a_change_with_a_second_fetch(
     tmp_path: Path, server: LoopbackServer, daemon: Callable[..., subprocess.Popen[str]]
 ) -> None:
-    server.set("/acme", CountedPage("acme_v1.html"))
-    configure(tmp_path, server, None, {"acme": "/acme"}, confirm_after="0.3s")
-    proc = daemon()
+    proc = counted_daemon(tmp_path, server, daemon, "0.3s")
     settled = "SELECT count(*) FROM fetches WHERE reason LIKE 'only lines that differ%'"
     wait_until(lambda: (query(tmp_path / "snapshots", settled) or [(0,)])[0][0] >= 2)
     proc.send_signal(signal.SIGTERM)
@@ -218,9 +228,7 @@ def test_the_daemon_confirms_a_change_with_a_second_fetch(
 def test_sigterm_during_a_confirmation_wait_records_nothing(
     tmp_path: Path, server: LoopbackServer, daemon: Callable[..., subprocess.Popen[str]]
 ) -> None:
-    server.set("/acme", CountedPage("acme_v1.html"))
-    configure(tmp_path, server, None, {"acme": "/acme"}, confirm_after="60s")
-    proc = daemon()
+    proc = counted_daemon(tmp_path, server, daemon, "60s")
     wait_until(lambda: server.hits("/acme") >= 2)  # the second check now waits a minute
     time.sleep(0.3)
     proc.send_signal(signal.SIGTERM)
