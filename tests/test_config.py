@@ -90,6 +90,18 @@ def test_a_change_is_confirmed_after_a_minute_unless_told_otherwise(
 
 
 @pytest.mark.parametrize(
+    ("value", "kept"),
+    [("", None), ("keep_checks: 90d", timedelta(days=90)), ("keep_checks: off", None)],
+    ids=["default-for-ever", "days", "off"],
+)
+def test_check_records_are_kept_for_ever_unless_told_otherwise(
+    tmp_path: Path, value: str, kept: timedelta | None
+) -> None:
+    settings = f"settings:\n  {value}\n" if value else ""
+    assert load(write(tmp_path, settings + "sources: []\n")).settings.keep_checks == kept
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("sources:\n  - id: a\n\turl: x\n", ":3: malformed YAML: found a tab character"),
@@ -147,6 +159,7 @@ def test_a_change_is_confirmed_after_a_minute_unless_told_otherwise(
         ("settings:\n  keywords: ['(unclosed']\n", "not a valid regular expression"),
         ("settings:\n  fetch: {confirm_after: 2h}\n", "confirm_after: '2h' is out of range"),
         ("settings:\n  fetch: {confirm_after: later}\n", "confirm_after: 'later' is not valid"),
+        ("settings:\n  keep_checks: 12h\n", "settings.keep_checks: '12h' is out of range"),
         ("a: 1\na: 2\n", ":2: duplicate key 'a'"),
         ("- just\n- a list\n", "the top level must be a mapping"),
     ],
@@ -176,6 +189,7 @@ def test_a_change_is_confirmed_after_a_minute_unless_told_otherwise(
         "bad-regex",
         "confirm-too-late",
         "confirm-not-a-duration",
+        "keep-checks-under-a-day",
         "duplicate-yaml-key",
         "top-level-list",
     ],

@@ -18,6 +18,7 @@ import pytest
 from watcher.cli import App
 from watcher.config import load
 from watcher.errors import LockedError
+from watcher.pipeline import sync_sources
 from watcher.schedule import (
     Daemon,
     DaemonLock,
@@ -46,12 +47,14 @@ def configure(
     sources: dict[str, str],
     interval: str = "1s",
     confirm_after: str = "0s",
+    keep_checks: str = "off",
 ) -> Path:
     lines = [
         f"defaults: {{interval: {interval}, notify: [team@example.org]}}",
         "settings:",
         f"  fetch: {{timeout: 3s, retries: 0, confirm_after: {confirm_after}}}",
         "  log_file: logs/watcher.log",
+        f"  keep_checks: {keep_checks}",
     ]
     if smtp is not None:
         lines.append(f"  smtp: {smtp.smtp_yaml()}")
@@ -240,6 +243,32 @@ def test_sigterm_during_a_confirmation_wait_records_nothing(
     assert server.hits("/acme") == 2
     assert query(tmp_path / "snapshots", "SELECT count(*) FROM fetches") == [(1,)]
     assert query(tmp_path / "snapshots", "SELECT count(*) FROM changes") == [(0,)]
+
+
+@pytest.mark.slow
+def test_the_daemon_prunes_old_check_records_daily(
+    tmp_path: Path, server: LoopbackServer, daemon: Callable[..., subprocess.Popen[str]]
+) -> None:
+    server.page("/acme", page("acme_v1.html"))
+    configure(tmp_path, server, None, {"acme": "/acme"}, interval="1d", keep_checks="30d")
+    store = Store.open(tmp_path / "snapshots")
+    sync_sources(store, load(tmp_path / "sources.yaml").sources)
+    old = iso(datetime.now(UTC) - timedelta(days=200))
+    row = {"source_id": "acme", "started_at": old, "outcome": "failed", "origin": "network"}
+    store.add_fetches([{**row, "url": server.url("/acme"), "error": "HTTP 503"}] * 25)
+    store.close()
+    proc = daemon()
+    log = tmp_path / "logs" / "watcher.log"
+    wait_until(lambda: log.exists() and "event=prune " in log.read_text(encoding="utf-8"))
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    (line,) = [x for x in err.splitlines() if "event=prune " in x]
+    # The source's latest 10 records stay: the old ones, or 9 of them when its first
+    # check (due within a minute of the start) came before the prune.
+    sql = "SELECT count(*) FROM fetches WHERE started_at = ?"
+    ((left,),) = query(tmp_path / "snapshots", sql, (old,))
+    assert left in (10, 9) and f"deleted={25 - left} " in line and "error=" not in line
 
 
 @pytest.mark.slow

@@ -7,15 +7,18 @@
   fires hundreds of sources at once. ``max_instances=1`` and ``coalesce``
   mean a slow source never piles up runs; ``misfire_grace_time=None`` runs a
   job once, late, after the machine slept.
-* Fetches run on one asyncio loop in a thread, under one shared
-  :class:`~watcher.fetch.Limiter` (global and per-host limits hold across
-  all jobs); recording happens in the job's thread with its own store
-  connection, through the same :class:`~watcher.pipeline.Pipeline` as
-  ``watcher check``.
+* Fetches run on one asyncio loop in a thread (:mod:`watcher.daemonfetch`),
+  under one shared :class:`~watcher.fetch.Limiter` (global and per-host limits
+  hold across all jobs); a change is confirmed by a second fetch
+  ``fetch.confirm_after`` later, waited for in the job; recording happens in
+  the job's thread with its own store connection, through the same
+  :class:`~watcher.pipeline.Pipeline` as ``watcher check``.
 * An ``outbox`` job delivers queued emails every 15 seconds and right after
   a change; a ``digest`` job (``settings.digest.schedule``, in
   ``settings.timezone``) writes and queues the weekly digest, and a digest
-  missed while the daemon was down is made at the next start.
+  missed while the daemon was down is made at the next start; with
+  ``settings.keep_checks``, a ``prune`` job deletes old check records at
+  start and daily (:mod:`watcher.retention`).
 * ``sources.yaml`` is re-read on SIGHUP and whenever it changed (checked every
   ``tick`` seconds); an invalid file is logged and the old one kept.
 * SIGINT/SIGTERM: no new runs start, running checks get ``grace`` seconds to
@@ -30,8 +33,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import contextlib
 import json
 import logging
@@ -50,16 +51,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from .batch import record_confirmed
-from .config import Config, FetchSettings, Source, load
+from .config import Config, Source, load
+from .daemonfetch import Fetcher
 from .daemonstate import STATE_NAME, DaemonLock, daemon_running, read_state
 from .errors import StoreError, WatcherError
-from .fetch import FetchResult, Limiter, Validators, fetch, make_client
+from .fetch import FetchResult
 from .logs import LogfmtFormatter, log_path, setup_logging
 from .notify import Outbox
 from .pipeline import Outcome, Pipeline, sync_sources
@@ -98,79 +101,6 @@ PipelineFactory = Callable[[Store, Config], Pipeline]
 def event(name: str, level: int = logging.INFO, **fields: Any) -> None:
     """Log one structured event line."""
     log.log(level, name, extra={"fields": fields})
-
-
-# ---------------------------------------------------------------- fetching
-
-
-class Fetcher:
-    """Runs fetches on one asyncio loop in its own thread, under one shared limiter."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self._run, name="watcher-fetch", daemon=True)
-        self._tasks: set[asyncio.Task[FetchResult]] = set()
-        self._limiter: Limiter | None = None
-        self._limits: tuple[int, int] | None = None
-        self.thread.start()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_forever()
-
-    def fetch(
-        self, source: Source, settings: FetchSettings, validators: Validators | None
-    ) -> FetchResult | None:
-        """Fetch ``source`` (blocking the calling thread); None when abandoned at shutdown."""
-        future = asyncio.run_coroutine_threadsafe(
-            self._fetch(source, settings, validators), self.loop
-        )
-        try:
-            return future.result()
-        except concurrent.futures.CancelledError:
-            return None
-
-    async def _fetch(
-        self, source: Source, settings: FetchSettings, validators: Validators | None
-    ) -> FetchResult:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        try:
-            async with make_client(settings) as client:
-                return await fetch(
-                    client, source, settings, validators, self._limiter_for(settings)
-                )
-        finally:
-            self._tasks.discard(task)
-
-    def _limiter_for(self, settings: FetchSettings) -> Limiter:
-        """The shared limiter (a new one when the limits changed in the sources file)."""
-        limits = (settings.concurrency, settings.per_host)
-        if self._limiter is None or limits != self._limits:
-            self._limiter, self._limits = Limiter(*limits), limits
-        return self._limiter
-
-    def in_flight(self) -> int:
-        """Fetches running now."""
-        return len(self._tasks)
-
-    def cancel_all(self) -> None:
-        """Abandon every fetch in flight (their callers get None)."""
-
-        def cancel() -> None:
-            for task in list(self._tasks):
-                task.cancel()
-
-        self.loop.call_soon_threadsafe(cancel)
-
-    def close(self) -> None:
-        """Stop the loop and its thread."""
-        self.cancel_all()
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=5)
-        if not self.thread.is_alive():
-            self.loop.close()
 
 
 # ---------------------------------------------------------------- the digest schedule
@@ -297,6 +227,7 @@ class Daemon:
             self._deliver, IntervalTrigger(seconds=OUTBOX_EVERY), id="outbox", name="outbox"
         )
         self._schedule_digest(catch_up=True)
+        self._schedule_prune()
         self._write_state("running")
         event(
             "started",
@@ -397,6 +328,22 @@ class Daemon:
             and previous is not None
             and previous["until"] < iso(fire)
             and now - fire <= DIGEST_CATCH_UP
+        )
+
+    def _schedule_prune(self) -> None:
+        """Delete old check records daily (``settings.keep_checks``), the first time now."""
+        assert self.scheduler is not None
+        if self.config.settings.keep_checks is None:
+            with contextlib.suppress(JobLookupError):
+                self.scheduler.remove_job("prune")
+            return
+        self.scheduler.add_job(
+            self._prune,
+            IntervalTrigger(days=1),
+            id="prune",
+            name="prune",
+            replace_existing=True,
+            next_run_time=datetime.now(UTC),
         )
 
     def _kick(self, job_id: str) -> None:
@@ -528,6 +475,22 @@ class Daemon:
         if path is not None:
             self._kick("outbox")
 
+    def _prune(self) -> None:
+        """The prune job: delete the records of routine checks older than ``keep_checks``."""
+        from .retention import prune_checks
+
+        keep = self.config.settings.keep_checks
+        if keep is None or self._stop.is_set():
+            return
+        try:
+            with self._store() as store:
+                pruned = prune_checks(store, utcnow() - keep)
+        except Exception as exc:  # keep the daemon alive; tomorrow's run will try again
+            event("prune", logging.ERROR, error=f"{type(exc).__name__}: {exc}")
+            log.exception("prune failed")
+            return
+        event("prune", before=pruned.before, deleted=pruned.records, kept=pruned.kept)
+
     # ------------------------------------------------------------ reloading
 
     def _config_stamp(self) -> tuple[int, int] | None:
@@ -563,12 +526,15 @@ class Daemon:
             self.config.settings.digest,
             self.config.settings.timezone,
         )
+        previous_keep = self.config.settings.keep_checks
         self.config = config
         with self._store() as store:
             sync_sources(store, config.enabled())
             self._schedule_sources(store)
         if digest_changed:
             self._schedule_digest()
+        if config.settings.keep_checks != previous_keep:
+            self._schedule_prune()
         event(
             "reload",
             ok=True,

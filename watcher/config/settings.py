@@ -119,6 +119,9 @@ class Settings:
     timezone: str = "UTC"
     keywords: tuple[str, ...] = DEFAULT_KEYWORDS
     log_file: str | None = None
+    #: How long the daemon keeps the records of routine checks (``watcher prune``,
+    #: daily); None: for ever.
+    keep_checks: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -348,7 +348,16 @@ FETCH_KEYS = (
 SMTP_KEYS = ("host", "port", "security", "user", "password_env", "sender", "timeout")
 ALERT_KEYS = ("cosmetic", "failure_threshold", "report_url")
 DIGEST_KEYS = ("schedule", "recipients")
-SETTINGS_KEYS = ("fetch", "smtp", "alerts", "digest", "timezone", "keywords", "log_file")
+SETTINGS_KEYS = (
+    "fetch",
+    "smtp",
+    "alerts",
+    "digest",
+    "timezone",
+    "keywords",
+    "log_file",
+    "keep_checks",
+)
 
 
 def _fetch_settings(chk: _Checker, raw: Any, parent: Any) -> FetchSettings:
@@ -384,12 +393,23 @@ def _fetch_settings(chk: _Checker, raw: Any, parent: Any) -> FetchSettings:
 
 
 def _confirm_after(chk: _Checker, block: Mapping[str, Any], default: float | None) -> float | None:
-    """``fetch.confirm_after``: a duration up to an hour, or ``off`` (YAML reads it as false)."""
-    if block.get("confirm_after", True) is False or block.get("confirm_after") == "off":
+    """``fetch.confirm_after``: a duration up to an hour, or ``off``."""
+    return _duration_or_off(chk, block, "confirm_after", 0, 3600, default, "fetch.confirm_after")
+
+
+def _duration_or_off(
+    chk: _Checker,
+    block: Mapping[str, Any],
+    key: str,
+    low: float,
+    high: float,
+    default: float | None,
+    what: str,
+) -> float | None:
+    """Seconds of a duration setting that may be ``off`` (YAML reads it as false)."""
+    if block.get(key, True) is False or block.get(key) == "off":
         return None
-    seconds: float | None = _number(
-        chk, block, "confirm_after", parse_duration, 0, 3600, default, "fetch.confirm_after"
-    )
+    seconds: float | None = _number(chk, block, key, parse_duration, low, high, default, what)
     return seconds
 
 
@@ -509,6 +529,7 @@ def _settings(chk: _Checker, raw: Any, parent: Any) -> Settings:
         chk, block.get("keywords"), "settings.keywords", block, "keywords", check=_regex_problem
     )
     log_file = block.get("log_file")
+    keep = _duration_or_off(chk, block, "keep_checks", 86400, 36600 * 86400, None, "keep_checks")
     return Settings(
         fetch=_fetch_settings(chk, block.get("fetch"), block),
         smtp=_smtp_settings(chk, block.get("smtp"), block),
@@ -519,6 +540,7 @@ def _settings(chk: _Checker, raw: Any, parent: Any) -> Settings:
         log_file=None
         if log_file is None
         else _text(chk, log_file, "settings.log_file", block, "log_file"),
+        keep_checks=None if keep is None else timedelta(seconds=keep),
     )
 
 
