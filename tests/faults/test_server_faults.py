@@ -39,7 +39,7 @@ from .conftest import (
 
 FETCH = (
     "{timeout: 1.5s, retries: 2, backoff: 0.05s, max_retry_after: 30s, "
-    "concurrency: 64, per_host: 64}"
+    "concurrency: 64, per_host: 64, confirm_after: 0s}"
 )
 ERROR_PAGE = (
     "<html><head><title>500 Internal Server Error</title></head><body>"
