@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -95,6 +99,42 @@ def test_check_confirms_a_change_with_a_second_fetch(
 
     configure(tmp_path, server, {"acme": "/privacy"}, CONFIRM.format("off"))
     assert check_json(cli)[1]["acme"]["status"] == "changed"
+
+
+def read_terminal(main: int) -> str:
+    """What was written to a pseudo-terminal (whose other end is closed), then close it."""
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # EIO: nothing more to read
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(main)
+    return b"".join(chunks).decode()
+
+
+def test_on_a_terminal_check_says_why_it_waits(tmp_path: Path, server: LoopbackServer) -> None:
+    server.set("/privacy", CountedPage("acme_v1.html"))
+    configure(tmp_path, server, {"acme": "/privacy"}, CONFIRM.format("0.2s"))
+    said = []
+    for _ in range(2):
+        main, terminal = pty.openpty()
+        proc = subprocess.run(
+            [sys.executable, "-m", "watcher", "check"],
+            cwd=tmp_path,
+            stderr=terminal,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "NO_COLOR": "1"},
+            timeout=60,
+        )
+        os.close(terminal)
+        said.append(read_terminal(main))
+        assert proc.returncode == 0
+    assert "to confirm" not in said[0]
+    assert "1 source(s) changed: fetching again in 0s to confirm" in said[1]
 
 
 def test_summary_table_and_exit_code(cli: Cli, tmp_path: Path, server: LoopbackServer) -> None:

@@ -316,10 +316,18 @@ def test_parallel_check_records_exactly_as_inline(server: LoopbackServer, tmp_pa
     assert sorted({status for _, status in results[2]}) == ["first", "rejected"]
 
 
-def check_once(pipeline: Pipeline, source: Source, workers: int = 0) -> Outcome:
+def check_once(
+    pipeline: Pipeline,
+    source: Source,
+    workers: int = 0,
+    waits: list[tuple[int, float]] | None = None,
+) -> Outcome:
+    def waiting(changes: int, seconds: float) -> None:
+        (waits if waits is not None else []).append((changes, seconds))
+
     async def run() -> list[Outcome]:
         async with make_client(pipeline.settings.fetch) as client:
-            return [o async for o in check(pipeline, [source], client, workers)]
+            return [o async for o in check(pipeline, [source], client, workers, waiting)]
 
     (outcome,) = asyncio.run(run())
     return outcome
@@ -335,11 +343,13 @@ def test_a_change_is_confirmed_by_a_second_fetch_so_counters_are_not_changes(
     fetch = dataclasses.replace(Settings().fetch, confirm_after=0.2)
     store = Store.open(tmp_path / "store")
     pipeline = Pipeline(store, Settings(fetch=fetch))
-    assert check_once(pipeline, source, workers).status == "first"
-    assert server.hits("/privacy") == 1  # a first capture has nothing to confirm
+    waits: list[tuple[int, float]] = []
+    assert check_once(pipeline, source, workers, waits).status == "first"
+    assert server.hits("/privacy") == 1 and waits == []  # a first capture is not confirmed
 
-    quiet = check_once(pipeline, source, workers)
+    quiet = check_once(pipeline, source, workers, waits)
     assert (quiet.status, quiet.version_id) == ("unchanged", 1)
+    assert len(waits) == 1 and waits[0][0] == 1 and 0 < waits[0][1] <= 0.2
     assert quiet.reason == "only lines that differ between two fetches changed"
     assert server.hits("/privacy") == 3
 

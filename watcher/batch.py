@@ -148,12 +148,17 @@ async def check(
     sources: Sequence[Source],
     client: httpx.AsyncClient,
     workers: int | None = None,
+    on_wait: Callable[[int, float], None] | None = None,
 ) -> AsyncIterator[Outcome]:
-    """Fetch ``sources`` concurrently and record each result as it arrives."""
+    """Fetch ``sources`` concurrently and record each result as it arrives.
+
+    Changes wait for a second fetch (``fetch.confirm_after``) and come last;
+    ``on_wait(changes, seconds)`` is told when the run starts waiting for them.
+    """
     count = worker_count() if workers is None else workers
     pool = start_workers(count) if count and len(sources) >= MIN_PARALLEL else None
     try:
-        async for outcome in _check(pipeline, sources, client, pool, max(count, 1)):
+        async for outcome in _check(pipeline, sources, client, pool, max(count, 1), on_wait):
             log.info(
                 "check %s: %s%s",
                 outcome.source_id,
@@ -204,12 +209,15 @@ class _Confirmations:
         path.unlink()
         return text
 
-    async def wait(self) -> None:
+    async def wait(self, on_wait: Callable[[int, float], None] | None) -> None:
         """End the first pass: sleep until every change set aside may be fetched again."""
         import asyncio
 
         self.collecting = False
-        await asyncio.sleep(max(0.0, self.due - time.monotonic()))
+        seconds = max(0.0, self.due - time.monotonic())
+        if on_wait is not None:
+            on_wait(len(self.ids), seconds)
+        await asyncio.sleep(seconds)
 
 
 async def _check(
@@ -218,6 +226,7 @@ async def _check(
     client: httpx.AsyncClient,
     pool: Executor | None,
     width: int,
+    on_wait: Callable[[int, float], None] | None = None,
 ) -> AsyncIterator[Outcome]:
     sync_sources(pipeline.store, sources)
     by_id = {s.id: s for s in sources}
@@ -226,7 +235,7 @@ async def _check(
         async for outcome in _check_pass(pipeline, sources, client, pool, width, confirmations):
             yield outcome
         if confirmations.ids:
-            await confirmations.wait()
+            await confirmations.wait(on_wait)
             again = [by_id[sid] for sid in confirmations.ids]
             async for outcome in _check_pass(pipeline, again, client, pool, width, confirmations):
                 yield outcome

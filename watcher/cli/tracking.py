@@ -78,10 +78,17 @@ def check(app: App, sources: tuple[str, ...], as_json: bool) -> None:
     pipeline = app.pipeline(store)
     outcomes = []
 
+    def waiting(changes: int, seconds: float) -> None:
+        if not as_json and sys.stderr.isatty():
+            click.echo(
+                f"\n{changes} source(s) changed: fetching again in {seconds:.0f}s to confirm",
+                err=True,
+            )
+
     async def go() -> None:
         async with make_client(config.settings.fetch) as client:
             with progress(len(chosen), "checking", not as_json) as step:
-                async for outcome in run_check(pipeline, chosen, client):
+                async for outcome in run_check(pipeline, chosen, client, on_wait=waiting):
                     outcomes.append(outcome)
                     step()
                     if as_json:
