@@ -434,6 +434,13 @@ def test_word_counts_ignore_typography_inside_a_replacement() -> None:
         (["Date of last revision: 2 June 2024"], "2 June 2024"),
         (["We update this notice from time to time."], None),
         (["The effective functioning of the service matters."], None),
+        (["Dernière mise à jour : 14 mars 2024"], "14 mars 2024"),
+        (["En vigueur à compter du 1er avril 2025."], "1er avril 2025"),
+        (["Stand: 1. April 2025"], "1. April 2025"),
+        (["Última actualización: 3 de mayo de 2023"], "3 de mayo de 2023"),
+        (["Ultimo aggiornamento: 12 gennaio 2024"], "12 gennaio 2024"),
+        (["Última atualização em 7 de outubro de 2024"], "7 de outubro de 2024"),
+        (["Laatst gewijzigd op 5 februari 2025"], "5 februari 2025"),
     ],
 )
 def test_stated_date(lines: list[str], expected: str | None) -> None:
@@ -474,6 +481,23 @@ def test_same_date_written_differently_is_a_reformatting() -> None:
     )
     assert changes.headline() == "stated date reformatted (cosmetic)"
     assert changes.summary()["stated_date"]["reformatted"] is True
+
+
+def test_a_date_only_change_is_cosmetic_in_other_languages_too() -> None:
+    changes = diff_texts(
+        "# Conditions\n\nMis à jour le 1er février 2025\n\n## 1. Usage\n\nSoyez courtois.\n",
+        "# Conditions\n\nMis à jour le 9 mars 2026\n\n## 1. Usage\n\nSoyez courtois.\n",
+    )
+    assert changes.classification == "cosmetic"
+    assert (changes.old_date, changes.new_date) == ("1er février 2025", "9 mars 2026")
+    same = diff_texts(
+        "# AGB\n\nStand: 1. März 2025\n\n## 1. Nutzung\n\nSeien Sie freundlich.\n",
+        "# AGB\n\nStand: 1 march 2025\n\n## 1. Nutzung\n\nSeien Sie freundlich.\n",
+    )
+    assert not same.date_changed
+    assert same.date_line() == (
+        "stated date reformatted from 1. März 2025 to 1 march 2025 (same date)"
+    )
 
 
 def test_date_change_does_not_hide_other_edits_in_the_same_section() -> None:

@@ -223,6 +223,39 @@ def test_how_long_ago_it_was_updated_is_not_a_change() -> None:
     assert settle([first], second, datetime(2026, 5, 1, 9, 2)) == first
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("Mis à jour il y a 3 jours", "Mis à jour il y a une semaine"),
+        ("Aktualisiert vor 2 Tagen", "Aktualisiert gestern"),
+        ("Actualizado hace 5 días", "Actualizado hace 2 meses"),
+        ("Atualizado há 3 dias", "Atualizado hoje"),
+        ("Aggiornato 3 giorni fa", "Aggiornato ieri"),
+        ("Bijgewerkt 2 dagen geleden", "Bijgewerkt 3 weken geleden"),
+    ],
+    ids=["french", "german", "spanish", "portuguese", "italian", "dutch"],
+)
+def test_how_long_ago_is_not_a_change_in_other_languages_either(old: str, new: str) -> None:
+    assert same_line(old, new)
+    assert not same_line(old, new + " par l'équipe juridique")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("Page générée le 14 mars 2026 à 10:31", "Page générée le 1er avril 2026 à 09:02"),
+        ("Stand: 14. März 2026", "Stand: 1. April 2026"),
+        ("Generado el 14 de marzo de 2026", "Generado el 1 de abril de 2026"),
+        ("Gegenereerd op 14 maart 2026", "Gegenereerd op 1 april 2026"),
+        ("Generated on 14 March 2026", "Generated on April 1, 2026"),
+    ],
+    ids=["french", "german", "spanish", "dutch", "english"],
+)
+def test_the_date_of_the_day_is_not_a_change_in_other_languages_either(old: str, new: str) -> None:
+    assert same_line(old, new, datetime(2026, 4, 1).date())
+    assert not same_line(old, new, datetime(2026, 5, 20).date())
+
+
 def test_the_policy_date_changing_is_a_change_on_another_day() -> None:
     assert not same_line(
         "Last updated: 3 February 2025", "Last updated: 9 March 2026", datetime(2026, 4, 1).date()

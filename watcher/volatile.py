@@ -34,6 +34,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from .dates import MONTH_PATTERN, day_forms
 from .model import Document
 from .normalise import block_of_line
 
@@ -48,15 +49,22 @@ HISTORY = 12
 _HEXISH = re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}\b", re.I)
 _TOKENISH = re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]{20,}(?![\w-])")
 _TIME = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AaPp]\.?[Mm]\.?)?\b")
-_MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
-# How long ago, as help centres and blogs print it next to an article's date; the
-# text moves with the clock, not with the document.
+# How long ago, as help centres and blogs print it next to an article's date (in
+# English, French, German, Spanish, Portuguese, Italian and Dutch); the text moves
+# with the clock, not with the document.
 _RELATIVE = re.compile(
     r"\b(?:(?:over|about|around|almost|nearly|more than|less than|under)\s+)?"
     r"(?:\d+|an?|one|a few|several)\s+(?:second|minute|hour|day|week|month|year)s?\s+ago\b"
-    r"|\b(?:just now|yesterday|today|this (?:week|month|year)|last (?:week|month|year))\b",
+    r"|\b(?:just now|yesterday|today|this (?:week|month|year)|last (?:week|month|year))\b"
+    r"|\bil y a (?:\d+|une?|quelques) (?:seconde|minute|heure|jour|semaine|mois|an|année)s?\b"
+    r"|\bvor (?:\d+|einer?|einigen|wenigen) (?:Sekunde|Minute|Stunde|Tag|Woche|Monat|Jahr)[en]*\b"
+    r"|\b(?:hace|há) (?:\d+|una?|unos|unas|algu(?:n|m)[oa]s) "
+    r"(?:segundo|minuto|hora|día|dia|semana|mes|mês|año|ano)(?:s|es)?\b"
+    r"|\b(?:\d+|una?|qualche) (?:secondi|minuti|ore|giorni|settimane|mesi|anni|"
+    r"secondo|minuto|ora|giorno|settimana|mese|anno) fa\b"
+    r"|\b(?:\d+|een|enkele) (?:seconden?|minuten?|uur|uren|dagen?|weken?|maanden?|jaren?|jaar)"
+    r" geleden\b"
+    r"|\b(?:hier|aujourd['’]hui|gestern|heute|ayer|hoy|ontem|hoje|ieri|oggi|gisteren|vandaag)\b",
     re.I,
 )
 #: A line longer than this many words is prose: its "ago" is the policy's own words.
@@ -173,31 +181,17 @@ def _mask_tokens(line: str) -> str:
     return _TOKENISH.sub("#", _HEXISH.sub("#", line))
 
 
-def _day_forms(day: date) -> list[str]:
-    """The ways pages commonly write ``day``."""
-    month = _MONTHS[day.month - 1]
-    return [
-        day.isoformat(),
-        f"{day.day} {month} {day.year}",
-        f"{month} {day.day}, {day.year}",
-        f"{month} {day.day} {day.year}",
-        f"{day.day:02d}/{day.month:02d}/{day.year}",
-        f"{day.month:02d}/{day.day:02d}/{day.year}",
-        f"{day.day}/{day.month}/{day.year}",
-        f"{day.month}/{day.day}/{day.year}",
-        f"{day.day:02d}.{day.month:02d}.{day.year}",
-        f"{day.day}.{day.month}.{day.year}",
-    ]
-
-
 def _has_day(line: str, day: date) -> bool:
+    """Whether ``line`` carries ``day`` (give or take a day, for time zones)."""
+    folded = line.casefold()
     candidates = (day - timedelta(days=1), day, day + timedelta(days=1))
-    return any(form in line for d in candidates for form in _day_forms(d))
+    return any(form in folded for d in candidates for form in day_forms(d))
 
 
 _DATE = re.compile(
     r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{4}\b"
-    r"|\b(?:\d{1,2} )?(?:" + "|".join(_MONTHS) + r")(?: \d{1,2},?)? \d{4}\b"
+    rf"|\b(?:\d{{1,2}}(?:er)?\.? (?:de )?)?{MONTH_PATTERN}(?: \d{{1,2}},?)?(?: de)? \d{{4}}\b",
+    re.I,
 )
 
 

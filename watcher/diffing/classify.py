@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from ..dates import MONTH_NUMBERS, MONTH_PATTERN
 from ..model import Outline, count_words
 from .words import SEP, Hunk
 
@@ -53,20 +54,25 @@ modal verbs, quantifiers, numbers and periods of time (digits count too)."""
 
 _WORDS = re.compile(r"\w+")
 _COUNTED = re.compile(r"\w+(?:[-'.]\w+)*")
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
-_ORD = r"(?:st|nd|rd|th)?"
+_MONTH = MONTH_PATTERN
+_ORD = r"(?:st|nd|rd|th|er)?"
 _DATE = (
-    rf"(?:\d{{1,2}}{_ORD}\s+(?:of\s+)?{_MONTH}\.?,?\s+\d{{4}}"
+    # "12 March 2024", "3rd May", "1er avril", "14. März", "14 de marzo de 2024"
+    rf"(?:\d{{1,2}}{_ORD}\.?\s+(?:of\s+|de\s+)?{_MONTH}\.?,?(?:\s+de)?\s+\d{{4}}"
     rf"|{_MONTH}\.?\s+\d{{1,2}}{_ORD},?\s+\d{{4}}"
-    rf"|{_MONTH}\.?,?\s+\d{{4}}"
+    rf"|{_MONTH}\.?,?(?:\s+de)?\s+\d{{4}}"
     r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}年\d{1,2}月\d{1,2}日)"
 )
 _LABEL = re.compile(
     r"\b(?:(?:last\s+)?(?:updated?|modified|revised|revision|amended|reviewed|changed)"
-    r"|effective|version|dated?|published|as\s+of|in\s+force)\b",
+    r"|effective|version|dated?|published|as\s+of|in\s+force"
+    # French, German, Spanish, Italian, Portuguese and Dutch policies say it so.
+    r"|mis(?:e)?\s+à\s+jour|en\s+vigueur|date\s+d['’]effet"
+    r"|stand|aktualisiert|zuletzt\s+geändert|gültig\s+ab|in\s+kraft"
+    r"|actualizad[oa]|última\s+actualización|vigente|en\s+vigor"
+    r"|aggiornat[oa]|ultimo\s+aggiornamento|in\s+vigore"
+    r"|atualizad[oa]|última\s+atualização|em\s+vigor"
+    r"|bijgewerkt|laatst\s+gewijzigd|van\s+kracht)\b",
     re.I,
 )
 _AFTER_LABEL = re.compile(rf"[^.!?\n]{{0,40}}?(?P<date>{_DATE})(?![\w/.-]\d)", re.I)
@@ -308,21 +314,6 @@ def stated_date(outline: Outline) -> str | None:
     return None
 
 
-_MONTHS = {
-    name: n
-    for n, names in enumerate(
-        (
-            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
-            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
-            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-            ("dec", "december"),
-        ),
-        1,
-    )
-    for name in names
-}  # fmt: skip
-
-
 def date_value(text: str) -> tuple[int, int, int] | None:
     """``(year, month, day)`` of a date written with a month name or in ISO form.
 
@@ -332,8 +323,8 @@ def date_value(text: str) -> tuple[int, int, int] | None:
     iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text.strip())
     if iso:
         return int(iso.group(1)), int(iso.group(2)), int(iso.group(3))
-    words = re.findall(r"[a-z]+|\d+", text.casefold())
-    month = next((_MONTHS[w] for w in words if w in _MONTHS), None)
+    words = re.findall(r"[^\W\d_]+|\d+", text.casefold())
+    month = next((MONTH_NUMBERS[w] for w in words if w in MONTH_NUMBERS), None)
     numbers = [int(w) for w in words if w.isdigit()]
     years = [n for n in numbers if n >= 1000]
     days = [n for n in numbers if 1 <= n <= 31]
