@@ -32,6 +32,24 @@ def test_error_pages_served_with_200_are_rejected(name: str, reason: str) -> Non
     assert reason in (judged.reason or "")
 
 
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Page introuvable", "Désolé, la page que vous cherchez n'existe plus ou a été déplacée."),
+        ("Wartungsarbeiten", "Unsere Website ist wegen Wartungsarbeiten kurz nicht erreichbar."),
+        ("Acceso denegado", "No tiene permiso para ver esta página desde su ubicación."),
+        ("Accedi", "Accedi per continuare a leggere i documenti della tua organizzazione."),
+        ("Erro", "Página não encontrada. Verifique o endereço e tente de novo mais tarde."),
+        ("Oeps", "Pagina niet gevonden. Controleer het adres of ga terug naar de startpagina."),
+    ],
+    ids=["french-not-found", "german-maintenance", "spanish-denied", "italian-login",
+         "portuguese-not-found", "dutch-not-found"],
+)  # fmt: skip
+def test_error_pages_in_other_languages_are_rejected(title: str, text: str) -> None:
+    judged = verdict(Document(title, (Block("paragraph", text),) * 6))
+    assert not judged.ok and "error or challenge page" in (judged.reason or "")
+
+
 def test_empty_and_near_empty_pages_are_rejected() -> None:
     assert verdict(Document("", ())).reason == "empty page (no text)"
     tiny = Document("Policy", (Block("paragraph", "Our policy is being updated."),))

@@ -32,7 +32,21 @@ _ERROR_PAGE = re.compile(
     r"(page|document|file|resource) (was )?not (be )?found|\b404\b|\b403\b|\b50[0234]\b|"
     r"forbidden|service (temporarily )?unavailable|internal server error|bad gateway|"
     r"(sign|log) ?in to (continue|your account|view)|please (sign|log) ?in|session (has )?"
-    r"expired|too many requests|rate limit(ed)?|under maintenance|temporarily down)",
+    r"expired|too many requests|rate limit(ed)?|under maintenance|temporarily down|"
+    # The same in French, German, Spanish, Italian, Portuguese and Dutch.
+    r"page (introuvable|non trouvée)|accès (refusé|interdit)|erreur interne|"
+    r"service (temporairement )?indisponible|(site )?en (cours de )?maintenance|"
+    r"(veuillez vous|connectez-vous pour) (connecter|continuer)|vérification de sécurité|"
+    r"seite (wurde )?nicht gefunden|zugriff verweigert|(dienst|seite) (vorübergehend )?nicht "
+    r"verfügbar|wartungsarbeiten|bitte melden sie sich an|sicherheitsüberprüfung|"
+    r"página no (encontrada|disponible)|acceso denegado|servicio no disponible|"
+    r"en mantenimiento|inicia sesión para continuar|verificación de seguridad|"
+    r"pagina non (trovata|disponibile)|accesso negato|servizio non disponibile|"
+    r"in manutenzione|accedi per continuare|verifica di sicurezza|"
+    r"página não (encontrada|disponível)|acesso negado|serviço indisponível|"
+    r"em manutenção|faça login para continuar|verificação de segurança|"
+    r"pagina niet gevonden|toegang geweigerd|in onderhoud|log in om verder te gaan|"
+    r"beveiligingscontrole)",
     re.I,
 )
 
