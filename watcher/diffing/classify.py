@@ -57,10 +57,10 @@ _COUNTED = re.compile(r"\w+(?:[-'.]\w+)*")
 _MONTH = MONTH_PATTERN
 _ORD = r"(?:st|nd|rd|th|er)?"
 _DATE = (
-    # "12 March 2024", "3rd May", "1er avril", "14. März", "14 de marzo de 2024"
-    rf"(?:\d{{1,2}}{_ORD}\.?\s+(?:of\s+|de\s+)?{_MONTH}\.?,?(?:\s+de)?\s+\d{{4}}"
-    rf"|{_MONTH}\.?\s+\d{{1,2}}{_ORD},?\s+\d{{4}}"
-    rf"|{_MONTH}\.?,?(?:\s+de)?\s+\d{{4}}"
+    # "12 March 2024", "March 12, 2024", "April 2025", "3rd May 2023", "1er avril 2025",
+    # "14. März 2026", "14 de marzo de 2026" (the month's names once: they are many)
+    rf"(?:(?:\d{{1,2}}{_ORD}\.?\s+(?:of\s+|de\s+)?)?{_MONTH}\.?(?:\s+\d{{1,2}}{_ORD})?,?"
+    r"(?:\s+de)?\s+\d{4}"
     r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}年\d{1,2}月\d{1,2}日)"
 )
 _LABEL = re.compile(
