@@ -10,9 +10,7 @@ order), and both keep only a few captures in memory at a time.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
-import multiprocessing
 import os
 import pickle
 import re
@@ -21,7 +19,6 @@ import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +34,7 @@ from .store import iso, sha256
 
 if TYPE_CHECKING:
     import asyncio
+    from concurrent.futures import Executor, ProcessPoolExecutor
 
     import httpx
 
@@ -60,6 +58,8 @@ def _noop() -> None:
 def _die_with(parent: int) -> None:
     """Worker start-up: end this worker when the process that made it dies, even by
     ``kill -9`` (otherwise it would wait for work forever)."""
+    import ctypes
+
     with contextlib.suppress(OSError, AttributeError):  # not Linux: the watchdog still works
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the line above
@@ -80,6 +80,11 @@ def start_workers(count: int) -> ProcessPoolExecutor:
     (the pool is made first thing), so they start fast and inherit nothing
     that could deadlock; they end with this process, however it ends.
     """
+    # Imported here: processes that never start workers (one core, a few pages, the
+    # daemon) start about 10 ms faster without multiprocessing.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(
         max_workers=count, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)
