@@ -48,11 +48,13 @@ def configure(
     interval: str = "1s",
     confirm_after: str = "0s",
     keep_checks: str = "off",
+    concurrency: int = 16,
 ) -> Path:
+    fetch = f"timeout: 3s, retries: 0, confirm_after: {confirm_after}, concurrency: {concurrency}"
     lines = [
         f"defaults: {{interval: {interval}, notify: [team@example.org]}}",
         "settings:",
-        f"  fetch: {{timeout: 3s, retries: 0, confirm_after: {confirm_after}}}",
+        f"  fetch: {{{fetch}}}",
         "  log_file: logs/watcher.log",
         f"  keep_checks: {keep_checks}",
     ]
@@ -242,6 +244,28 @@ def test_sigterm_during_a_confirmation_wait_records_nothing(
     assert "outcome=abandoned" in err
     assert server.hits("/acme") == 2
     assert query(tmp_path / "snapshots", "SELECT count(*) FROM fetches") == [(1,)]
+    assert query(tmp_path / "snapshots", "SELECT count(*) FROM changes") == [(0,)]
+
+
+@pytest.mark.slow
+def test_sources_waiting_to_confirm_a_change_do_not_hold_up_the_others(
+    tmp_path: Path, server: LoopbackServer, daemon: Callable[..., subprocess.Popen[str]]
+) -> None:
+    """Four sources wait a minute for their second fetch, with one fetch at a time
+    allowed: the fifth is still checked every second meanwhile."""
+    counted = {f"c{i}": f"/c{i}" for i in range(4)}
+    for path in counted.values():
+        server.set(path, CountedPage("acme_v1.html"))
+    server.page("/plain", page("acme_v2.html"))
+    sources = {**counted, "plain": "/plain"}
+    configure(tmp_path, server, None, sources, confirm_after="60s", concurrency=1)
+    proc = daemon()
+    wait_until(lambda: all(server.hits(path) >= 2 for path in counted.values()))
+    waiting_since = server.hits("/plain")
+    wait_until(lambda: server.hits("/plain") >= waiting_since + 4)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
     assert query(tmp_path / "snapshots", "SELECT count(*) FROM changes") == [(0,)]
 
 

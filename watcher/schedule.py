@@ -89,6 +89,10 @@ STARTUP_SPREAD = 60.0
 JITTER_FRACTION = 0.1
 MAX_JITTER = 600.0
 SHUTDOWN_GRACE = 10.0
+JOB_THREADS = 34
+"""Jobs that may run at once. Not tied to ``fetch.concurrency``: the shared limiter
+holds fetches to it, the pool cannot be resized when a reload raises it, and a job
+waiting to confirm a change holds its thread meanwhile (threads start as needed)."""
 DIGEST_CATCH_UP = timedelta(days=6)
 """A digest missed while the daemon was down is made at start if it was due this recently."""
 
@@ -213,10 +217,9 @@ class Daemon:
 
     def _start(self) -> None:
         self.fetcher = Fetcher()
-        workers = max(2, min(self.config.settings.fetch.concurrency, 32)) + 2
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
-            executors={"default": ThreadPoolExecutor(workers)},
+            executors={"default": ThreadPoolExecutor(JOB_THREADS)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self.scheduler.start()
