@@ -10,22 +10,19 @@ from __future__ import annotations
 
 from datetime import date
 
+_TABLE = """
+en January February March April May June July August September October November December
+fr janvier février mars avril mai juin juillet août septembre octobre novembre décembre
+de Januar Februar März April Mai Juni Juli August September Oktober November Dezember
+es enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre
+it gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre
+pt janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro
+nl januari februari maart april mei juni juli augustus september oktober november december
+"""
+#: The twelve month names by language code.
 MONTHS: dict[str, tuple[str, ...]] = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"),
-    "de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
-           "September", "Oktober", "November", "Dezember"),
-    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-           "septiembre", "octubre", "noviembre", "diciembre"),
-    "it": ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
-           "settembre", "ottobre", "novembre", "dicembre"),
-    "pt": ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
-           "setembro", "outubro", "novembro", "dezembro"),
-    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-           "september", "oktober", "november", "december"),
-}  # fmt: skip
+    row.split()[0]: tuple(row.split()[1:]) for row in _TABLE.strip().splitlines()
+}
 _ENGLISH_SHORT = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
                   "dec")  # fmt: skip
 
