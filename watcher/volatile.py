@@ -235,9 +235,10 @@ def settle_document(latest: str, document: Document, text: str, refetch: str) ->
     versions may be real edits made twice, and a dated line may be the policy's
     new date, so both are recorded as the page has them.
     """
-    placed = _merge(units(latest), units(text), differing_units(text, refetch), None)
-    if len(units(text)) != len(document.blocks):  # a line that is not one block: leave it
+    new = units(text)
+    if len(new) != len(document.blocks):  # a line that is not one block: leave it
         return document
+    placed = _merge(units(latest), new, differing_units(text, refetch), None)
     if len(placed) == len(document.blocks) and all(side == 1 for _, (side, _) in placed):
         return document
     blocks = document.blocks

@@ -388,13 +388,10 @@ def _fetch_settings(chk: _Checker, raw: Any, parent: Any) -> FetchSettings:
             chk, block, "concurrency", _int, 1, 1000, d.concurrency, "fetch.concurrency"
         ),
         per_host=_number(chk, block, "per_host", _int, 1, 100, d.per_host, "fetch.per_host"),
-        confirm_after=_confirm_after(chk, block, d.confirm_after),
+        confirm_after=_duration_or_off(
+            chk, block, "confirm_after", 0, 3600, d.confirm_after, "fetch.confirm_after"
+        ),
     )
-
-
-def _confirm_after(chk: _Checker, block: Mapping[str, Any], default: float | None) -> float | None:
-    """``fetch.confirm_after``: a duration up to an hour, or ``off``."""
-    return _duration_or_off(chk, block, "confirm_after", 0, 3600, default, "fetch.confirm_after")
 
 
 def _duration_or_off(
