@@ -118,6 +118,31 @@ def test_hidden_elements_scripts_and_dialogs_are_dropped() -> None:
     assert text_of(html) == "# Terms\n\nVisible.\n\nAfter.\n"
 
 
+def protected(address: str, key: int) -> str:
+    """``address`` as a CDN's e-mail obfuscation serves it, XOR-ed with ``key``."""
+    encoded = f"{key:02x}" + "".join(f"{byte ^ key:02x}" for byte in address.encode())
+    return (
+        f'<a href="/cdn-cgi/l/email-protection#{encoded}"><span class="__cf_email__" '
+        f'data-cfemail="{encoded}">[email&#160;protected]</span></a>'
+    )
+
+
+def test_obfuscated_email_addresses_are_read_as_readers_see_them() -> None:
+    def page(address: str, key: int) -> str:
+        return (
+            f"<body><main><h1>Privacy</h1><p>Write to {protected(address, key)} or to our "
+            f"office.</p><p>Bad: <span data-cfemail='zz'>[email&#160;protected]</span>.</p>"
+            "</main></body>"
+        )
+
+    text = text_of(page("dpo@example.org", 0x5A))
+    assert "Write to dpo@example.org or to our office." in text
+    assert "Bad: [email protected]." in text  # not decodable: left as the page has it
+    # The key is drawn anew for every response: the text must not depend on it.
+    assert text_of(page("dpo@example.org", 0x13)) == text
+    assert text_of(page("privacy@example.org", 0x5A)) != text
+
+
 def test_select_and_remove_override_detection() -> None:
     html = """<body><nav>Menu</nav><div class="policy"><h1>Policy</h1><p>Keep me.</p>
       <p class="promo">Drop me.</p></div><div class="other"><p>Not selected.</p></div></body>"""

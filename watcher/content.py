@@ -92,16 +92,19 @@ _CHROME_ROLES = frozenset(
 # module names too ("cookieConsent--x1y2").
 _FURNITURE_END = (
     r"(?=$|\s|_|--|-(?:container|wrapper|wrap|inner|outer|root|holder|box|overlay|backdrop"
-    r"|window|layer|sdk|component|module|area|region|block)(?:$|[\s_-]))"
+    r"|window|layer|sdk|component|module|area|region|block|panel)(?:$|[\s_-]))"
 )
 _CHROME_NAMES = re.compile(
     # Consent banners and page furniture: the furniture word ends the name, or only a
     # wrapper word or a BEM / CSS-module suffix follows ("cookie-banner__inner",
     # "cookieConfirm--x1y2"); "cookies-notice-title" (a policy's heading) is not.
     r"(?:^|[\s_-])(?:"
-    r"(?:cookies?|consent|gdpr|ccpa)[-_]?"
-    r"(?:banner|bar|notice|consent|popup|pop-up|modal|dialog|wall|prompt|confirm|overlay|"
-    r"layer|alert|toast|drawer|sheet|manager|prefs|preferences|settings|law|message)"
+    # Up to two qualifiers may come between ("cookie-law-info-bar", "eu-cookie-
+    # compliance-banner", "cookiePolicyBanner"), never a word of the policy's own.
+    r"(?:cookies?|consent|gdpr|ccpa)(?:[-_]?(?:law|info|eu|policy|compliance|consent|reports?"
+    r"|gdpr)){0,2}[-_]?"
+    r"(?:banner|bar|notice|consent|popup|pop-up|modal|dialog|wall|prompt|confirm|confirmation"
+    r"|overlay|layer|alert|toast|drawer|sheet|manager|prefs|preferences|settings|law|message)"
     r"|skip[-_]?(?:link|links|to[-_]?content|nav|navigation)|breadcrumbs?"
     r"|share[-_]?(?:bar|buttons|links|tools)|social[-_]?(?:share|links|icons)"
     r"|newsletter[-_]?(?:signup|sign-up|form)"
@@ -109,6 +112,7 @@ _CHROME_NAMES = re.compile(
     # The consent-management platforms that inject banners.
     r"(?:^|[\s_-])(?:onetrust|ot-sdk|cookiebot|cybotcookiebot|truste|osano|didomi"
     r"|usercentrics|cookieyes|cky-consent|qc-cmp|cmp-container|cc-window|cc-banner|cookielaw"
+    r"|tarteaucitron|klaro|iubenda-cs|sp_message|fides"
     r")(?=$|[\s_-])"
 )
 # Site header, footer, menus and sidebars of pages without HTML5 landmarks. Only
@@ -121,6 +125,7 @@ _LAYOUT_NAMES = re.compile(
 _CHROME_STEMS = (
     "cookie", "consent", "gdpr", "ccpa", "onetrust", "ot-sdk", "truste", "osano", "didomi",
     "usercentrics", "cky-", "qc-cmp", "cmp-container", "cc-window", "cc-banner", "skip",
+    "tarteaucitron", "klaro", "iubenda-cs", "sp_message", "fides",
     "breadcrumb", "share", "social", "newsletter",
 )  # fmt: skip
 _LAYOUT_STEMS = ("header", "footer", "nav", "menu", "sidebar", "topbar", "masthead")

@@ -58,7 +58,7 @@ MAX_BLOCK_CHARS = 100_000
 # outline of an unchanged page: stored versions made by an older normaliser are
 # then re-read from their raw capture before comparing, so an upgrade never looks
 # like a policy change, and before diffing, so it never looks like new sections.
-NORMALISER_VERSION = 6
+NORMALISER_VERSION = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +251,8 @@ _STRUCTURAL = _BLOCKS | _BOLD | frozenset(("br", "tr", "td", "th"))
 def parse_html(body: bytes, rules: Rules, content_type: str = "", name: str = "input") -> Document:
     """Normalise an HTML page into a :class:`Document`."""
     root = _parse_tree(body, content_type, name)
+    if b"data-cfemail" in body:
+        reveal_protected_emails(root)
     title = page_title(root)
     roots = content.extract(root, rules.select, rules.remove)
     walker = _Walker()
@@ -260,6 +262,35 @@ def parse_html(body: bytes, rules: Rules, content_type: str = "", name: str = "i
     if not title:
         title = next((b.text for b in blocks if b.kind == "heading"), "")
     return Document(title=title, blocks=blocks)
+
+
+def reveal_protected_emails(root: etree._Element) -> None:
+    """Put back the addresses that a CDN's e-mail obfuscation hid ("[email protected]"),
+    as its script does in a reader's browser.
+
+    The address is hex-encoded in ``data-cfemail`` and XOR-ed with the first byte,
+    a key drawn anew for each response; a contact address that changes is a change
+    of the policy, and would otherwise be invisible.
+    """
+    for element in root.xpath("//*[@data-cfemail]"):
+        address = _decode_email(element.get("data-cfemail", ""))
+        if address is None:
+            continue
+        for child in list(element):
+            element.remove(child)  # the placeholder has no markup worth keeping
+        element.text = address
+
+
+def _decode_email(encoded: str) -> str | None:
+    try:
+        data = bytes.fromhex(encoded)
+    except ValueError:
+        return None
+    if len(data) < 2:
+        return None
+    key = data[0]
+    address = bytes(byte ^ key for byte in data[1:]).decode("utf-8", errors="replace")
+    return content._text_for_lxml(address)
 
 
 def page_title(root: etree._Element) -> str:
