@@ -29,54 +29,28 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TypeAlias
 
 from lxml import etree
 
+from .visibility import (
+    HEADING_TAGS,
+    Attributes,
+    drop,
+    drop_hidden,
+    is_hidden,
+    panel_ids,
+    strip_never_text,
+)
+
 log = logging.getLogger(__name__)
 
-# An element's attributes: ``element.attrib``, or a dict read from it at once.
-Attributes: TypeAlias = "Mapping[str, str] | etree._Attrib"
-
-# Elements whose content is never document text.
-SKIP_TAGS = frozenset(
-    "script style noscript template svg math canvas iframe object embed video audio "
-    "img picture source track map button input select option textarea head title "
-    "meta link base dialog".split()
-)
-_NEVER_TEXT = tuple(sorted(SKIP_TAGS - {"button"}))
-# Class names that CSS frameworks use for text only screen readers get.
-_VISUALLY_HIDDEN = (
-    "sr-only",
-    "sr-only-focusable",
-    "visually-hidden",
-    "visually-hidden-focusable",
-    "visuallyhidden",
-    "screen-reader-text",
-    "screen-reader-only",
-    "screenreader-only",
-    "hidden-visually",
-    "a11y-hidden",
-)
-_VISUALLY_HIDDEN_STEMS = ("sr-only", "isually", "reader", "a11y-hidden")
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-# Inline styles of the "visually hidden" technique: text clipped to nothing or moved
-# far off-screen, for screen readers only (route announcers of single-page apps
-# repeat the page's name in one; icon-only buttons label themselves with one).
-_SCREEN_READER_STYLE = re.compile(
-    r"clip\s*:\s*rect\(\s*[01](?:px)?(?:\s*,?\s*[01](?:px)?){3}\s*\)"
-    r"|clip-path\s*:\s*inset\(\s*50%\s*\)"
-    r"|(?<![\w-])(?:left|top|text-indent)\s*:\s*-\d{4,}(?:px)?(?![\w.])",
-    re.I,
-)
-_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 # Elements whose parts are never the main content on their own.
 _WHOLE = frozenset("table thead tbody tfoot tr ul ol dl menu p pre blockquote".split()) | frozenset(
-    _HEADING_TAGS
+    HEADING_TAGS
 )
 _CHROME_TAGS = frozenset(("nav", "aside", "dialog"))
 _PAGE_FRAME_TAGS = frozenset(("header", "footer"))
@@ -137,7 +111,7 @@ CHROME_GUARD = 0.5
 COLOPHON_CHARS = 400
 # A focusable non-link element with at most this much text is a control, not text.
 CONTROL_CHARS = 40
-_TEXT_CONTAINERS = ("table", "ul", "ol", "dl", "pre", "blockquote", *_HEADING_TAGS)
+_TEXT_CONTAINERS = ("table", "ul", "ol", "dl", "pre", "blockquote", *HEADING_TAGS)
 # Descend into a child while it holds this share of the landmark's text.
 CORE_SHARE = 0.75
 # A landmark (<main>) is used when it holds this share of the page's text.
@@ -173,30 +147,6 @@ def select_all(root: etree._Element, selectors: Iterable[str]) -> list[etree._El
     return sorted(outer, key=lambda el: order.get(el, 0))
 
 
-# What lxml refuses to assign as text, although its HTML parser lets it through.
-_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
-def drop(element: etree._Element) -> None:
-    """Remove ``element`` and its subtree, keeping the text that follows it."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    tail = element.tail
-    if tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = _text_for_lxml((previous.tail or "") + tail)
-        else:
-            parent.text = _text_for_lxml((parent.text or "") + tail)
-    parent.remove(element)
-
-
-def _text_for_lxml(text: str) -> str:
-    """``text``, with control characters (which lxml will not store) as spaces."""
-    return _NOT_XML_TEXT.sub(" ", text) if _NOT_XML_TEXT.search(text) else text
-
-
 def extract(
     root: etree._Element, select: tuple[str, ...] = (), remove: tuple[str, ...] = ()
 ) -> list[etree._Element]:
@@ -205,12 +155,12 @@ def extract(
     ``select`` (when given) replaces main-content detection and chrome
     removal; ``remove`` always drops what it matches.
     """
-    panels = _panel_ids(root)
-    _strip_never_text(root)
+    panels = panel_ids(root)
+    strip_never_text(root)
     for element in select_all(root, remove):
         drop(element)
     if select:
-        _drop_hidden(root, panels)
+        drop_hidden(root, panels)
         return select_all(root, select)
     body = root.find("body")
     if body is None:
@@ -220,80 +170,6 @@ def extract(
         drop(element)
     remove_chrome(body, weights, chrome)
     return main_content(body, weights)
-
-
-# ---------------------------------------------------------------- visibility
-
-
-def remove_invisible(root: etree._Element) -> None:
-    """Drop what no reader sees, keeping folded accordion and tab panels."""
-    panels = _panel_ids(root)
-    _strip_never_text(root)
-    _drop_hidden(root, panels)
-
-
-def _strip_never_text(root: etree._Element) -> None:
-    """Drop scripts, styles, media, form controls and buttons that are not toggles."""
-    etree.strip_elements(root, *_NEVER_TEXT, with_tail=False)
-    for button in [b for b in root.iter("button") if not _is_toggle(b)]:
-        drop(button)
-
-
-def _drop_hidden(root: etree._Element, panels: frozenset[str]) -> None:
-    for element in [el for el in root.iter(etree.Element) if _hidden(el, el.attrib, panels)]:
-        drop(element)
-
-
-def _panel_ids(root: etree._Element) -> frozenset[str]:
-    """Ids of the panels that toggles on the page open (``aria-controls``)."""
-    ids: set[str] = set()
-    for value in root.xpath("//@aria-controls"):
-        ids.update(str(value).split())
-    return frozenset(ids)
-
-
-def _hidden(element: etree._Element, attrs: Attributes, panels: frozenset[str]) -> bool:
-    """Hidden by an attribute, a style, or a screen-reader-only class or style (folded
-    panels excepted). ``attrs`` are the element's attributes."""
-    get = attrs.get
-    style = get("style")
-    if get("hidden") is not None or (style and _HIDDEN_STYLE.search(style)):
-        return not _is_panel(element, panels)
-    if style and _SCREEN_READER_STYLE.search(style):
-        return True
-    classes = get("class")
-    return classes is not None and _screen_reader_only(classes)
-
-
-@lru_cache(maxsize=8192)
-def _screen_reader_only(classes: str) -> bool:
-    """Whether a class attribute marks text for screen readers only (cached: pages
-    repeat the same class strings many times)."""
-    return any(stem in classes for stem in _VISUALLY_HIDDEN_STEMS) and any(
-        c in _VISUALLY_HIDDEN for c in classes.split()
-    )
-
-
-def _is_toggle(button: etree._Element) -> bool:
-    """A button that opens a folded section: its label is a heading of the document."""
-    attrib = button.attrib
-    if "aria-expanded" in attrib or "aria-controls" in attrib:
-        return True
-    return any(button.iterdescendants(*_HEADING_TAGS))
-
-
-def _is_panel(element: etree._Element, panels: frozenset[str]) -> bool:
-    """A folded panel whose text is the document's (accordion, tab panel)."""
-    attrib = element.attrib
-    if attrib.get("hidden") == "until-found":
-        return True
-    if attrib.get("role") in ("tabpanel", "region") or "aria-labelledby" in attrib:
-        return True
-    if attrib.get("id", "") in panels:
-        return True
-    # A folded section right under its heading (script-driven accordions).
-    previous = element.getprevious()
-    return previous is not None and previous.tag in _HEADING_TAGS
 
 
 # ---------------------------------------------------------------- chrome
@@ -430,7 +306,7 @@ def survey(
         # Every attribute read at once: one call instead of up to eight lookups, and
         # most of the checks below only apply to elements with attributes.
         attrs = dict(el.items())
-        if attrs and _hidden(el, attrs, panels):
+        if attrs and is_hidden(el, attrs, panels):
             hidden.append(el)
             continue
         text = el.text

@@ -19,7 +19,7 @@ from typing import Literal
 
 from lxml import etree
 
-from . import content
+from . import content, visibility
 from .errors import InputError
 from .model import Block, BlockKind, Document
 from .textformats import (
@@ -234,7 +234,7 @@ def parse(
 
 # ---------------------------------------------------------------- HTML
 
-_SKIP = content.SKIP_TAGS
+_SKIP = visibility.SKIP_TAGS
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BLOCKS = frozenset(
     "address article aside blockquote body center dd details dir div dl dt fieldset "
@@ -252,7 +252,7 @@ def parse_html(body: bytes, rules: Rules, content_type: str = "", name: str = "i
     """Normalise an HTML page into a :class:`Document`."""
     root = _parse_tree(body, content_type, name)
     if b"data-cfemail" in body:
-        reveal_protected_emails(root)
+        visibility.reveal_protected_emails(root)
     title = page_title(root)
     roots = content.extract(root, rules.select, rules.remove)
     walker = _Walker()
@@ -262,35 +262,6 @@ def parse_html(body: bytes, rules: Rules, content_type: str = "", name: str = "i
     if not title:
         title = next((b.text for b in blocks if b.kind == "heading"), "")
     return Document(title=title, blocks=blocks)
-
-
-def reveal_protected_emails(root: etree._Element) -> None:
-    """Put back the addresses that a CDN's e-mail obfuscation hid ("[email protected]"),
-    as its script does in a reader's browser.
-
-    The address is hex-encoded in ``data-cfemail`` and XOR-ed with the first byte,
-    a key drawn anew for each response; a contact address that changes is a change
-    of the policy, and would otherwise be invisible.
-    """
-    for element in root.xpath("//*[@data-cfemail]"):
-        address = _decode_email(element.get("data-cfemail", ""))
-        if address is None:
-            continue
-        for child in list(element):
-            element.remove(child)  # the placeholder has no markup worth keeping
-        element.text = address
-
-
-def _decode_email(encoded: str) -> str | None:
-    try:
-        data = bytes.fromhex(encoded)
-    except ValueError:
-        return None
-    if len(data) < 2:
-        return None
-    key = data[0]
-    address = bytes(byte ^ key for byte in data[1:]).decode("utf-8", errors="replace")
-    return content._text_for_lxml(address)
 
 
 def page_title(root: etree._Element) -> str:

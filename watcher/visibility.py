@@ -1,0 +1,171 @@
+"""What a reader of a page sees: the elements whose text is never read (scripts,
+form controls, media), hidden elements and screen-reader-only text, and the tree
+surgery that removes them; e-mail addresses that a script reveals.
+
+Folded accordion and tab panels (the target of a toggle's ``aria-controls``,
+``hidden="until-found"``, a section right under its heading) are visible for
+this purpose: their text is part of the document even while folded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import TypeAlias
+
+from lxml import etree
+
+# An element's attributes: ``element.attrib``, or a dict read from it at once.
+Attributes: TypeAlias = "Mapping[str, str] | etree._Attrib"
+
+# Elements whose content is never document text.
+SKIP_TAGS = frozenset(
+    "script style noscript template svg math canvas iframe object embed video audio "
+    "img picture source track map button input select option textarea head title "
+    "meta link base dialog".split()
+)
+_NEVER_TEXT = tuple(sorted(SKIP_TAGS - {"button"}))
+# Class names that CSS frameworks use for text only screen readers get.
+_VISUALLY_HIDDEN = (
+    "sr-only",
+    "sr-only-focusable",
+    "visually-hidden",
+    "visually-hidden-focusable",
+    "visuallyhidden",
+    "screen-reader-text",
+    "screen-reader-only",
+    "screenreader-only",
+    "hidden-visually",
+    "a11y-hidden",
+)
+_VISUALLY_HIDDEN_STEMS = ("sr-only", "isually", "reader", "a11y-hidden")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# Inline styles of the "visually hidden" technique: text clipped to nothing or moved
+# far off-screen, for screen readers only (route announcers of single-page apps
+# repeat the page's name in one; icon-only buttons label themselves with one).
+_SCREEN_READER_STYLE = re.compile(
+    r"clip\s*:\s*rect\(\s*[01](?:px)?(?:\s*,?\s*[01](?:px)?){3}\s*\)"
+    r"|clip-path\s*:\s*inset\(\s*50%\s*\)"
+    r"|(?<![\w-])(?:left|top|text-indent)\s*:\s*-\d{4,}(?:px)?(?![\w.])",
+    re.I,
+)
+HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+# What lxml refuses to assign as text, although its HTML parser lets it through.
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def drop(element: etree._Element) -> None:
+    """Remove ``element`` and its subtree, keeping the text that follows it."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = text_for_lxml((previous.tail or "") + tail)
+        else:
+            parent.text = text_for_lxml((parent.text or "") + tail)
+    parent.remove(element)
+
+
+def text_for_lxml(text: str) -> str:
+    """``text``, with control characters (which lxml will not store) as spaces."""
+    return _NOT_XML_TEXT.sub(" ", text) if _NOT_XML_TEXT.search(text) else text
+
+
+def strip_never_text(root: etree._Element) -> None:
+    """Drop scripts, styles, media, form controls and buttons that are not toggles."""
+    etree.strip_elements(root, *_NEVER_TEXT, with_tail=False)
+    for button in [b for b in root.iter("button") if not _is_toggle(b)]:
+        drop(button)
+
+
+def drop_hidden(root: etree._Element, panels: frozenset[str]) -> None:
+    """Drop the hidden elements under ``root`` (see :func:`is_hidden`)."""
+    for element in [el for el in root.iter(etree.Element) if is_hidden(el, el.attrib, panels)]:
+        drop(element)
+
+
+def panel_ids(root: etree._Element) -> frozenset[str]:
+    """Ids of the panels that toggles on the page open (``aria-controls``)."""
+    ids: set[str] = set()
+    for value in root.xpath("//@aria-controls"):
+        ids.update(str(value).split())
+    return frozenset(ids)
+
+
+def is_hidden(element: etree._Element, attrs: Attributes, panels: frozenset[str]) -> bool:
+    """Hidden by an attribute, a style, or a screen-reader-only class or style (folded
+    panels excepted). ``attrs`` are the element's attributes."""
+    get = attrs.get
+    style = get("style")
+    if get("hidden") is not None or (style and _HIDDEN_STYLE.search(style)):
+        return not _is_panel(element, panels)
+    if style and _SCREEN_READER_STYLE.search(style):
+        return True
+    classes = get("class")
+    return classes is not None and _screen_reader_only(classes)
+
+
+@lru_cache(maxsize=8192)
+def _screen_reader_only(classes: str) -> bool:
+    """Whether a class attribute marks text for screen readers only (cached: pages
+    repeat the same class strings many times)."""
+    return any(stem in classes for stem in _VISUALLY_HIDDEN_STEMS) and any(
+        c in _VISUALLY_HIDDEN for c in classes.split()
+    )
+
+
+def _is_toggle(button: etree._Element) -> bool:
+    """A button that opens a folded section: its label is a heading of the document."""
+    attrib = button.attrib
+    if "aria-expanded" in attrib or "aria-controls" in attrib:
+        return True
+    return any(button.iterdescendants(*HEADING_TAGS))
+
+
+def _is_panel(element: etree._Element, panels: frozenset[str]) -> bool:
+    """A folded panel whose text is the document's (accordion, tab panel)."""
+    attrib = element.attrib
+    if attrib.get("hidden") == "until-found":
+        return True
+    if attrib.get("role") in ("tabpanel", "region") or "aria-labelledby" in attrib:
+        return True
+    if attrib.get("id", "") in panels:
+        return True
+    # A folded section right under its heading (script-driven accordions).
+    previous = element.getprevious()
+    return previous is not None and previous.tag in HEADING_TAGS
+
+
+def reveal_protected_emails(root: etree._Element) -> None:
+    """Put back the addresses that a CDN's e-mail obfuscation hid ("[email protected]"),
+    as its script does in a reader's browser.
+
+    The address is hex-encoded in ``data-cfemail`` and XOR-ed with the first byte,
+    a key drawn anew for each response; a contact address that changes is a change
+    of the policy, and would otherwise be invisible.
+    """
+    for element in root.xpath("//*[@data-cfemail]"):
+        address = _decode_email(element.get("data-cfemail", ""))
+        if address is None:
+            continue
+        for child in list(element):
+            element.remove(child)  # the placeholder has no markup worth keeping
+        element.text = address
+
+
+def _decode_email(encoded: str) -> str | None:
+    try:
+        data = bytes.fromhex(encoded)
+    except ValueError:
+        return None
+    if len(data) < 2:
+        return None
+    key = data[0]
+    address = bytes(byte ^ key for byte in data[1:]).decode("utf-8", errors="replace")
+    return text_for_lxml(address)
