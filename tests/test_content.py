@@ -95,6 +95,37 @@ def test_text_styled_for_screen_readers_only_is_dropped(style: str, hidden: bool
     assert ("hint" not in text_of(html)) is hidden
 
 
+@pytest.mark.parametrize(
+    ("pager", "kept"),
+    [
+        (
+            '<div class="flex gap-2"><a class="group p-2" href="/legal/terms"><span>'
+            "<span>Previous</span><span>Terms of Service</span></span></a>"
+            '<a class="group p-2" href="/legal/dpa"><span><span>Next</span>'
+            "<span>Data Processing Addendum</span></span></a></div>",
+            "",
+        ),
+        ('<p><a href="/legal/dpa" rel="next">Data Processing Addendum</a></p>', ""),
+        ('<div><a href="/cgu">« Précédent</a> <a href="/dpa">Suivant : DPA</a></div>', ""),
+        ('<div class="pagination"><a href="/p/1">1</a> <a href="/p/3">3</a></div>', ""),
+        (
+            '<p>Read the <a href="/dpa">next</a> document too.</p>',
+            "Read the next document too.",
+        ),
+        ('<p><a href="/steps">Next steps for your account</a></p>', "Next steps for your account"),
+        ('<p><a href="#sharing">Next: Sharing</a></p>', "Next: Sharing"),
+    ],
+    ids=[
+        "labelled-pair", "rel-next", "french-labels", "named-pagination", "link-in-a-sentence",
+        "next-as-a-word", "in-page-link",
+    ],
+)  # fmt: skip
+def test_links_to_the_previous_and_next_page_are_not_the_document(pager: str, kept: str) -> None:
+    html = f"<body><main><h1>Privacy Policy</h1>{policy()}{pager}</main></body>"
+    tail = text_of(html).split(PROSE)[-1].strip()
+    assert tail == kept
+
+
 def test_title_header_is_kept_and_site_header_dropped() -> None:
     html = f"""<body><header><a href="/">Home</a> <a href="/a">A</a> <a href="/b">B</a></header>
       <header class="hero"><h1>Privacy Policy</h1><p>Last updated: 1 May 2025</p></header>

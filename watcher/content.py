@@ -62,7 +62,7 @@ _CHROME_ROLES = frozenset(
 )
 # Class or id names of page furniture: cookie/consent banners and the
 # consent-management platforms that inject them, skip links, breadcrumbs,
-# share bars, newsletter sign-ups. Matched inside camelCase and hashed CSS
+# share bars, newsletter sign-ups, pagers. Matched inside camelCase and hashed CSS
 # module names too ("cookieConsent--x1y2").
 _FURNITURE_END = (
     r"(?=$|\s|_|--|-(?:container|wrapper|wrap|inner|outer|root|holder|box|overlay|backdrop"
@@ -81,7 +81,7 @@ _CHROME_NAMES = re.compile(
     r"|overlay|layer|alert|toast|drawer|sheet|manager|prefs|preferences|settings|law|message)"
     r"|skip[-_]?(?:link|links|to[-_]?content|nav|navigation)|breadcrumbs?"
     r"|share[-_]?(?:bar|buttons|links|tools)|social[-_]?(?:share|links|icons)"
-    r"|newsletter[-_]?(?:signup|sign-up|form)"
+    r"|newsletter[-_]?(?:signup|sign-up|form)|pagination|paginator|pager|prev[-_]?next"
     r")" + _FURNITURE_END + "|"
     # The consent-management platforms that inject banners.
     r"(?:^|[\s_-])(?:onetrust|ot-sdk|cookiebot|cybotcookiebot|truste|osano|didomi"
@@ -100,13 +100,22 @@ _CHROME_STEMS = (
     "cookie", "consent", "gdpr", "ccpa", "onetrust", "ot-sdk", "truste", "osano", "didomi",
     "usercentrics", "cky-", "qc-cmp", "cmp-container", "cc-window", "cc-banner", "skip",
     "tarteaucitron", "klaro", "iubenda-cs", "sp_message", "fides",
-    "breadcrumb", "share", "social", "newsletter",
+    "breadcrumb", "share", "social", "newsletter", "pagina", "pager", "prev",
 )  # fmt: skip
 _LAYOUT_STEMS = ("header", "footer", "nav", "menu", "sidebar", "topbar", "masthead")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # An element holding at least this share of the page's text is never chrome,
 # whatever its tag or class says (a cookie policy inside class="cookie-notice").
 CHROME_GUARD = 0.5
+_PAGER_RELS = frozenset(("prev", "previous", "next"))
+# The label of a pager link: the word alone, with arrows, or before the page's name
+# ("Next: Cookie Policy"), in the languages whose dates watcher reads.
+_PAGER_LABEL = re.compile(
+    r"\W*(?:previous|prev|next|pr[ée]c[ée]dent|suivant|zur[üu]ck|weiter|vorherige|n[äa]chste"
+    r"|anterior|siguiente|precedente|successivo|pr[óo]ximo|seguinte|vorige|volgende)"
+    r"\s*(?:$|[:|»›→–—-])",
+    re.I,
+)
 # A block outside the core this short with a copyright sign is the page footer.
 COLOPHON_CHARS = 400
 # A focusable non-link element with at most this much text is a control, not text.
@@ -210,7 +219,7 @@ def _inside(element: etree._Element, top: etree._Element) -> bool:
 
 
 def _chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
-    """Why ``element`` is page chrome (``"tag"``, ``"role"``, ``"name"``), or None.
+    """Why ``element`` is page chrome (``"tag"``, ``"role"``, ``"name"``, ``"pager"``), or None.
     ``attrs`` are the element's attributes."""
     tag = element.tag
     if tag in _CHROME_TAGS:
@@ -229,7 +238,34 @@ def _chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
     if get("aria-modal") == "true":
         return "role"
     names = (get("class") or "") + " " + (get("id") or "")
-    return "name" if len(names) > 3 and _furniture_names(names) else None
+    if len(names) > 3 and _furniture_names(names):
+        return "name"
+    return "pager" if tag == "a" and _is_pager_link(element, attrs) else None
+
+
+def _is_pager_link(link: etree._Element, attrs: Attributes) -> bool:
+    """A link to the previous or next page of a series (``rel="next"``, or labelled
+    "Previous", "Next »", "Suivant"…) standing on its own, not in a sentence:
+    documentation sites and help centres put a pair under every page, and what
+    they point to changes whenever the site's pages are reordered."""
+    rel = attrs.get("rel")
+    if rel and not _PAGER_RELS.isdisjoint(rel.lower().split()):
+        return True
+    label = link.text if link.text and not link.text.isspace() else None
+    if label is None:
+        label = next((text for text in link.itertext() if not text.isspace()), "")
+    if _PAGER_LABEL.match(label) is None or _in_sentence(link):
+        return False
+    return not _in_page(attrs.get("href", "#"))
+
+
+def _in_sentence(element: etree._Element) -> bool:
+    """Whether text runs right before or after ``element`` (an inline link in prose)."""
+    if (element.tail or "").strip():
+        return True
+    previous = element.getprevious()
+    before = previous.tail if previous is not None else element.getparent().text
+    return bool((before or "").strip())
 
 
 @lru_cache(maxsize=8192)
@@ -458,11 +494,7 @@ def _is_custom_control(element: etree._Element) -> bool:
         return False
     if get("aria-controls") is not None or _has(element, *_TEXT_CONTAINERS):
         return False
-    if (element.tail or "").strip():
-        return False
-    previous = element.getprevious()
-    before = previous.tail if previous is not None else element.getparent().text
-    return not (before or "").strip()
+    return not _in_sentence(element)
 
 
 def _has(element: etree._Element, *tags: str) -> bool:
