@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from watcher.analysis import analyse, raw_digest, rules_hash
 from watcher.batch import capture_time, check, import_files
 from watcher.config import Settings, Source
 from watcher.errors import InputError
 from watcher.fetch import make_client
 from watcher.model import Capture
 from watcher.normalise import Rules
-from watcher.pipeline import Outcome, Pipeline, analyse, raw_digest, rules_hash, sync_sources
+from watcher.pipeline import Outcome, Pipeline, sync_sources
 from watcher.store import Store, iso, sha256
 
 from .conftest import CountedPage, LoopbackServer, Reply
@@ -437,7 +438,8 @@ def test_a_version_recorded_by_an_older_normaliser_is_diffed_by_its_sections_now
     one section it touches, not as sections appearing; the old version is re-sectioned."""
     old_fees = "Customer pays the fees in the order form within thirty days of each invoice."
     new_fees = "Customer pays the fees in the order form within fifteen days of each invoice."
-    monkeypatch.setattr("watcher.pipeline.NORMALISER_VERSION", 3)
+    for module in ("watcher.analysis", "watcher.pipeline"):
+        monkeypatch.setattr(f"{module}.NORMALISER_VERSION", 3)
     monkeypatch.setattr("watcher.sections._list_headings", lambda blocks: {})
     first = pipeline.process(SOURCE, capture(contract(old_fees)))
     assert first.status == "first" and first.version_id is not None

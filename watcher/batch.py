@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import blobs
+from .analysis import Analysis, analyse, raw_digest, rules_of
 from .config import Source
 from .errors import InputError
 from .model import Capture, FetchResult
 from .normalise import check_text_like
-from .pipeline import Analysis, Outcome, Pipeline, analyse, raw_digest, rules_of, sync_sources
+from .pipeline import Outcome, Pipeline, sync_sources
 from .store import iso, sha256
 
 if TYPE_CHECKING:

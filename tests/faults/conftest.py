@@ -41,10 +41,10 @@ from typing import Any, Literal
 import pytest
 from hypothesis import HealthCheck, settings
 
+from watcher.analysis import analyse
 from watcher.config import load
 from watcher.model import Capture
 from watcher.normalise import Rules
-from watcher.pipeline import analyse
 from watcher.publish import diff_versions
 from watcher.store import Store
 
