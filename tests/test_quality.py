@@ -50,6 +50,21 @@ def test_error_pages_in_other_languages_are_rejected(title: str, text: str) -> N
     assert not judged.ok and "error or challenge page" in (judged.reason or "")
 
 
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Access to this page has been denied", "Press & Hold to confirm you are a human."),
+        ("One more step", "Please wait while we confirm that your connection is safe."),
+        ("ERROR: The request could not be satisfied", "We can't connect to the server just now."),
+        ("Sorry", "Our systems have detected unusual traffic from your computer network."),
+    ],
+    ids=["press-and-hold", "one-more-step", "edge-error", "unusual-traffic"],
+)
+def test_bot_walls_of_other_kinds_are_rejected(title: str, text: str) -> None:
+    judged = verdict(Document(title, (Block("paragraph", text),) * 6))
+    assert not judged.ok and "error or challenge page" in (judged.reason or "")
+
+
 def test_empty_and_near_empty_pages_are_rejected() -> None:
     assert verdict(Document("", ())).reason == "empty page (no text)"
     tiny = Document("Policy", (Block("paragraph", "Our policy is being updated."),))

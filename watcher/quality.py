@@ -33,6 +33,8 @@ _ERROR_PAGE = re.compile(
     r"forbidden|service (temporarily )?unavailable|internal server error|bad gateway|"
     r"(sign|log) ?in to (continue|your account|view)|please (sign|log) ?in|session (has )?"
     r"expired|too many requests|rate limit(ed)?|under maintenance|temporarily down|"
+    r"press (&|and) hold|one more step|request could not be satisfied|"
+    r"(unusual|suspicious) (traffic|activity) from your|"
     # The same in French, German, Spanish, Italian, Portuguese and Dutch.
     r"page (introuvable|non trouvée)|accès (refusé|interdit)|erreur interne|"
     r"service (temporairement )?indisponible|(site )?en (cours de )?maintenance|"
