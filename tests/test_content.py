@@ -140,6 +140,13 @@ def test_chrome_that_wraps_the_main_content_or_most_of_the_text_is_kept() -> Non
     assert text_of(wrapped).startswith("# Terms\n")
     named = f'<body><div class="cookie-notice"><h1>Cookie Notice</h1>{policy()}</div></body>'
     assert text_of(named).startswith("# Cookie Notice\n")
+    # A wrapper named as chrome around the document's <article> stays; one around
+    # readers' comments (small <article>s of their own) goes.
+    article = f"<article><h1>Terms</h1>{policy()}</article>"
+    wrapped = f'<body><div class="skip-to-content-wrapper">{article}</div></body>'
+    assert text_of(wrapped).startswith("# Terms\n")
+    comments = '<div class="comments-area"><article><p>Nice policy, thanks.</p></article></div>'
+    assert "Nice policy" not in text_of(f"<body>{article}{comments}</body>")
 
 
 def test_main_landmark_is_used_when_it_holds_most_text() -> None:

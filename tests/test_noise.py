@@ -47,6 +47,7 @@ def text(name: str) -> str:
         ("lazy_images", ("webp", "data:image", "office.jpg", "lazyload")),
         ("tracking", ("utm_", "gclid", "fbclid")),
         ("csrf", ("3f9a1c0e7b2d4a6f", "9e8d7c6b5a4f3e2d")),
+        ("comments", ("thoughts on", "says:", "advertisers", "Leave a Reply", "published")),
     ],
 )
 def test_noise_outside_the_document_gives_the_same_text(kind: str, noise: tuple[str, ...]) -> None:

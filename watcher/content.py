@@ -62,8 +62,8 @@ _CHROME_ROLES = frozenset(
 )
 # Class or id names of page furniture: cookie/consent banners and the
 # consent-management platforms that inject them, skip links, breadcrumbs,
-# share bars, newsletter sign-ups, pagers. Matched inside camelCase and hashed CSS
-# module names too ("cookieConsent--x1y2").
+# share bars, newsletter sign-ups, pagers, readers' comments. Matched inside
+# camelCase and hashed CSS module names too ("cookieConsent--x1y2").
 _FURNITURE_END = (
     r"(?=$|\s|_|--|-(?:container|wrapper|wrap|inner|outer|root|holder|box|overlay|backdrop"
     r"|window|layer|sdk|component|module|area|region|block|panel)(?:$|[\s_-]))"
@@ -82,6 +82,10 @@ _CHROME_NAMES = re.compile(
     r"|skip[-_]?(?:link|links|to[-_]?content|nav|navigation)|breadcrumbs?"
     r"|share[-_]?(?:bar|buttons|links|tools)|social[-_]?(?:share|links|icons)"
     r"|newsletter[-_]?(?:signup|sign-up|form)|pagination|paginator|pager|prev[-_]?next"
+    # Readers' comments and the form to post one (CMS and comment-service names; never
+    # a bare "comments", which also names a policy's "Questions and comments" section).
+    r"|comments?[-_](?:area|wrapper|list|respond|form|template)|commentlist"
+    r"|article-comments|disqus[-_]thread|wp-block-(?:post-)?comments(?:-form)?"
     r")" + _FURNITURE_END + "|"
     # The consent-management platforms that inject banners.
     r"(?:^|[\s_-])(?:onetrust|ot-sdk|cookiebot|cybotcookiebot|truste|osano|didomi"
@@ -100,7 +104,8 @@ _CHROME_STEMS = (
     "cookie", "consent", "gdpr", "ccpa", "onetrust", "ot-sdk", "truste", "osano", "didomi",
     "usercentrics", "cky-", "qc-cmp", "cmp-container", "cc-window", "cc-banner", "skip",
     "tarteaucitron", "klaro", "iubenda-cs", "sp_message", "fides",
-    "breadcrumb", "share", "social", "newsletter", "pagina", "pager", "prev",
+    "breadcrumb", "share", "social", "newsletter", "pagina", "pager", "prev", "comment",
+    "disqus",
 )  # fmt: skip
 _LAYOUT_STEMS = ("header", "footer", "nav", "menu", "sidebar", "topbar", "masthead")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -116,6 +121,8 @@ _PAGER_LABEL = re.compile(
     r"\s*(?:$|[:|»›→–—-])",
     re.I,
 )
+# Chrome holding an <article> with this share of the page's text holds the document.
+ARTICLE_SHARE = 0.25
 # A block outside the core this short with a copyright sign is the page footer.
 COLOPHON_CHARS = 400
 # A focusable non-link element with at most this much text is a control, not text.
@@ -205,7 +212,7 @@ def remove_chrome(
         weight = weights.get(element)
         if weight is None or not _inside(element, body):
             continue
-        if _guarded(element, found[element], weight, total):
+        if _guarded(element, found[element], weights, total):
             continue
         for ancestor in element.iterancestors():
             if ancestor in weights:
@@ -275,11 +282,14 @@ def _furniture_names(names: str) -> bool:
     return any(stem in lowered for stem in _CHROME_STEMS) and is_chrome_name(names)
 
 
-def _guarded(element: etree._Element, kind: str, weight: Weight, total: int) -> bool:
+def _guarded(
+    element: etree._Element, kind: str, weights: dict[etree._Element, Weight], total: int
+) -> bool:
     """Chrome that must stay: it wraps the main landmark; it is a call-out inside the
     document (an ``<aside>`` in the article that is not a menu); or, when only its
     class name says chrome, it holds most of the page's text."""
-    if _has(element, "main", "article") or element.xpath("boolean(.//*[@role='main'])"):
+    weight = weights[element]
+    if _wraps_main(element, weights, total):
         log.debug("not dropping <%s>: it holds the main content", element.tag)
         return True
     if kind == "aside" and not weight.is_navigation():
@@ -287,6 +297,18 @@ def _guarded(element: etree._Element, kind: str, weight: Weight, total: int) -> 
     if kind == "name" and total and weight.prose >= CHROME_GUARD * total:
         log.debug("not dropping <%s>: it holds most of the page's text", element.tag)
         return True
+    return False
+
+
+def _wraps_main(element: etree._Element, weights: dict[etree._Element, Weight], total: int) -> bool:
+    """Whether ``element`` holds the main landmark, or an ``<article>`` with a good share
+    of the page's text (readers' comments are small ``<article>`` elements too)."""
+    if _has(element, "main") or element.xpath("boolean(.//*[@role='main'])"):
+        return True
+    for article in element.iterdescendants("article"):
+        weight = weights.get(article)
+        if weight is None or not total or weight.prose >= ARTICLE_SHARE * total:
+            return True
     return False
 
 
