@@ -258,8 +258,8 @@ def _is_pager_link(link: etree._Element, attrs: Attributes) -> bool:
     rel = attrs.get("rel")
     if rel and not _PAGER_RELS.isdisjoint(rel.lower().split()):
         return True
-    label = link.text if link.text and not link.text.isspace() else None
-    if label is None:
+    label = link.text  # read once: lxml builds a new string on every read
+    if not label or label.isspace():
         label = next((text for text in link.itertext() if not text.isspace()), "")
     if _PAGER_LABEL.match(label) is None or _in_sentence(link):
         return False
