@@ -438,6 +438,23 @@ def test_redirect_keeps_conditional_headers(server: LoopbackServer) -> None:
     assert (path, headers["if-none-match"]) == ("/new", ETAG)
 
 
+def test_cookie_set_on_a_redirect_is_sent_after_it(server: LoopbackServer) -> None:
+    """A cookie check: the page redirects to itself through a page that sets a cookie,
+    until the request carries it (the jar only reads answers that set cookies)."""
+
+    def policy(headers: dict[str, str]) -> Reply:
+        if "checked=1" in headers.get("cookie", ""):
+            return Reply(body="<p>We sell nothing.</p>")
+        return Reply(status=302, headers={"Location": "/check"})
+
+    server.set("/p", policy)
+    server.set("/check", Reply(status=302, headers={"Location": "/p", "Set-Cookie": "checked=1"}))
+    result = run(server.url("/p"))
+    assert result.outcome == "ok"
+    assert result.capture is not None and result.capture.body == b"<p>We sell nothing.</p>"
+    assert [path for path, _ in server.requests] == ["/p", "/check", "/p"]
+
+
 @pytest.mark.parametrize(
     ("routes", "error"),
     [

@@ -19,6 +19,8 @@ import trustme
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from watcher.config import FetchSettings, Source
+from watcher.fetch import Validators, fetch, make_client
 from watcher.transport import StreamTransport
 
 # A script answers one request: (connection number, request number on it, request head,
@@ -189,6 +191,24 @@ def test_connection_reuse_follows_the_protocol(reply: bytes, text: str, reused: 
         async with ScriptedServer(always(reply)) as srv:
             assert await get_all(srv.url, 2) == [text, text]
             assert srv.connections == (1 if reused else 2)
+
+    asyncio.run(go())
+
+
+def test_unchanged_pages_answered_304_share_one_connection() -> None:
+    """The fetch stage drains a 304 without reading a body, and the connection is kept."""
+    settings = FetchSettings(retries=0, concurrency=1, per_host=1)
+    validators = Validators(etag='"v1"')
+
+    async def go() -> None:
+        async with ScriptedServer(always(answer(b"", "304 Not Modified"))) as srv:
+            async with make_client(settings) as client:
+                for i in range(3):
+                    source = Source(id=f"s{i}", name="s", url=f"{srv.url}/{i}")
+                    result = await fetch(client, source, settings, validators)
+                    assert result.outcome == "not_modified"
+            assert srv.connections == 1
+            assert len(srv.heads) == 3
 
     asyncio.run(go())
 

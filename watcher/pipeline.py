@@ -15,18 +15,20 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import sqlite_utils
 
 from . import quality, volatile
 from .analysis import Analysis, analyse, analysis_of, raw_digest, rules_hash, rules_of
 from .config import Settings, Source
-from .diff import ChangeSet, diff
 from .errors import InputError, NotFoundError
 from .model import Attempt, Capture, FetchResult, Validators
 from .normalise import NORMALISER_VERSION
 from .store import Store, Version, VersionHead, iso, sha256, utcnow
+
+if TYPE_CHECKING:
+    from .diff import ChangeSet
 
 log = logging.getLogger(__name__)
 
@@ -396,6 +398,8 @@ class Pipeline:
                 analysis=analysis,
             )
             return outcome, None
+        from .diff import diff  # here: a check that finds no change starts faster without
+
         latest = self._read_as_now(db, source, self.store.version(source.id, head.id))
         changes = diff(latest.outline, analysis.outline, self.settings.keywords)
         change_id = self.store.insert(

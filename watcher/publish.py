@@ -10,12 +10,14 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .config import DEFAULT_KEYWORDS, Config
-from .diff import ChangeSet, diff
-from .report import ReportMeta, render
 from .store import Store, Version
+
+if TYPE_CHECKING:
+    from .diff import ChangeSet
+    from .report import ReportMeta
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,8 @@ def report_meta(
     store: Store, source_id: str, old: Version, new: Version, report_url: str | None = None
 ) -> ReportMeta:
     """Header data of a report comparing two stored versions."""
+    from .report import ReportMeta  # here: most checks write no report, and start faster
+
     row = store.source_row(source_id) or {}
     return ReportMeta(
         source_id=source_id,
@@ -67,6 +71,9 @@ def diff_versions(
 ) -> str:
     """Render the section-aware diff of two stored versions (``changes``: that
     diff, when the caller has it already)."""
+    from .diff import diff
+    from .report import render
+
     if changes is None:
         changes = diff(old.outline, new.outline, keywords)
     return render(changes, fmt, report_meta(store, source_id, old, new), color=color)
