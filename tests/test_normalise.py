@@ -143,6 +143,25 @@ def test_obfuscated_email_addresses_are_read_as_readers_see_them() -> None:
     assert text_of(page("privacy@example.org", 0x5A)) != text
 
 
+@pytest.mark.parametrize(
+    ("html", "scripted"),
+    [
+        (
+            '<html><head><script src="/static/app.js"></script></head><body><div id="root">'
+            "</div><noscript>You need to enable JavaScript to run this app.</noscript></body>",
+            True,
+        ),
+        ("<body><p>Loading the policy…</p><SCRIPT>render()</SCRIPT></body>", True),
+        ("<body><p>Our policy is being updated.</p></body>", False),
+        ("<body><main><h1>Privacy</h1>" + "<p>We keep your data safe.</p>" * 12 + "</main>"
+         '<script src="/analytics.js"></script></body>', False),
+    ],
+    ids=["app-shell", "inline-script", "no-script", "policy-with-scripts"],
+)  # fmt: skip
+def test_next_to_no_text_with_scripts_is_marked_scripted(html: str, scripted: bool) -> None:
+    assert parse(html.encode(), "text/html").scripted is scripted
+
+
 def test_select_and_remove_override_detection() -> None:
     html = """<body><nav>Menu</nav><div class="policy"><h1>Policy</h1><p>Keep me.</p>
       <p class="promo">Drop me.</p></div><div class="other"><p>Not selected.</p></div></body>"""

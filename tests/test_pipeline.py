@@ -84,10 +84,14 @@ def test_identical_bytes_are_unchanged_without_parsing(pipeline: Pipeline, store
         ("login.html", "challenge page"),
         ("notfound.html", "challenge page"),
         (b"<html><body></body></html>", "empty page"),
-        (b"<html><body><p>Coming soon.</p></body></html>", "near-empty page"),
+        (b"<html><body><p>Coming soon.</p></body></html>", "near-empty page (2 words)"),
+        (
+            b'<html><body><div id="app"></div><script src="/js/app.js"></script></body></html>',
+            "empty page (no text); it loads scripts: its text is probably built by JavaScript",
+        ),
         (b"\x00\x01binary\x00", "binary file"),
     ],
-    ids=["challenge", "login", "not-found", "empty", "near-empty", "binary"],
+    ids=["challenge", "login", "not-found", "empty", "near-empty", "app-shell", "binary"],
 )
 def test_broken_captures_are_rejected_and_never_a_version(
     pipeline: Pipeline, store: Store, page: str | bytes, reason: str

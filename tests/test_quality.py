@@ -71,6 +71,16 @@ def test_empty_and_near_empty_pages_are_rejected() -> None:
     assert verdict(tiny).reason == "near-empty page (5 words)"
 
 
+def test_a_page_built_by_scripts_says_so() -> None:
+    shell = Document("Acme", (), scripted=True)
+    assert verdict(shell).reason == (
+        "empty page (no text); it loads scripts: its text is probably built by JavaScript, "
+        "which watcher does not run"
+    )
+    loading = Document("Acme", (Block("paragraph", "Loading…"),), scripted=True)
+    assert (verdict(loading).reason or "").startswith("near-empty page (1 word); it loads scripts")
+
+
 def test_a_real_policy_is_accepted_even_if_it_mentions_captcha() -> None:
     doc = page("acme_v1.html")
     extra = Block(

@@ -58,10 +58,16 @@ class Block:
 
 @dataclass(frozen=True)
 class Document:
-    """A normalised document: a title and its blocks in reading order."""
+    """A normalised document: a title and its blocks in reading order.
+
+    ``scripted`` marks an HTML page with next to no text that loads scripts: its
+    text is most likely built by JavaScript in the reader's browser (a single-page
+    app, an embedded policy widget), which watcher does not run.
+    """
 
     title: str
     blocks: tuple[Block, ...]
+    scripted: bool = False
 
     @cached_property
     def words(self) -> int:

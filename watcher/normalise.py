@@ -11,6 +11,7 @@ Everything here is a pure function of its inputs.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import logging
 import re
 import threading
@@ -22,6 +23,7 @@ from lxml import etree
 from . import content, visibility
 from .errors import InputError
 from .model import Block, BlockKind, Document
+from .quality import MIN_WORDS
 from .textformats import (
     clean_pre,
     clean_text,
@@ -154,6 +156,7 @@ _HTML_SNIFF = re.compile(
     rb"^\s*(<!--.*?-->\s*)*(<!doctype\s+html|<html|<head|<body|<\?xml[^>]*>\s*<(!doctype|html))",
     re.I | re.S,
 )
+_SCRIPT = re.compile(rb"<script\b", re.I)
 _HTML_TAGS = re.compile(rb"<(p|div|h[1-6]|ul|ol|li|table|section|article|br|span|a)[\s>/]", re.I)
 
 
@@ -261,7 +264,10 @@ def parse_html(body: bytes, rules: Rules, content_type: str = "", name: str = "i
     blocks = tuple(walker.blocks)
     if not title:
         title = next((b.text for b in blocks if b.kind == "heading"), "")
-    return Document(title=title, blocks=blocks)
+    document = Document(title=title, blocks=blocks)
+    if document.words < MIN_WORDS and _SCRIPT.search(body):
+        return dataclasses.replace(document, scripted=True)
+    return document
 
 
 def page_title(root: etree._Element) -> str:

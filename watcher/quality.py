@@ -75,7 +75,7 @@ def verdict(doc: Document, previous_words: int | None = None) -> Verdict:
     """
     words = doc.words
     if words == 0:
-        return Verdict(False, "empty page (no text)")
+        return Verdict(False, "empty page (no text)" + _scripted_hint(doc))
     probe = " ".join([doc.title, *(b.text for b in doc.blocks[:12])])
     if words < SHORT_PAGE_WORDS or _ERROR_PAGE.search(doc.title or ""):
         match = _ERROR_PAGE.search(probe)
@@ -86,7 +86,8 @@ def verdict(doc: Document, previous_words: int | None = None) -> Verdict:
                 f'("{match.group(0).strip()}", {words} words)',
             )
     if words < MIN_WORDS:
-        return Verdict(False, f"near-empty page ({words} words)")
+        counted = f"{words} word{'' if words == 1 else 's'}"
+        return Verdict(False, f"near-empty page ({counted})" + _scripted_hint(doc))
     if (
         previous_words
         and previous_words >= SHRINK_MIN_WORDS
@@ -96,6 +97,15 @@ def verdict(doc: Document, previous_words: int | None = None) -> Verdict:
             False, f"text shrank from {previous_words} to {words} words", confirmable=True
         )
     return Verdict.accept()
+
+
+def _scripted_hint(doc: Document) -> str:
+    """Why a page may look empty to watcher and not to a reader (see ``Document.scripted``)."""
+    if not doc.scripted:
+        return ""
+    return (
+        "; it loads scripts: its text is probably built by JavaScript, which watcher does not run"
+    )
 
 
 def confirmed(content_sha: str, recent_rejections: list[str | None]) -> bool:
