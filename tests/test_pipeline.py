@@ -16,7 +16,7 @@ from watcher.batch import capture_time, check, import_files
 from watcher.config import Settings, Source
 from watcher.errors import InputError
 from watcher.fetch import make_client
-from watcher.model import Capture
+from watcher.model import Capture, FetchResult
 from watcher.normalise import Rules
 from watcher.pipeline import Outcome, Pipeline, sync_sources
 from watcher.store import Store, iso, sha256
@@ -109,6 +109,26 @@ def test_broken_first_capture_is_rejected_too(pipeline: Pipeline, store: Store) 
     outcome = pipeline.process(SOURCE, capture("challenge.html"))
     assert outcome.status == "rejected"
     assert store.count("versions") == 0
+
+
+def test_the_same_broken_bytes_are_judged_once(pipeline: Pipeline, store: Store) -> None:
+    """A page that keeps serving the same broken bytes (an app shell, a login wall) is
+    rejected again for the same reason without being parsed again; new rules or new
+    bytes are judged anew."""
+    shell = b'<html><body><div id="app"></div><script src="/app.js"></script></body></html>'
+    first = pipeline.process(SOURCE, capture(shell))
+    again = FetchResult("acme", SOURCE.url, "ok", capture(shell, 10), ())
+    assert not pipeline.needs_analysis(SOURCE, again)
+    second = pipeline.handle(SOURCE, again)
+    assert (first.status, second.status) == ("rejected", "rejected")
+    assert second.reason == first.reason and "JavaScript" in (second.reason or "")
+    rows = store.recent_fetches("acme", 2)
+    assert [r["content_sha256"] for r in rows] == [rows[1]["content_sha256"]] * 2
+    assert [r["rules_hash"] for r in rows] == [rows[1]["rules_hash"]] * 2
+    other_rules = dataclasses.replace(SOURCE, remove=("script",))
+    assert pipeline.needs_analysis(other_rules, again)
+    other_bytes = FetchResult("acme", SOURCE.url, "ok", capture(shell + b" ", 20), ())
+    assert pipeline.needs_analysis(SOURCE, other_bytes)
 
 
 def _shrunk() -> bytes:

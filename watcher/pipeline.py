@@ -107,8 +107,11 @@ class Pipeline:
         """Whether recording ``result`` will normalise its page (new bytes to read)."""
         if result.outcome != "ok" or result.capture is None:
             return False
+        raw_sha = raw_digest(result.capture.body)
         latest = self.store.latest_head(source.id)
-        return latest is None or not self._same_raw(source, latest, raw_digest(result.capture.body))
+        if latest is not None and self._same_raw(source, latest, raw_sha):
+            return False
+        return self._same_rejection(source, raw_sha) is None
 
     def process(
         self,
@@ -137,6 +140,17 @@ class Pipeline:
         if latest is not None and self._same_raw(source, latest, raw_sha):
             return self._record(
                 source, capture, attempts, "unchanged", raw_sha, version_id=latest.id
+            )
+        rejected = self._same_rejection(source, raw_sha)
+        if rejected is not None:
+            return self._record(
+                source,
+                capture,
+                attempts,
+                "rejected",
+                raw_sha,
+                reason=rejected["reason"],
+                judged=rejected,
             )
         if analysis is None:
             try:
@@ -211,6 +225,23 @@ class Pipeline:
             return False
         judged_under = last["rules_hash"] or latest.rules_hash
         return bool(judged_under == rules_hash(source))
+
+    def _same_rejection(self, source: Source, raw_sha: str) -> dict[str, Any] | None:
+        """The source's last judged capture, when it was these bytes, rejected under the
+        current rules for what they are (an error page, an empty page), not for how they
+        compare with the latest version (a shrink, which repeats can overturn): the same
+        bytes get the same verdict without being parsed again."""
+        last = self.store.last_fetch(source.id, ("first", "changed", "unchanged", "rejected"))
+        if (
+            last is None
+            or last["outcome"] != "rejected"
+            or last["raw_sha256"] != raw_sha
+            or last["content_sha256"] is None  # unreadable: no text was judged
+            or last["rules_hash"] != rules_hash(source)
+            or quality.is_confirmable(last["reason"])
+        ):
+            return None
+        return last
 
     def _baseline(self, source: Source, latest: VersionHead) -> str:
         """The content hash to compare against: the latest version's, or, when it was
@@ -354,7 +385,7 @@ class Pipeline:
         recent = self.store.recent_fetches(source.id, quality.CONFIRMATIONS)
         hashes = [
             r["content_sha256"]
-            if r["outcome"] == "rejected" and (r["reason"] or "").startswith("text shrank")
+            if r["outcome"] == "rejected" and quality.is_confirmable(r["reason"])
             else None
             for r in recent
         ]
@@ -446,7 +477,13 @@ class Pipeline:
         analysis: Analysis | None = None,
         change_id: int | None = None,
         headline: str | None = None,
+        judged: dict[str, Any] | None = None,
     ) -> Outcome:
+        """Write the fetch rows of a capture; ``judged`` is an earlier fetch of the same
+        bytes whose judgement (text hash, rules) this one repeats without analysis."""
+        judged = judged or {}
+        if analysis is not None:
+            judged = {"content_sha256": analysis.content_sha, "rules_hash": rules_hash(source)}
         row = {
             "captured_at": iso(capture.captured_at),
             "origin": capture.origin,
@@ -457,13 +494,13 @@ class Pipeline:
             "http_status": capture.http_status,
             "bytes": len(capture.body),
             "raw_sha256": raw_sha,
-            "content_sha256": analysis.content_sha if analysis else None,
+            "content_sha256": judged.get("content_sha256"),
             "etag": capture.etag,
             "last_modified": capture.last_modified,
             "redirects": json.dumps(list(capture.redirects)) if capture.redirects else None,
             "version_id": version_id,
             "filename": capture.filename,
-            "rules_hash": rules_hash(source) if analysis else None,
+            "rules_hash": judged.get("rules_hash"),
         }
         self._write_fetch(source, row, attempts)
         return Outcome(

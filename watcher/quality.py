@@ -22,6 +22,8 @@ SHORT_PAGE_WORDS = 300
 SHRINK_RATIO = 0.5
 SHRINK_MIN_WORDS = 150
 CONFIRMATIONS = 3
+#: How the reason of a confirmable rejection (a sudden shrink) begins.
+SHRANK = "text shrank"
 
 _ERROR_PAGE = re.compile(
     r"\b(just a moment|attention required|checking (your|if the site connection is) "
@@ -93,9 +95,7 @@ def verdict(doc: Document, previous_words: int | None = None) -> Verdict:
         and previous_words >= SHRINK_MIN_WORDS
         and words < previous_words * SHRINK_RATIO
     ):
-        return Verdict(
-            False, f"text shrank from {previous_words} to {words} words", confirmable=True
-        )
+        return Verdict(False, f"{SHRANK} from {previous_words} to {words} words", confirmable=True)
     return Verdict.accept()
 
 
@@ -106,6 +106,11 @@ def _scripted_hint(doc: Document) -> str:
     return (
         "; it loads scripts: its text is probably built by JavaScript, which watcher does not run"
     )
+
+
+def is_confirmable(reason: str | None) -> bool:
+    """Whether a recorded rejection ``reason`` is one that repeats can overturn."""
+    return (reason or "").startswith(SHRANK)
 
 
 def confirmed(content_sha: str, recent_rejections: list[str | None]) -> bool:
