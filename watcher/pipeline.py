@@ -107,11 +107,12 @@ class Pipeline:
         """Whether recording ``result`` will normalise its page (new bytes to read)."""
         if result.outcome != "ok" or result.capture is None:
             return False
-        raw_sha = raw_digest(result.capture.body)
+        body = result.capture.body
         latest = self.store.latest_head(source.id)
-        if latest is not None and self._same_raw(source, latest, raw_sha):
+        if latest is not None and self._same_raw(source, latest, raw_digest(body)):
             return False
-        return self._same_rejection(source, raw_sha) is None
+        # A first capture is hashed in a worker, with its parsing: not here unless needed.
+        return self._same_rejection(source, lambda: raw_digest(body)) is None
 
     def process(
         self,
@@ -141,7 +142,7 @@ class Pipeline:
             return self._record(
                 source, capture, attempts, "unchanged", raw_sha, version_id=latest.id
             )
-        rejected = self._same_rejection(source, raw_sha)
+        rejected = self._same_rejection(source, lambda: raw_sha)
         if rejected is not None:
             return self._record(
                 source,
@@ -226,19 +227,19 @@ class Pipeline:
         judged_under = last["rules_hash"] or latest.rules_hash
         return bool(judged_under == rules_hash(source))
 
-    def _same_rejection(self, source: Source, raw_sha: str) -> dict[str, Any] | None:
-        """The source's last judged capture, when it was these bytes, rejected under the
-        current rules for what they are (an error page, an empty page), not for how they
-        compare with the latest version (a shrink, which repeats can overturn): the same
-        bytes get the same verdict without being parsed again."""
+    def _same_rejection(self, source: Source, raw_sha: Callable[[], str]) -> dict[str, Any] | None:
+        """The source's last judged capture, when it had these bytes (``raw_sha()``) and
+        was rejected under the current rules for what it is (an error or empty page),
+        not for how it compares with the latest version (a shrink, which repeats can
+        overturn): the same bytes get the same verdict without being parsed again."""
         last = self.store.last_fetch(source.id, ("first", "changed", "unchanged", "rejected"))
         if (
             last is None
             or last["outcome"] != "rejected"
-            or last["raw_sha256"] != raw_sha
             or last["content_sha256"] is None  # unreadable: no text was judged
             or last["rules_hash"] != rules_hash(source)
             or quality.is_confirmable(last["reason"])
+            or last["raw_sha256"] != raw_sha()
         ):
             return None
         return last
