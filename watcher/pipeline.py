@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import sqlite_utils
 
-from . import quality, volatile
+from . import fetchrows, quality, volatile
 from .analysis import Analysis, analyse, analysis_of, raw_digest, rules_hash, rules_of
 from .config import Settings, Source
 from .errors import InputError, NotFoundError
@@ -482,112 +482,30 @@ class Pipeline:
     ) -> Outcome:
         """Write the fetch rows of a capture; ``judged`` is an earlier fetch of the same
         bytes whose judgement (text hash, rules) this one repeats without analysis."""
-        judged = judged or {}
         if analysis is not None:
             judged = {"content_sha256": analysis.content_sha, "rules_hash": rules_hash(source)}
-        row = {
-            "captured_at": iso(capture.captured_at),
-            "origin": capture.origin,
-            "url": capture.url or source.url,
-            "final_url": capture.final_url or None,
-            "outcome": status,
-            "reason": reason,
-            "http_status": capture.http_status,
-            "bytes": len(capture.body),
-            "raw_sha256": raw_sha,
-            "content_sha256": judged.get("content_sha256"),
-            "etag": capture.etag,
-            "last_modified": capture.last_modified,
-            "redirects": json.dumps(list(capture.redirects)) if capture.redirects else None,
-            "version_id": version_id,
-            "filename": capture.filename,
-            "rules_hash": judged.get("rules_hash"),
-        }
-        self._write_fetch(source, row, attempts)
+        row = fetchrows.capture_row(
+            source, capture, status, raw_sha, version_id=version_id, reason=reason, judged=judged
+        )
+        fetchrows.write_fetch(self.store, source.id, row, attempts)
+        moment = row["captured_at"]
         return Outcome(
-            source.id,
-            status,
-            iso(capture.captured_at),
-            version_id,
-            change_id,
-            reason,
-            capture.filename,
-            headline,
+            source.id, status, moment, version_id, change_id, reason, capture.filename, headline
         )
-
-    def _write_fetch(
-        self, source: Source, final: dict[str, Any], attempts: Sequence[Attempt]
-    ) -> None:
-        """Write one row per attempt: earlier ones as ``retry``, the last with the outcome."""
-        rows = [
-            {
-                "source_id": source.id,
-                "started_at": iso(a.started_at),
-                "origin": "network",
-                "url": a.url,
-                "outcome": "retry",
-                "http_status": a.http_status,
-                "error": a.error,
-                "bytes": a.bytes,
-                "duration_ms": a.duration_ms,
-                "attempt": n,
-            }
-            for n, a in enumerate(attempts[:-1], start=1)
-        ]
-        last = attempts[-1] if attempts else None
-        rows.append(
-            {
-                "source_id": source.id,
-                **final,
-                "started_at": iso(last.started_at) if last else iso(utcnow()),
-                "duration_ms": last.duration_ms if last else None,
-                "error": last.error if last else None,
-                "attempt": len(attempts) or 1,
-            }
-        )
-        self.store.add_fetches(rows)
 
     def _record_not_modified(self, source: Source, result: FetchResult) -> Outcome:
         latest = self.store.latest_head(source.id)
         previous = self.store.last_fetch(source.id, ("first", "changed", "unchanged"))
-        now = utcnow()
-        row = {
-            "captured_at": iso(now),
-            "origin": "network",
-            "url": result.url,
-            "outcome": "unchanged",
-            "reason": "not modified (304)",
-            "http_status": 304,
-            "bytes": 0,
-            "raw_sha256": previous["raw_sha256"] if previous else None,
-            "etag": previous["etag"] if previous else None,
-            "last_modified": previous["last_modified"] if previous else None,
-            "version_id": latest.id if latest else None,
-            "rules_hash": previous["rules_hash"] if previous else None,
-        }
-        self._write_fetch(source, row, result.attempts)
-        return Outcome(
-            source.id,
-            "unchanged",
-            iso(now),
-            latest.id if latest else None,
-            reason="not modified (304)",
-        )
+        moment = iso(utcnow())
+        row = fetchrows.not_modified_row(result, previous, latest, moment)
+        fetchrows.write_fetch(self.store, source.id, row, result.attempts)
+        version_id = latest.id if latest else None
+        return Outcome(source.id, "unchanged", moment, version_id, reason=fetchrows.NOT_MODIFIED)
 
     def _record_failure(self, source: Source, result: FetchResult) -> Outcome:
-        now = utcnow()
-        last = result.attempts[-1] if result.attempts else None
-        row = {
-            "captured_at": None,
-            "origin": "network",
-            "url": result.url,
-            "outcome": "failed",
-            "reason": result.error,
-            "http_status": last.http_status if last else None,
-            "bytes": last.bytes if last else 0,
-        }
-        self._write_fetch(source, row, result.attempts)
-        return Outcome(source.id, "failed", iso(now), reason=result.error)
+        moment = iso(utcnow())
+        fetchrows.write_fetch(self.store, source.id, fetchrows.failure_row(result), result.attempts)
+        return Outcome(source.id, "failed", moment, reason=result.error)
 
     # ------------------------------------------------------------ conditional requests
 
