@@ -138,3 +138,28 @@ def test_two_stores_never_share_entry_ids(tmp_path: Path) -> None:
     finally:
         first.close()
         second.close()
+
+
+def test_links_work_through_a_relative_and_symlinked_reports_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "real-reports").mkdir()
+    (tmp_path / "reports").symlink_to(tmp_path / "real-reports")
+    monkeypatch.chdir(tmp_path)
+    config_path = write_config(tmp_path)
+    reports = Path("reports")
+    store = Store.open(tmp_path / "snapshots")
+    try:
+        pipeline: Pipeline = App(config_path, store.data_dir, reports, color=False).pipeline(store)
+        config = load(config_path)
+        sync_sources(store, config.sources)
+        for hours, name in enumerate(("acme_v1.html", "acme_v2.html", "acme_v1.html")):
+            pipeline.process(config.source("acme"), capture(name, hours))
+    finally:
+        store.close()
+    for folder in (reports, reports / "acme"):
+        found = entries(parse(folder / "feed.xml"))
+        assert len(found) == 2
+        for entry in found:
+            href = entry.find(f"{A}link[@rel='alternate']").get("href", "")  # type: ignore[union-attr]
+            assert not href.startswith("/") and (folder / href).is_file(), href
