@@ -5,7 +5,8 @@
 inserts one ``outbox`` row per recipient, so an alert exists if and only if
 its change does. Each row gets a Message-ID when it is written; the
 ``(dedupe_key, recipient)`` pair is unique, so nothing is ever queued twice.
-Failure incidents (:meth:`Outbox.track`) and digests are queued the same way.
+Failure incidents (:mod:`watcher.notify.incidents`, through :meth:`Outbox.track`) and
+digests are queued the same way.
 
 **Deliver.** :meth:`Outbox.deliver` runs under an exclusive ``flock`` on
 ``outbox.lock`` in the data directory (one sender at a time, across threads
@@ -33,7 +34,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -41,18 +42,12 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from ..config import Config, SmtpSettings, Source
+from ..config import Config, SmtpSettings
 from ..errors import NotFoundError, NotifyError
 from ..pipeline import ChangeRecord, Outcome
 from ..store import Store, iso, utcnow
-from .messages import (
-    build_message,
-    change_content,
-    incident_content,
-    new_message_id,
-    one_line,
-    recovery_content,
-)
+from . import incidents
+from .messages import build_message, change_content, new_message_id, one_line
 from .smtp import (
     describe_error,
     dot_stuffed,
@@ -64,10 +59,6 @@ from .smtp import (
 
 log = logging.getLogger(__name__)
 
-INCIDENT_COOLDOWN = timedelta(hours=24)
-"""After an incident alert, further incidents of the same source stay quiet this long."""
-OK_OUTCOMES = ("first", "changed", "unchanged")
-BAD_OUTCOMES = ("failed", "rejected")
 QUIET_CLASSES = ("none", "cosmetic")
 PROBLEM_STATES = ("failed", "uncertain")
 
@@ -200,7 +191,7 @@ class Outbox:
         if self.smtp is None:
             raise NotifyError("settings.smtp is not configured in the sources file")
         with self.store.transaction() as db:
-            return self._insert_built(
+            return self.insert_built(
                 db,
                 kind=kind,
                 dedupe_key=dedupe_key,
@@ -211,7 +202,7 @@ class Outbox:
                 html=html,
             )
 
-    def _insert_built(
+    def insert_built(
         self,
         db: sqlite_utils.Database,
         *,
@@ -255,137 +246,9 @@ class Outbox:
     # ------------------------------------------------------------ incidents
 
     def track(self, outcome: Outcome) -> int | None:
-        """Open or close a failure incident after a check; returns a new incident's id.
-
-        An incident opens when the last ``alerts.failure_threshold`` checks of a
-        source all failed or were rejected, and closes at the next good check.
-        Its alert is queued once, when it opens (and not at all within
-        :data:`INCIDENT_COOLDOWN` of the source's previous incident alert); when
-        it was alerted, its closing queues one "checks succeed again" email.
-        """
-        if outcome.status in OK_OUTCOMES:
-            self._close_incident(outcome)
-            return None
-        if outcome.status not in BAD_OUTCOMES:
-            return None
-        threshold = self.config.settings.alerts.failure_threshold
-        recent = self.store.recent_fetches(outcome.source_id, threshold)
-        if len(recent) < threshold or any(r["outcome"] not in BAD_OUTCOMES for r in recent):
-            return None
-        return self._open_incident(outcome.source_id, recent)
-
-    def _close_incident(self, outcome: Outcome) -> None:
-        source_id = outcome.source_id
-        if not self.store.db.execute(
-            "SELECT 1 FROM incidents WHERE source_id = ? AND closed_at IS NULL", [source_id]
-        ).fetchone():
-            return  # the common case, answered without taking the write lock
-        with self.store.transaction() as db:
-            sql = "SELECT * FROM incidents WHERE source_id = ? AND closed_at IS NULL"
-            incident = next(iter(db.query(sql, [source_id])), None)
-            if incident is None:
-                return  # another process closed it meanwhile
-            incident["closed_at"] = iso(utcnow())
-            db.execute(
-                "UPDATE incidents SET closed_at = ? WHERE id = ?",
-                [incident["closed_at"], incident["id"]],
-            )
-            if incident["alerted"]:  # those told it was failing are told it is back
-                self._queue_recovery(db, incident, outcome.status)
-        log.info("%s: incident %d closed (a check succeeded)", source_id, incident["id"])
-
-    def _open_incident(self, source_id: str, recent: Sequence[dict[str, Any]]) -> int | None:
-        last = recent[0]
-        kind = "rejected" if last["outcome"] == "rejected" else "failing"
-        reason = one_line(last["reason"] or last["error"] or last["outcome"], 300)
-        now = utcnow()
-        with self.store.transaction() as db:
-            open_row = db.execute(
-                "SELECT id FROM incidents WHERE source_id = ? AND closed_at IS NULL", [source_id]
-            ).fetchone()
-            if open_row is not None:
-                db.execute(
-                    "UPDATE incidents SET checks = checks + 1, reason = ? WHERE id = ?",
-                    [reason, open_row[0]],
-                )
-                return None
-            recently = db.execute(
-                "SELECT 1 FROM incidents WHERE source_id = ? AND alerted = 1 AND opened_at >= ?",
-                [source_id, iso(now - INCIDENT_COOLDOWN)],
-            ).fetchone()
-            incident_id = self.store.insert(
-                db,
-                "incidents",
-                {
-                    "source_id": source_id,
-                    "kind": kind,
-                    "opened_at": recent[-1]["started_at"],
-                    "checks": len(recent),
-                    "reason": reason,
-                    "alerted": 0,
-                },
-            )
-            if recently is None and self._queue_incident(db, incident_id, source_id, recent):
-                db.execute("UPDATE incidents SET alerted = 1 WHERE id = ?", [incident_id])
-        log.warning("%s: incident %d opened: %s (%s)", source_id, incident_id, kind, reason)
-        return incident_id
-
-    def _queue_incident(
-        self,
-        db: sqlite_utils.Database,
-        incident_id: int,
-        source_id: str,
-        recent: Sequence[dict[str, Any]],
-    ) -> bool:
-        def compose(source: Source) -> tuple[str, str, str]:
-            verb = "rejected" if recent[0]["outcome"] == "rejected" else "failed"
-            subject = f"[policy watch] {source.name}: last {len(recent)} checks {verb}"
-            timezone = self.config.settings.timezone
-            return (subject, *incident_content(source, recent, subject, timezone))
-
-        return self._queue_about(db, "incident", incident_id, source_id, compose)
-
-    def _queue_recovery(
-        self, db: sqlite_utils.Database, incident: dict[str, Any], status: str
-    ) -> None:
-        def compose(source: Source) -> tuple[str, str, str]:
-            subject = f"[policy watch] {source.name}: checks succeed again"
-            timezone = self.config.settings.timezone
-            return (subject, *recovery_content(source, incident, status, subject, timezone))
-
-        self._queue_about(db, "recovery", incident["id"], incident["source_id"], compose)
-
-    def _queue_about(
-        self,
-        db: sqlite_utils.Database,
-        kind: Kind,
-        incident_id: int,
-        source_id: str,
-        compose: Callable[[Source], tuple[str, str, str]],
-    ) -> bool:
-        """Queue the ``kind`` email about an incident for the source's recipients;
-        ``compose`` writes its subject, text and HTML. False when no one gets it."""
-        source = self._source(source_id)
-        recipients = self.config.recipients(source) if source else ()
-        if self.smtp is None or not recipients or source is None:
-            return False
-        subject, text, html = compose(source)
-        self._insert_built(
-            db,
-            kind=kind,
-            dedupe_key=f"{kind}:{incident_id}",
-            what=f"{kind}-{incident_id}",
-            recipients=recipients,
-            subject=subject,
-            text=text,
-            html=html,
-            source_id=source_id,
-            incident_id=incident_id,
-        )
-        return True
-
-    def _source(self, source_id: str) -> Source | None:
-        return next((s for s in self.config.sources if s.id == source_id), None)
+        """Open or close a failure incident after a check; returns a new incident's id
+        (see :mod:`watcher.notify.incidents`)."""
+        return incidents.track(self, outcome)
 
     # ------------------------------------------------------------ deliver
 
