@@ -46,6 +46,7 @@ def policy(paragraphs: int = 6) -> str:
         ("cookie-policy", False),
         ("cookie-panel", False),
         ("cookie-information", False),
+        ("ot-sdk-cookie-policy ot-sdk-container", False),
         ("main-content", False),
         ("fortune", False),
     ],
@@ -147,6 +148,26 @@ def test_chrome_that_wraps_the_main_content_or_most_of_the_text_is_kept() -> Non
     assert text_of(wrapped).startswith("# Terms\n")
     comments = '<div class="comments-area"><article><p>Nice policy, thanks.</p></article></div>'
     assert "Nice policy" not in text_of(f"<body>{article}{comments}</body>")
+
+
+def test_a_consent_platforms_cookie_list_in_the_policy_is_kept() -> None:
+    """Consent platforms fill a cookie policy's list of cookies into an element named
+    after them (OneTrust: "ot-sdk-cookie-policy"); their banner is chrome, the list is
+    what the policy says."""
+    rows = "".join(
+        f"<tr><td>pref_{n}</td><td>Remembers your settings.</td><td>{n} days</td></tr>"
+        for n in range(1, 7)
+    )
+    cookie_list = (
+        '<div id="ot-sdk-cookie-policy"><section class="ot-sdk-cookie-policy ot-sdk-container">'
+        '<h3>Cookie List</h3><h4 class="ot-sdk-cookie-policy-group">Functional Cookies</h4>'
+        f"<table>{rows}</table></section></div>"
+    )
+    banner = '<div id="onetrust-banner-sdk"><p>We use cookies. Accept all?</p></div>'
+    html = f"<body><main><h1>Cookie Policy</h1>{policy(4)}{cookie_list}</main>{banner}</body>"
+    text = text_of(html)
+    assert "### Cookie List" in text and "| pref_6 | Remembers your settings. | 6 days |" in text
+    assert "Accept all" not in text
 
 
 def test_main_landmark_is_used_when_it_holds_most_text() -> None:

@@ -87,8 +87,9 @@ _CHROME_NAMES = re.compile(
     r"|comments?[-_](?:area|wrapper|list|respond|form|template)|commentlist"
     r"|article-comments|disqus[-_]thread|wp-block-(?:post-)?comments(?:-form)?"
     r")" + _FURNITURE_END + "|"
-    # The consent-management platforms that inject banners.
-    r"(?:^|[\s_-])(?:onetrust|ot-sdk|cookiebot|cybotcookiebot|truste|osano|didomi"
+    # The consent-management platforms that inject banners (not the names they give the
+    # cookie lists they fill in a cookie policy: OneTrust's "ot-sdk-cookie-policy").
+    r"(?:^|[\s_-])(?:onetrust|cookiebot|cybotcookiebot|truste|osano|didomi"
     r"|usercentrics|cookieyes|cky-consent|qc-cmp|cmp-container|cc-window|cc-banner|cookielaw"
     r"|tarteaucitron|klaro|iubenda-cs|sp_message|fides"
     r")(?=$|[\s_-])"
@@ -101,7 +102,7 @@ _LAYOUT_NAMES = re.compile(
 )
 # A cheap first test: every name that _CHROME_NAMES matches contains one of these.
 _CHROME_STEMS = (
-    "cookie", "consent", "gdpr", "ccpa", "onetrust", "ot-sdk", "truste", "osano", "didomi",
+    "cookie", "consent", "gdpr", "ccpa", "onetrust", "truste", "osano", "didomi",
     "usercentrics", "cky-", "qc-cmp", "cmp-container", "cc-window", "cc-banner", "skip",
     "tarteaucitron", "klaro", "iubenda-cs", "sp_message", "fides",
     "breadcrumb", "share", "social", "newsletter", "pagina", "pager", "prev", "comment",
