@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from watcher.content import is_chrome_name
@@ -168,6 +170,30 @@ def test_a_consent_platforms_cookie_list_in_the_policy_is_kept() -> None:
     text = text_of(html)
     assert "### Cookie List" in text and "| pref_6 | Remembers your settings. | 6 days |" in text
     assert "Accept all" not in text
+
+
+@pytest.mark.parametrize(
+    ("block", "kept"),
+    [
+        ('<h2 id="cookie-settings">Your cookie settings</h2><p>Use the browser.</p>', True),
+        ('<h2 id="gdpr-notice">Notice for the EEA</h2><p>Our lawful bases.</p>', True),
+        ('<section id="ccpa-notice"><h2>California residents</h2><p>Ask us.</p></section>', True),
+        ('<div class="consent-preferences"><h3>Your choices</h3><p>Withdraw.</p></div>', True),
+        ('<div class="cookie-banner"><h3>We use cookies</h3><p>Accept all?</p></div>', False),
+        ('<div class="cookie-notice"><p>We use cookies. Accept all?</p></div>', False),
+        ('<div class="cookie-notice onetrust-pc-sdk"><h3>Choices</h3><p>Accept?</p></div>', False),
+    ],
+    ids=["heading", "heading-gdpr", "section", "section-class", "banner-word", "no-heading",
+         "platform"],
+)  # fmt: skip
+def test_policy_sections_named_like_consent_banners_are_kept(block: str, kept: bool) -> None:
+    """Policies name their own sections with consent words ("ccpa-notice", "cookie-
+    settings") as anchors; a section of the document that opens with its heading, or a
+    heading, is not a banner. Banner words ("cookie-banner"), banners without a heading
+    and consent platforms' names stay chrome."""
+    first_text = next(t for t in re.split(r"<[^>]+>", block) if t.strip())
+    text = text_of(f"<body><main><h1>Privacy Policy</h1>{policy(4)}{block}</main></body>")
+    assert (first_text in text) is kept, first_text
 
 
 def test_main_landmark_is_used_when_it_holds_most_text() -> None:

@@ -68,18 +68,25 @@ _FURNITURE_END = (
     r"(?=$|\s|_|--|-(?:container|wrapper|wrap|inner|outer|root|holder|box|overlay|backdrop"
     r"|window|layer|sdk|component|module|area|region|block|panel)(?:$|[\s_-]))"
 )
+# Consent banners: up to two qualifiers may come between the words ("cookie-law-info-
+# bar", "eu-cookie-compliance-banner", "cookiePolicyBanner"), never a word of the policy's
+# own. The last words also name a policy's own sections ("ccpa-notice", "cookie-settings").
+_CONSENT_START = (
+    r"(?:cookies?|consent|gdpr|ccpa)(?:[-_]?(?:law|info|eu|policy|compliance|consent|reports?"
+    r"|gdpr)){0,2}[-_]?"
+)
+_SECTION_WORDS = r"notice|consent|prefs|preferences|settings"
+_CONSENT_WORDS = (
+    _CONSENT_START + r"(?:banner|bar|popup|pop-up|modal|dialog|wall|prompt|confirm|confirmation"
+    r"|overlay|layer|alert|toast|drawer|sheet|manager|law|message|" + _SECTION_WORDS + ")"
+)
 _CHROME_NAMES = re.compile(
     # Consent banners and page furniture: the furniture word ends the name, or only a
     # wrapper word or a BEM / CSS-module suffix follows ("cookie-banner__inner",
     # "cookieConfirm--x1y2"); "cookies-notice-title" (a policy's heading) is not.
     r"(?:^|[\s_-])(?:"
-    # Up to two qualifiers may come between ("cookie-law-info-bar", "eu-cookie-
-    # compliance-banner", "cookiePolicyBanner"), never a word of the policy's own.
-    r"(?:cookies?|consent|gdpr|ccpa)(?:[-_]?(?:law|info|eu|policy|compliance|consent|reports?"
-    r"|gdpr)){0,2}[-_]?"
-    r"(?:banner|bar|notice|consent|popup|pop-up|modal|dialog|wall|prompt|confirm|confirmation"
-    r"|overlay|layer|alert|toast|drawer|sheet|manager|prefs|preferences|settings|law|message)"
-    r"|skip[-_]?(?:link|links|to[-_]?content|nav|navigation)|breadcrumbs?"
+    + _CONSENT_WORDS
+    + r"|skip[-_]?(?:link|links|to[-_]?content|nav|navigation)|breadcrumbs?"
     r"|share[-_]?(?:bar|buttons|links|tools)|social[-_]?(?:share|links|icons)"
     r"|newsletter[-_]?(?:signup|sign-up|form)|pagination|paginator|pager|prev[-_]?next"
     # Readers' comments and the form to post one (CMS and comment-service names; never
@@ -93,6 +100,10 @@ _CHROME_NAMES = re.compile(
     r"|usercentrics|cookieyes|cky-consent|qc-cmp|cmp-container|cc-window|cc-banner|cookielaw"
     r"|tarteaucitron|klaro|iubenda-cs|sp_message|fides"
     r")(?=$|[\s_-])"
+)
+_CONSENT_NAMES = re.compile(r"(?:^|[\s_-])" + _CONSENT_WORDS + _FURNITURE_END)
+_SECTION_NAMES = re.compile(
+    r"(?:^|[\s_-])" + _CONSENT_START + "(?:" + _SECTION_WORDS + ")" + _FURNITURE_END
 )
 # Site header, footer, menus and sidebars of pages without HTML5 landmarks. Only
 # used around the main content (such names also mark headings inside documents).
@@ -247,8 +258,36 @@ def _chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
         return "role"
     names = (get("class") or "") + " " + (get("id") or "")
     if len(names) > 3 and _furniture_names(names):
-        return "name"
+        return None if _named_like_a_banner_only(element, names) else "name"
     return "pager" if tag == "a" and _is_pager_link(element, attrs) else None
+
+
+def _named_like_a_banner_only(element: etree._Element, names: str) -> bool:
+    """A heading named with consent words, or a section of the document named with the
+    words policies give their own sections ("ccpa-notice", "cookie-settings"): banners
+    sit outside the document, and none is a heading."""
+    if element.tag in HEADING_TAGS:
+        return _only(_CONSENT_NAMES, names)
+    return _only(_SECTION_NAMES, names) and _opens_a_section_of_the_document(element)
+
+
+@lru_cache(maxsize=1024)
+def _only(pattern: re.Pattern[str], names: str) -> bool:
+    """Whether ``names`` read as chrome only through what ``pattern`` matches (not
+    through a consent platform's name or other furniture)."""
+    return not _CHROME_NAMES.search(pattern.sub(" ", _CAMEL.sub("-", names).lower()))
+
+
+def _opens_a_section_of_the_document(element: etree._Element) -> bool:
+    """Inside the main landmark or article, and its first text is a heading."""
+    if not any(
+        a.tag in ("article", "main") or a.get("role") == "main" for a in element.iterancestors()
+    ):
+        return False
+    first = next((el for el in element.iter(etree.Element) if (el.text or "").strip()), None)
+    return first is not None and (
+        first.tag in HEADING_TAGS or any(a.tag in HEADING_TAGS for a in first.iterancestors())
+    )
 
 
 def _is_pager_link(link: etree._Element, attrs: Attributes) -> bool:
