@@ -177,14 +177,15 @@ def test_a_consent_platforms_cookie_list_in_the_policy_is_kept() -> None:
     [
         ('<h2 id="cookie-settings">Your cookie settings</h2><p>Use the browser.</p>', True),
         ('<h2 id="gdpr-notice">Notice for the EEA</h2><p>Our lawful bases.</p>', True),
+        ('<h3 id="social-links">Links to social networks</h3><p>We link out.</p>', True),
         ('<section id="ccpa-notice"><h2>California residents</h2><p>Ask us.</p></section>', True),
         ('<div class="consent-preferences"><h3>Your choices</h3><p>Withdraw.</p></div>', True),
         ('<div class="cookie-banner"><h3>We use cookies</h3><p>Accept all?</p></div>', False),
         ('<div class="cookie-notice"><p>We use cookies. Accept all?</p></div>', False),
         ('<div class="cookie-notice onetrust-pc-sdk"><h3>Choices</h3><p>Accept?</p></div>', False),
     ],
-    ids=["heading", "heading-gdpr", "section", "section-class", "banner-word", "no-heading",
-         "platform"],
+    ids=["heading", "heading-gdpr", "heading-social", "section", "section-class", "banner-word",
+         "no-heading", "platform"],
 )  # fmt: skip
 def test_policy_sections_named_like_consent_banners_are_kept(block: str, kept: bool) -> None:
     """Policies name their own sections with consent words ("ccpa-notice", "cookie-

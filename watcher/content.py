@@ -80,6 +80,14 @@ _CONSENT_WORDS = (
     _CONSENT_START + r"(?:banner|bar|popup|pop-up|modal|dialog|wall|prompt|confirm|confirmation"
     r"|overlay|layer|alert|toast|drawer|sheet|manager|law|message|" + _SECTION_WORDS + ")"
 )
+# The consent-management platforms that inject banners (not the names they give the
+# cookie lists they fill in a cookie policy: OneTrust's "ot-sdk-cookie-policy").
+_PLATFORMS = (
+    r"(?:^|[\s_-])(?:onetrust|cookiebot|cybotcookiebot|truste|osano|didomi"
+    r"|usercentrics|cookieyes|cky-consent|qc-cmp|cmp-container|cc-window|cc-banner|cookielaw"
+    r"|tarteaucitron|klaro|iubenda-cs|sp_message|fides"
+    r")(?=$|[\s_-])"
+)
 _CHROME_NAMES = re.compile(
     # Consent banners and page furniture: the furniture word ends the name, or only a
     # wrapper word or a BEM / CSS-module suffix follows ("cookie-banner__inner",
@@ -93,15 +101,9 @@ _CHROME_NAMES = re.compile(
     # a bare "comments", which also names a policy's "Questions and comments" section).
     r"|comments?[-_](?:area|wrapper|list|respond|form|template)|commentlist"
     r"|article-comments|disqus[-_]thread|wp-block-(?:post-)?comments(?:-form)?"
-    r")" + _FURNITURE_END + "|"
-    # The consent-management platforms that inject banners (not the names they give the
-    # cookie lists they fill in a cookie policy: OneTrust's "ot-sdk-cookie-policy").
-    r"(?:^|[\s_-])(?:onetrust|cookiebot|cybotcookiebot|truste|osano|didomi"
-    r"|usercentrics|cookieyes|cky-consent|qc-cmp|cmp-container|cc-window|cc-banner|cookielaw"
-    r"|tarteaucitron|klaro|iubenda-cs|sp_message|fides"
-    r")(?=$|[\s_-])"
+    r")" + _FURNITURE_END + "|" + _PLATFORMS
 )
-_CONSENT_NAMES = re.compile(r"(?:^|[\s_-])" + _CONSENT_WORDS + _FURNITURE_END)
+_PLATFORM_NAMES = re.compile(_PLATFORMS)
 _SECTION_NAMES = re.compile(
     r"(?:^|[\s_-])" + _CONSENT_START + "(?:" + _SECTION_WORDS + ")" + _FURNITURE_END
 )
@@ -263,19 +265,24 @@ def _chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
 
 
 def _named_like_a_banner_only(element: etree._Element, names: str) -> bool:
-    """A heading named with consent words, or a section of the document named with the
-    words policies give their own sections ("ccpa-notice", "cookie-settings"): banners
-    sit outside the document, and none is a heading."""
+    """A heading named like furniture ("cookie-settings", "social-links": an anchor for
+    the table of contents; banners and share bars are not headings), or a section of
+    the document named with the words policies give their own sections ("ccpa-notice")."""
     if element.tag in HEADING_TAGS:
-        return _only(_CONSENT_NAMES, names)
-    return _only(_SECTION_NAMES, names) and _opens_a_section_of_the_document(element)
+        return not _platform_name(names)
+    return _only_section_words(names) and _opens_a_section_of_the_document(element)
 
 
 @lru_cache(maxsize=1024)
-def _only(pattern: re.Pattern[str], names: str) -> bool:
-    """Whether ``names`` read as chrome only through what ``pattern`` matches (not
-    through a consent platform's name or other furniture)."""
-    return not _CHROME_NAMES.search(pattern.sub(" ", _CAMEL.sub("-", names).lower()))
+def _platform_name(names: str) -> bool:
+    return bool(_PLATFORM_NAMES.search(_CAMEL.sub("-", names).lower()))
+
+
+@lru_cache(maxsize=1024)
+def _only_section_words(names: str) -> bool:
+    """Whether ``names`` read as chrome only through the words of :data:`_SECTION_NAMES`
+    (not through banner words, a consent platform's name or other furniture)."""
+    return not _CHROME_NAMES.search(_SECTION_NAMES.sub(" ", _CAMEL.sub("-", names).lower()))
 
 
 def _opens_a_section_of_the_document(element: etree._Element) -> bool:
