@@ -274,6 +274,18 @@ def test_scripted_controls_are_dropped_but_focusable_text_is_kept() -> None:
         assert kept in text
 
 
+def test_headings_and_paragraphs_that_take_focus_are_text() -> None:
+    """Single-page apps and accessible sites make a heading the focus target of a route
+    change or a skip link (``tabindex="-1"``); it is not a control."""
+    html = f"""<body><main><h1 tabindex="-1">Privacy Policy</h1>
+      <p tabindex="0">Effective: 1 May 2025</p>{policy(3)}
+      <h2 tabindex="-1" id="rights">Your rights</h2>{policy(2)}
+      <div role="heading" aria-level="2" tabindex="-1">Contact</div>{policy(1)}</main></body>"""
+    text = text_of(html)
+    for kept in ("# Privacy Policy", "Effective: 1 May 2025", "## Your rights", "Contact"):
+        assert kept in text, kept
+
+
 def test_a_call_out_inside_the_article_is_kept_but_a_related_links_box_is_not() -> None:
     html = f"""<body><article><h1>Terms</h1>{policy(3)}
       <aside><p>Key point: we never sell your data.</p></aside>

@@ -142,6 +142,7 @@ COLOPHON_CHARS = 400
 # A focusable non-link element with at most this much text is a control, not text.
 CONTROL_CHARS = 40
 _TEXT_CONTAINERS = ("table", "ul", "ol", "dl", "pre", "blockquote", *HEADING_TAGS)
+_TEXT_TAGS = frozenset(("p", *HEADING_TAGS))
 # Descend into a child while it holds this share of the landmark's text.
 CORE_SHARE = 0.75
 # A landmark (<main>) is used when it holds this share of the page's text.
@@ -557,9 +558,13 @@ def _in_page(href: str) -> bool:
 
 def _is_custom_control(element: etree._Element) -> bool:
     """A focusable element scripted into a button or tab ("Print", "Expand all", a tab
-    strip): a short label standing alone, not a toggle, not a text container."""
+    strip): a short label standing alone, not a toggle, not a text container. Headings
+    and paragraphs are text, focusable or not: pages make them focus targets
+    (``tabindex="-1"``) to move the reader to them."""
     get = element.get
     if get("tabindex") is None or "aria-expanded" in element.attrib:
+        return False
+    if element.tag in _TEXT_TAGS or get("role") == "heading":
         return False
     if get("aria-controls") is not None or _has(element, *_TEXT_CONTAINERS):
         return False
