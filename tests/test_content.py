@@ -74,6 +74,30 @@ def test_folded_panels_are_kept_and_invisible_text_dropped() -> None:
 
 
 @pytest.mark.parametrize(
+    ("folded", "kept"),
+    [
+        ('<div class="toggle"><h4>Cookies</h4></div><div style="display:none"><p>{t}</p></div>',
+         True),
+        ('<p class="toggle">Cookies</p><div class="toggle-content" style="display:none">'
+         "<p>{t}</p></div>", True),
+        ('<div class="accordion-body" hidden><p>{t}</p></div>', True),
+        ('<div><h2>Contact</h2><p>Write to us.</p></div><div style="display:none"><p>{t}</p>'
+         "</div>", False),
+        ('<div class="variant-b" style="display:none"><p>{t}</p></div>', False),
+    ],
+    ids=["under-toggle-heading", "toggle-class", "accordion-class", "after-a-section",
+         "hidden-variant"],
+)  # fmt: skip
+def test_script_folded_panels_are_kept_other_hidden_text_is_not(folded: str, kept: bool) -> None:
+    """Script-driven accordions hide their panels with an inline style until the reader
+    opens them: a panel under a toggle labelled by its heading, or named as an accordion's
+    folding part, is the document's text; other hidden blocks are not."""
+    secret = "Cookies are kept for a year."
+    html = f"<body><main><h1>Terms</h1>{policy(3)}{folded.format(t=secret)}{policy(2)}</main>"
+    assert (secret in text_of(html + "</body>")) is kept
+
+
+@pytest.mark.parametrize(
     ("style", "hidden"),
     [
         ("position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0, 0, 0, 0)", True),

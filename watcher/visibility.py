@@ -51,6 +51,9 @@ _SCREEN_READER_STYLE = re.compile(
     re.I,
 )
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# Class names of the folding part of an accordion ("accordion-content", "collapse",
+# "toggle-content"): scripts hide it with an inline style until the reader opens it.
+_FOLDING = re.compile(r"accordion|collaps|toggle|expand", re.I)
 
 
 # What lxml refuses to assign as text, although its HTML parser lets it through.
@@ -137,9 +140,22 @@ def _is_panel(element: etree._Element, panels: frozenset[str]) -> bool:
         return True
     if attrib.get("id", "") in panels:
         return True
-    # A folded section right under its heading (script-driven accordions).
+    # A folded section right under its heading (script-driven accordions), or under a
+    # toggle whose label is the heading, or named as an accordion's folding part.
     previous = element.getprevious()
-    return previous is not None and previous.tag in HEADING_TAGS
+    if previous is not None and (previous.tag in HEADING_TAGS or _labelled_by_heading(previous)):
+        return True
+    return _FOLDING.search(attrib.get("class", "")) is not None
+
+
+def _labelled_by_heading(toggle: etree._Element) -> bool:
+    """An element whose only text is one heading (an accordion's toggle), not a section
+    that holds headings and their text."""
+    headings = list(toggle.iterdescendants(*HEADING_TAGS))
+    if len(headings) != 1:
+        return False
+    label = "".join(headings[0].itertext()).split()
+    return "".join(toggle.itertext()).split() == label
 
 
 def reveal_protected_emails(root: etree._Element) -> None:
