@@ -221,6 +221,18 @@ def test_policy_sections_named_like_consent_banners_are_kept(block: str, kept: b
     assert (first_text in text) is kept, first_text
 
 
+def test_the_title_banner_above_a_main_without_a_title_is_kept() -> None:
+    nav = '<header><nav><a href="/">Home</a> <a href="/a">A</a> <a href="/b">B</a></nav></header>'
+    hero = '<div class="hero"><h1>Privacy Policy</h1><p>Last updated: 1 May 2025</p></div>'
+    promo = '<div class="promo"><p>Our new app is out.</p></div>'
+    text = text_of(f"<body>{nav}{promo}{hero}<main><h2>1. Scope</h2>{policy(8)}</main></body>")
+    assert text.startswith("# Privacy Policy\n\nLast updated: 1 May 2025\n\n## 1. Scope\n")
+    assert "Home" not in text and "new app" not in text
+    # Only the block holding the page's title, and only when <main> has none.
+    text = text_of(f"<body>{promo}<main><h1>Terms</h1>{policy(8)}</main></body>")
+    assert "new app" not in text and text.startswith("# Terms\n")
+
+
 def test_main_landmark_is_used_when_it_holds_most_text() -> None:
     html = f"""<body><div class="promo"><p>{PROSE}</p></div>
       <main><h1>Terms</h1>{policy()}</main></body>"""

@@ -450,8 +450,32 @@ def main_content(
     top = _landmark(body, weights)
     core = _core(top, weights)
     region = _grow(core, top, weights)
+    if top is not body and not _has(top, "h1"):
+        title = _title_before(top, body, weights)
+        if title is not None:
+            region.insert(0, title)
     log.debug("main content: <%s> core, %d element(s) in the region", core.tag, len(region))
     return region
+
+
+def _title_before(
+    landmark: etree._Element, body: etree._Element, weights: dict[etree._Element, Weight]
+) -> etree._Element | None:
+    """The block holding the page's ``<h1>`` right before a ``<main>`` that has none:
+    sites put the policy's title and its "last updated" line in a banner above it."""
+    node = landmark
+    while node is not body:
+        for sibling in node.itersiblings(preceding=True):
+            weight = weights.get(sibling)
+            if weight is None or weight.text == 0:
+                continue
+            holds_title = sibling.tag == "h1" or _has(sibling, "h1")
+            return sibling if holds_title and not weight.is_navigation() else None
+        parent = node.getparent()
+        if parent is None:
+            return None
+        node = parent
+    return None
 
 
 def _landmark(body: etree._Element, weights: dict[etree._Element, Weight]) -> etree._Element:
