@@ -233,6 +233,22 @@ def test_the_title_banner_above_a_main_without_a_title_is_kept() -> None:
     assert "new app" not in text and text.startswith("# Terms\n")
 
 
+@pytest.mark.parametrize("landmark", ["main", "div"])
+def test_a_link_list_between_the_title_and_the_document_is_passed_over(landmark: str) -> None:
+    """A language switcher or links to the other policies under the title do not cut the
+    title and its date off; a menu before the title still bounds the document."""
+    menu = '<div id="menu"><a href="/">Home</a> <a href="/x">X</a> <a href="/y">Y</a></div>'
+    title = '<div class="intro"><h1>Privacy Policy</h1><p>Last updated: 1 May 2025</p></div>'
+    languages = (
+        '<div class="languages"><a href="/fr/privacy">Français</a> '
+        '<a href="/de/privacy">Deutsch</a> <a href="/es/privacy">Español</a></div>'
+    )
+    body = f'<div class="body"><h2>1. Scope</h2>{policy(8)}</div>'
+    text = text_of(f"<body>{menu}<{landmark}>{title}{languages}{body}</{landmark}></body>")
+    assert text.startswith("# Privacy Policy\n\nLast updated: 1 May 2025\n\n## 1. Scope\n")
+    assert "Home" not in text and "Deutsch" not in text
+
+
 def test_main_landmark_is_used_when_it_holds_most_text() -> None:
     html = f"""<body><div class="promo"><p>{PROSE}</p></div>
       <main><h1>Terms</h1>{policy()}</main></body>"""

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -517,10 +517,11 @@ def _grow(
     node = core
     while node is not top and (open_before or open_after):
         if open_before:
-            kept, open_before = _neighbours(node.itersiblings(preceding=True), weights)
+            preceding = list(node.itersiblings(preceding=True))
+            kept, open_before = _neighbours(preceding, weights, title_beyond=True)
             before.append(kept[::-1])
         if open_after:
-            kept, open_after = _neighbours(node.itersiblings(), weights)
+            kept, open_after = _neighbours(list(node.itersiblings()), weights)
             after.append(kept)
         parent = node.getparent()
         if parent is None:
@@ -533,20 +534,44 @@ def _grow(
 
 
 def _neighbours(
-    siblings: Iterable[etree._Element], weights: dict[etree._Element, Weight]
+    siblings: Sequence[etree._Element],
+    weights: dict[etree._Element, Weight],
+    title_beyond: bool = False,
 ) -> tuple[list[etree._Element], bool]:
-    """The siblings to keep, nearest first, and whether no navigation stopped the scan."""
+    """The siblings to keep, nearest first, and whether no navigation stopped the scan.
+
+    With ``title_beyond`` (``siblings`` are those before the document), a
+    link list that stands between the document and its title (a language switcher, links
+    to the other policies) is passed over, not a boundary.
+    """
     kept: list[etree._Element] = []
-    for sibling in siblings:
+    for index, sibling in enumerate(siblings):
         weight = weights.get(sibling)
         if weight is None or weight.text == 0:
             continue
-        if weight.is_navigation() or _is_layout(sibling) or _is_colophon(sibling, weight):
+        if _is_layout(sibling) or _is_colophon(sibling, weight):
+            return kept, False
+        if weight.is_navigation():
+            if title_beyond and _title_next(siblings[index + 1 :], weights):
+                continue
             return kept, False
         if weight.link >= LINK_DENSITY * weight.text:
             continue
         kept.append(sibling)
     return kept, True
+
+
+def _title_next(siblings: Sequence[etree._Element], weights: dict[etree._Element, Weight]) -> bool:
+    """Whether the nearest of ``siblings`` with text holds the page's ``<h1>`` and is not
+    navigation or page furniture itself."""
+    for sibling in siblings:
+        weight = weights.get(sibling)
+        if weight is None or weight.text == 0:
+            continue
+        if weight.is_navigation() or _is_layout(sibling):
+            return False
+        return sibling.tag == "h1" or _has(sibling, "h1")
+    return False
 
 
 def _is_colophon(element: etree._Element, weight: Weight) -> bool:
