@@ -151,12 +151,17 @@ def test_obfuscated_email_addresses_are_read_as_readers_see_them() -> None:
             "</div><noscript>You need to enable JavaScript to run this app.</noscript></body>",
             True,
         ),
-        ("<body><p>Loading the policy…</p><SCRIPT>render()</SCRIPT></body>", True),
+        ("<body><policy-viewer></policy-viewer><SCRIPT>render()</SCRIPT></body>", True),
         ("<body><p>Our policy is being updated.</p></body>", False),
+        (
+            '<body><script src="/a.js"></script><noscript><img src="/pixel"></noscript>'
+            "<h2>Sorry, something broke.</h2><p>Try again later.</p></body>",
+            False,
+        ),
         ("<body><main><h1>Privacy</h1>" + "<p>We keep your data safe.</p>" * 12 + "</main>"
          '<script src="/analytics.js"></script></body>', False),
     ],
-    ids=["app-shell", "inline-script", "no-script", "policy-with-scripts"],
+    ids=["app-shell", "custom-element", "no-script", "error-page", "policy-with-scripts"],
 )  # fmt: skip
 def test_next_to_no_text_with_scripts_is_marked_scripted(html: str, scripted: bool) -> None:
     assert parse(html.encode(), "text/html").scripted is scripted

@@ -65,6 +65,32 @@ def test_bot_walls_of_other_kinds_are_rejected(title: str, text: str) -> None:
     assert not judged.ok and "error or challenge page" in (judged.reason or "")
 
 
+@pytest.mark.parametrize(
+    ("title", "lines"),
+    [
+        ("404", ["Sorry, we could not find that."]),
+        ("Acme", ["Error 503", "Please come back in a few minutes."]),
+        ("Acme", ["404 - Not Found", "The address may be mistyped."]),
+        ("Acme", ["Something went wrong.", "Try reloading."]),
+        ("Acme", ["This page is not available right now."]),
+    ],
+    ids=["bare-404-title", "error-503-line", "404-not-found", "went-wrong", "not-available"],
+)
+def test_status_codes_and_generic_errors_are_rejected(title: str, lines: list[str]) -> None:
+    judged = verdict(Document(title, tuple(Block("paragraph", line) for line in lines)))
+    assert not judged.ok and "error or challenge page" in (judged.reason or "")
+
+
+def test_numbers_like_status_codes_in_a_short_policy_are_not_errors() -> None:
+    """A short notice with an address or an amount is not a 404 or 500 page."""
+    text = (
+        "We are Acme Ltd, 500 Market Street, Suite 403, San Francisco. We collect your "
+        "e-mail address to send the newsletter you asked for, keep it until you unsubscribe, "
+        "and never sell it. Under the law you may be fined up to 404 euros for nothing at all."
+    )
+    assert verdict(Document("Privacy notice", (Block("paragraph", text),) * 2)).ok
+
+
 def test_empty_and_near_empty_pages_are_rejected() -> None:
     assert verdict(Document("", ())).reason == "empty page (no text)"
     tiny = Document("Policy", (Block("paragraph", "Our policy is being updated."),))

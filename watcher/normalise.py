@@ -157,6 +157,15 @@ _HTML_SNIFF = re.compile(
     re.I | re.S,
 )
 _SCRIPT = re.compile(rb"<script\b", re.I)
+_SCRIPT_BUILT = (
+    re.compile(rb"<noscript\b[^>]*>[^<]*javascript", re.I),
+    re.compile(
+        rb"""<div\s[^>]*\bid\s*=\s*["']?(?:root|app|__next|__nuxt|svelte|q-app)["'\s>][^>]*>"""
+        rb"\s*</div>",
+        re.I,
+    ),
+    re.compile(rb"<([a-z][a-z0-9]*-[a-z0-9-]+)\b[^>]*>\s*</\1\s*>", re.I),
+)
 _HTML_TAGS = re.compile(rb"<(p|div|h[1-6]|ul|ol|li|table|section|article|br|span|a)[\s>/]", re.I)
 
 
@@ -265,9 +274,18 @@ def parse_html(body: bytes, rules: Rules, content_type: str = "", name: str = "i
     if not title:
         title = next((b.text for b in blocks if b.kind == "heading"), "")
     document = Document(title=title, blocks=blocks)
-    if document.words < MIN_WORDS and _SCRIPT.search(body):
+    if document.words < MIN_WORDS and _built_by_script(body):
         return dataclasses.replace(document, scripted=True)
     return document
+
+
+def _built_by_script(body: bytes) -> bool:
+    """Whether a page loads scripts and shows the marks of a page they build: a
+    ``<noscript>`` asking for JavaScript, or the empty element an app mounts itself in
+    (``<div id="root"></div>``, ``<app-root></app-root>``)."""
+    return _SCRIPT.search(body) is not None and any(
+        pattern.search(body) for pattern in _SCRIPT_BUILT
+    )
 
 
 def page_title(root: etree._Element) -> str:

@@ -31,7 +31,13 @@ _ERROR_PAGE = re.compile(
     r"captcha|enable (javascript|cookies)( and cookies)? to continue|"
     r"access (is )?denied|request (unsuccessful|blocked)|pardon our interruption|"
     r"ddos protection|bot (protection|detection)|security check|"
-    r"(page|document|file|resource) (was )?not (be )?found|\b404\b|\b403\b|\b50[0234]\b|"
+    r"(page|document|file|resource) (was )?not (be )?found|"
+    # A status code counts with the words around it, not alone: "Suite 500", "up to 403".
+    r"(error|http|status( code)?)\s*:?\s*(40[34]|50[0234])\b|"
+    r"\b(40[34]|50[0234])\s*[-–:|.]?\s*(error|not found|forbidden|page|internal server|"
+    r"bad gateway|service unavailable|gateway time-?out)|"
+    r"page (is not|isn['’]t|not) available|something went wrong|"
+    r"(an )?unexpected error (has )?occurred|"
     r"forbidden|service (temporarily )?unavailable|internal server error|bad gateway|"
     r"(sign|log) ?in to (continue|your account|view)|please (sign|log) ?in|session (has )?"
     r"expired|too many requests|rate limit(ed)?|under maintenance|temporarily down|"
@@ -53,6 +59,10 @@ _ERROR_PAGE = re.compile(
     r"beveiligingscontrole)",
     re.I,
 )
+
+
+# A title or line that is a status code alone ("404", "Error 503").
+_BARE_STATUS = re.compile(r"^\W*(?:error\s*)?(?:40[34]|50[0234])\W*$", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +88,11 @@ def verdict(doc: Document, previous_words: int | None = None) -> Verdict:
     words = doc.words
     if words == 0:
         return Verdict(False, "empty page (no text)" + _scripted_hint(doc))
-    probe = " ".join([doc.title, *(b.text for b in doc.blocks[:12])])
-    if words < SHORT_PAGE_WORDS or _ERROR_PAGE.search(doc.title or ""):
-        match = _ERROR_PAGE.search(probe)
-        if match:
+    if words < SHORT_PAGE_WORDS or _error_sign([doc.title]):
+        found = _error_sign([doc.title, *(b.text for b in doc.blocks[:12])])
+        if found:
             return Verdict(
-                False,
-                f"looks like an error or challenge page "
-                f'("{match.group(0).strip()}", {words} words)',
+                False, f'looks like an error or challenge page ("{found}", {words} words)'
             )
     if words < MIN_WORDS:
         counted = f"{words} word{'' if words == 1 else 's'}"
@@ -97,6 +104,15 @@ def verdict(doc: Document, previous_words: int | None = None) -> Verdict:
     ):
         return Verdict(False, f"{SHRANK} from {previous_words} to {words} words", confirmable=True)
     return Verdict.accept()
+
+
+def _error_sign(lines: list[str]) -> str | None:
+    """The words among a page's title and first lines that mark an error or challenge page."""
+    match = _ERROR_PAGE.search(" ".join(lines))
+    if match:
+        return match.group(0).strip()
+    bare = next((m for m in map(_BARE_STATUS.match, lines) if m), None)
+    return bare.group(0).strip() if bare else None
 
 
 def _scripted_hint(doc: Document) -> str:
