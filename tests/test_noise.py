@@ -157,7 +157,9 @@ def test_an_error_page_in_the_site_frame_is_rejected_after_a_real_version() -> N
     doc = parse((NOISE / "error_in_frame.html").read_bytes(), "text/html")
     judged = verdict(doc, previous_words=400)
     assert not judged.ok
-    assert "shrank" in (judged.reason or "")
+    # Read as an error page ("This page is not available right now"), not only as a
+    # shrink: it can never be confirmed into a version by coming back.
+    assert "error or challenge page" in (judged.reason or "") and not judged.confirmable
 
 
 # ---------------------------------------------------------------- volatile blocks
