@@ -167,6 +167,20 @@ def test_next_to_no_text_with_scripts_is_marked_scripted(html: str, scripted: bo
     assert parse(html.encode(), "text/html").scripted is scripted
 
 
+def test_the_pages_a_near_empty_page_frames_are_named() -> None:
+    html = (
+        '<body><noscript><iframe src="https://tags.example/ns.html"></iframe></noscript>'
+        '<h1>Privacy Policy</h1><iframe src="/embed/privacy?lang=en" height="2000"></iframe>'
+        '<iframe src="https://ads.example/px" width="1" height="1"></iframe>'
+        '<iframe src="/tags/" style="display: none"></iframe></body>'
+    )
+    doc = parse(html.encode(), "text/html", name="https://acme.example/legal/privacy")
+    assert doc.frames == ("https://acme.example/embed/privacy?lang=en",)
+    policy = "<p>We keep your data safe and never sell it to anyone at all.</p>" * 8
+    framed = f'<body><h1>Privacy</h1>{policy}<iframe src="/video"></iframe></body>'
+    assert parse(framed.encode(), "text/html").frames == ()  # only asked of empty pages
+
+
 def test_select_and_remove_override_detection() -> None:
     html = """<body><nav>Menu</nav><div class="policy"><h1>Policy</h1><p>Keep me.</p>
       <p class="promo">Drop me.</p></div><div class="other"><p>Not selected.</p></div></body>"""

@@ -97,6 +97,14 @@ def test_empty_and_near_empty_pages_are_rejected() -> None:
     assert verdict(tiny).reason == "near-empty page (5 words)"
 
 
+def test_a_page_that_frames_its_policy_names_the_frame() -> None:
+    framed = Document("Acme", (), scripted=True, frames=("https://legal.example/acme",))
+    assert verdict(framed).reason == (
+        "empty page (no text); it shows another page in a frame: "
+        "track https://legal.example/acme instead"
+    )
+
+
 def test_a_page_built_by_scripts_says_so() -> None:
     shell = Document("Acme", (), scripted=True)
     assert verdict(shell).reason == (

@@ -62,12 +62,14 @@ class Document:
 
     ``scripted`` marks an HTML page with next to no text that loads scripts: its
     text is most likely built by JavaScript in the reader's browser (a single-page
-    app, an embedded policy widget), which watcher does not run.
+    app, an embedded policy widget), which watcher does not run. ``frames`` are the
+    addresses of the pages such a page shows in frames (an embedded policy).
     """
 
     title: str
     blocks: tuple[Block, ...]
     scripted: bool = False
+    frames: tuple[str, ...] = ()
 
     @cached_property
     def words(self) -> int:

@@ -17,6 +17,7 @@ import re
 import threading
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urljoin
 
 from lxml import etree
 
@@ -157,6 +158,7 @@ _HTML_SNIFF = re.compile(
     re.I | re.S,
 )
 _SCRIPT = re.compile(rb"<script\b", re.I)
+_NONE: frozenset[str] = frozenset()
 _SCRIPT_BUILT = (
     re.compile(rb"<noscript\b[^>]*>[^<]*javascript", re.I),
     re.compile(
@@ -266,6 +268,7 @@ def parse_html(body: bytes, rules: Rules, content_type: str = "", name: str = "i
     if b"data-cfemail" in body:
         visibility.reveal_protected_emails(root)
     title = page_title(root)
+    frames = _framed_pages(root, name)  # read now: frames are not text, extraction drops them
     roots = content.extract(root, rules.select, rules.remove)
     walker = _Walker()
     for element in roots:
@@ -274,9 +277,30 @@ def parse_html(body: bytes, rules: Rules, content_type: str = "", name: str = "i
     if not title:
         title = next((b.text for b in blocks if b.kind == "heading"), "")
     document = Document(title=title, blocks=blocks)
-    if document.words < MIN_WORDS and _built_by_script(body):
-        return dataclasses.replace(document, scripted=True)
-    return document
+    if document.words >= MIN_WORDS:
+        return document
+    return dataclasses.replace(document, scripted=_built_by_script(body), frames=frames)
+
+
+def _framed_pages(root: etree._Element, name: str) -> tuple[str, ...]:
+    """The addresses of the pages a page shows in frames (an embedded policy), absolute
+    when ``name`` is the page's address; not hidden frames (tag managers), tracking
+    pixels or ``<noscript>`` frames."""
+    found: list[str] = []
+    for frame in root.iter("iframe"):
+        src = (frame.get("src") or "").strip()
+        if not src or src.startswith(("about:", "javascript:", "data:")):
+            continue
+        if frame.get("width") in ("0", "1") or frame.get("height") in ("0", "1"):
+            continue
+        if frame.get("aria-hidden") == "true" or visibility.is_hidden(frame, frame.attrib, _NONE):
+            continue
+        if any(a.tag == "noscript" for a in frame.iterancestors()):
+            continue
+        address = urljoin(name, src) if name.startswith(("http://", "https://")) else src
+        if address not in found:
+            found.append(address)
+    return tuple(found[:3])
 
 
 def _built_by_script(body: bytes) -> bool:
