@@ -162,7 +162,7 @@ _NONE: frozenset[str] = frozenset()
 _SCRIPT_BUILT = (
     re.compile(rb"<noscript\b[^>]*>[^<]*javascript", re.I),
     re.compile(
-        rb"""<div\s[^>]*\bid\s*=\s*["']?(?:root|app|__next|__nuxt|svelte|q-app)["'\s>][^>]*>"""
+        rb"""<div\s[^>]*\bid\s*=\s*["']?(?:root|app|__next|__nuxt|svelte|q-app)(?=["'\s>])[^>]*>"""
         rb"\s*</div>",
         re.I,
     ),
