@@ -87,7 +87,7 @@ def verdict(doc: Document, previous_words: int | None = None) -> Verdict:
     """
     words = doc.words
     if words == 0:
-        return Verdict(False, "empty page (no text)" + _scripted_hint(doc))
+        return Verdict(False, "empty page (no text)" + _empty_page_hint(doc))
     if words < SHORT_PAGE_WORDS or _error_sign([doc.title]):
         found = _error_sign([doc.title, *(b.text for b in doc.blocks[:12])])
         if found:
@@ -96,7 +96,7 @@ def verdict(doc: Document, previous_words: int | None = None) -> Verdict:
             )
     if words < MIN_WORDS:
         counted = f"{words} word{'' if words == 1 else 's'}"
-        return Verdict(False, f"near-empty page ({counted})" + _scripted_hint(doc))
+        return Verdict(False, f"near-empty page ({counted})" + _empty_page_hint(doc))
     if (
         previous_words
         and previous_words >= SHRINK_MIN_WORDS
@@ -115,7 +115,7 @@ def _error_sign(lines: list[str]) -> str | None:
     return bare.group(0).strip() if bare else None
 
 
-def _scripted_hint(doc: Document) -> str:
+def _empty_page_hint(doc: Document) -> str:
     """Why a page may look empty to watcher and not to a reader (see ``Document.frames``
     and ``Document.scripted``)."""
     if doc.frames:
