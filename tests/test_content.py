@@ -176,6 +176,17 @@ def test_chrome_that_wraps_the_main_content_or_most_of_the_text_is_kept() -> Non
     assert "Nice policy" not in text_of(f"<body>{article}{comments}</body>")
 
 
+def test_without_landmarks_a_consent_named_section_is_kept_and_the_banner_is_not() -> None:
+    header = '<div id="header"><a href="/">Home</a> <a href="/a">A</a> <a href="/b">B</a></div>'
+    ccpa = '<div id="ccpa-notice"><h2>California residents</h2><p>Ask what we hold.</p></div>'
+    banner = '<div class="cookie-notice"><h3>Cookies here</h3><p>Is that OK?</p></div>'
+    footer = '<div id="footer"><p>© 2025 Acme</p></div>'
+    content = f'<div id="content"><h1>Privacy</h1>{policy(6)}{ccpa}</div>'
+    text = text_of(f"<body>{header}{content}{footer}{banner}</body>")
+    assert "## California residents\n\nAsk what we hold." in text
+    assert "Is that OK" not in text and "Home" not in text
+
+
 def test_a_consent_platforms_cookie_list_in_the_policy_is_kept() -> None:
     """Consent platforms fill a cookie policy's list of cookies into an element named
     after them (OneTrust: "ot-sdk-cookie-policy"); their banner is chrome, the list is

@@ -287,11 +287,9 @@ def _only_section_words(names: str) -> bool:
 
 
 def _opens_a_section_of_the_document(element: etree._Element) -> bool:
-    """Inside the main landmark or article, and its first text is a heading."""
-    if not any(
-        a.tag in ("article", "main") or a.get("role") == "main" for a in element.iterancestors()
-    ):
-        return False
+    """Its first text is a heading: a section, not a banner. (Whether it belongs to the
+    document is then for main-content detection to say, as for any other block: a
+    banner is appended after the page's footer, beyond the document.)"""
     first = next((el for el in element.iter(etree.Element) if (el.text or "").strip()), None)
     return first is not None and (
         first.tag in HEADING_TAGS or any(a.tag in HEADING_TAGS for a in first.iterancestors())
