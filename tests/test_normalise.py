@@ -167,6 +167,20 @@ def test_next_to_no_text_with_scripts_is_marked_scripted(html: str, scripted: bo
     assert parse(html.encode(), "text/html").scripted is scripted
 
 
+def test_declarative_shadow_roots_are_read_and_other_templates_are_not() -> None:
+    """A web component rendered on the server puts its content in a ``<template
+    shadowrootmode>``, which browsers show in place; other templates are never shown."""
+    section = (
+        '<policy-section><template shadowrootmode="open"><h2>Your rights</h2>'
+        "<p>You may ask us for a copy.</p></template></policy-section>"
+    )
+    unused = '<template id="row"><p>Template text.</p></template>'
+    body = "<p>We keep your data safe and never sell it to anyone at all.</p>" * 6
+    text = text_of(f"<body><main><h1>Privacy</h1>{body}{section}{unused}</main></body>")
+    assert "## Your rights\n\nYou may ask us for a copy." in text
+    assert "Template text" not in text
+
+
 def test_the_pages_a_near_empty_page_frames_are_named() -> None:
     html = (
         '<body><noscript><iframe src="https://tags.example/ns.html"></iframe></noscript>'

@@ -256,7 +256,7 @@ _BLOCKS = frozenset(
     "summary table tbody thead tfoot tr td th caption ul legend html button".split()
 ) | frozenset(_HEADINGS)
 _LISTS = frozenset(("ul", "ol", "menu", "dir"))
-_NEVER_WALKED = _SKIP - {"button"}
+_NEVER_WALKED = _SKIP - {"button", "template"}  # templates left are shadow roots
 _BOLD = frozenset(("b", "strong"))
 # Tags the walker acts on; any other tag is inline markup whose text just flows.
 _STRUCTURAL = _BLOCKS | _BOLD | frozenset(("br", "tr", "td", "th"))

@@ -25,7 +25,7 @@ SKIP_TAGS = frozenset(
     "img picture source track map button input select option textarea head title "
     "meta link base dialog".split()
 )
-_NEVER_TEXT = tuple(sorted(SKIP_TAGS - {"button"}))
+_NEVER_TEXT = tuple(sorted(SKIP_TAGS - {"button", "template"}))
 # Class names that CSS frameworks use for text only screen readers get.
 _VISUALLY_HIDDEN = (
     "sr-only",
@@ -81,8 +81,12 @@ def text_for_lxml(text: str) -> str:
 
 
 def strip_never_text(root: etree._Element) -> None:
-    """Drop scripts, styles, media, form controls and buttons that are not toggles."""
+    """Drop scripts, styles, media, form controls, buttons that are not toggles, and
+    templates, except the declarative shadow roots that browsers render in place."""
     etree.strip_elements(root, *_NEVER_TEXT, with_tail=False)
+    for template in list(root.iter("template")):
+        if template.get("shadowrootmode") is None and template.get("shadowroot") is None:
+            drop(template)
     for button in [b for b in root.iter("button") if not _is_toggle(b)]:
         drop(button)
 
