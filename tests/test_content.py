@@ -260,6 +260,16 @@ def test_a_link_list_between_the_title_and_the_document_is_passed_over(landmark:
     assert "Home" not in text and "Deutsch" not in text
 
 
+def test_a_site_logo_in_an_h1_is_not_a_title_to_reach_past_a_menu() -> None:
+    promo = '<div class="promo"><p>Free shipping on orders over 50 euros!</p></div>'
+    logo = '<div class="logo"><h1><a href="/">Acme</a></h1></div>'
+    links = (
+        '<div class="links"><a href="/">Home</a> <a href="/x">Shop</a> <a href="/y">Blog</a></div>'
+    )
+    text = text_of(f"<body>{promo}{logo}{links}<div><h2>Privacy</h2>{policy(8)}</div></body>")
+    assert text.startswith("## Privacy\n") and "Free shipping" not in text
+
+
 def test_main_landmark_is_used_when_it_holds_most_text() -> None:
     html = f"""<body><div class="promo"><p>{PROSE}</p></div>
       <main><h1>Terms</h1>{policy()}</main></body>"""

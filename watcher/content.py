@@ -560,13 +560,13 @@ def _neighbours(
 
 
 def _title_next(siblings: Sequence[etree._Element], weights: dict[etree._Element, Weight]) -> bool:
-    """Whether the nearest of ``siblings`` with text holds the page's ``<h1>`` and is not
-    navigation or page furniture itself."""
+    """Whether the nearest of ``siblings`` with text holds the page's ``<h1>`` as prose (not
+    a site logo linked home) and is not navigation or page furniture itself."""
     for sibling in siblings:
         weight = weights.get(sibling)
         if weight is None or weight.text == 0:
             continue
-        if weight.is_navigation() or _is_layout(sibling):
+        if weight.link >= LINK_DENSITY * weight.text or _is_layout(sibling):
             return False
         return sibling.tag == "h1" or _has(sibling, "h1")
     return False
