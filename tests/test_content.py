@@ -242,6 +242,10 @@ def test_the_title_banner_above_a_main_without_a_title_is_kept() -> None:
     # Only the block holding the page's title, and only when <main> has none.
     text = text_of(f"<body>{promo}<main><h1>Terms</h1>{policy(8)}</main></body>")
     assert "new app" not in text and text.startswith("# Terms\n")
+    # A site logo linked home is not the page's title.
+    logo = '<div class="logo"><h1><a href="/">Acme</a></h1></div>'
+    text = text_of(f"<body>{logo}<main><h2>1. Scope</h2>{policy(8)}</main></body>")
+    assert text.startswith("## 1. Scope\n")
 
 
 @pytest.mark.parametrize("landmark", ["main", "div"])

@@ -468,7 +468,8 @@ def _title_before(
             if weight is None or weight.text == 0:
                 continue
             holds_title = sibling.tag == "h1" or _has(sibling, "h1")
-            return sibling if holds_title and not weight.is_navigation() else None
+            in_prose = weight.link < LINK_DENSITY * weight.text  # not a logo linked home
+            return sibling if holds_title and in_prose else None
         parent = node.getparent()
         if parent is None:
             return None
