@@ -261,11 +261,11 @@ def _chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
         return "role"
     names = (get("class") or "") + " " + (get("id") or "")
     if len(names) > 3 and _furniture_names(names):
-        return None if _named_like_a_banner_only(element, names) else "name"
+        return None if _document_part_named_like_chrome(element, names) else "name"
     return "pager" if tag == "a" and _is_pager_link(element, attrs) else None
 
 
-def _named_like_a_banner_only(element: etree._Element, names: str) -> bool:
+def _document_part_named_like_chrome(element: etree._Element, names: str) -> bool:
     """A heading named like furniture ("cookie-settings", "social-links": an anchor for
     the table of contents; banners and share bars are not headings), or a section of
     the document named with the words policies give their own sections ("ccpa-notice")."""
@@ -463,13 +463,9 @@ def _title_before(
     sites put the policy's title and its "last updated" line in a banner above it."""
     node = landmark
     while node is not body:
-        for sibling in node.itersiblings(preceding=True):
-            weight = weights.get(sibling)
-            if weight is None or weight.text == 0:
-                continue
-            holds_title = sibling.tag == "h1" or _has(sibling, "h1")
-            in_prose = weight.link < LINK_DENSITY * weight.text  # not a logo linked home
-            return sibling if holds_title and in_prose else None
+        nearest = _nearest_with_text(node.itersiblings(preceding=True), weights)
+        if nearest is not None:
+            return nearest if _is_title_block(nearest, weights[nearest]) else None
         parent = node.getparent()
         if parent is None:
             return None
@@ -561,16 +557,23 @@ def _neighbours(
 
 
 def _title_next(siblings: Sequence[etree._Element], weights: dict[etree._Element, Weight]) -> bool:
-    """Whether the nearest of ``siblings`` with text holds the page's ``<h1>`` as prose (not
-    a site logo linked home) and is not navigation or page furniture itself."""
-    for sibling in siblings:
-        weight = weights.get(sibling)
-        if weight is None or weight.text == 0:
-            continue
-        if weight.link >= LINK_DENSITY * weight.text or _is_layout(sibling):
-            return False
-        return sibling.tag == "h1" or _has(sibling, "h1")
-    return False
+    """Whether the nearest of ``siblings`` with text is the block of the page's title."""
+    nearest = _nearest_with_text(siblings, weights)
+    return nearest is not None and _is_title_block(nearest, weights[nearest])
+
+
+def _nearest_with_text(
+    siblings: Iterable[etree._Element], weights: dict[etree._Element, Weight]
+) -> etree._Element | None:
+    return next((s for s in siblings if (w := weights.get(s)) is not None and w.text), None)
+
+
+def _is_title_block(element: etree._Element, weight: Weight) -> bool:
+    """Holds the page's ``<h1>`` as prose (not a site logo linked home), and is not page
+    furniture itself."""
+    if weight.link >= LINK_DENSITY * weight.text or _is_layout(element):
+        return False
+    return element.tag == "h1" or _has(element, "h1")
 
 
 def _is_colophon(element: etree._Element, weight: Weight) -> bool:

@@ -1,0 +1,90 @@
+"""Benchmark: normalising pages in one process, and a `watcher check` process's start-up.
+
+    python bench/normalise.py [CORPUS.tar.xz | UNPACKED_DIR] [--pages 90] [--rounds 3]
+
+Analyses every fifth corpus capture (up to ``--pages``) ``--rounds`` times in this
+process, as a worker does (parse, find the policy, read its blocks, count words,
+outline), and prints the CPU milliseconds per page; then runs ``watcher check``
+five times with a sources file that lists no source, and prints the CPU seconds
+of the best run: what every `watcher` process pays before its first page.
+To measure another commit's normaliser, put that checkout first on ``PYTHONPATH``.
+Run by hand; never in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import DEFAULT_CORPUS, documents, machine, measure, unpack, use_bytecode_cache, watcher
+
+from watcher.analysis import analyse
+from watcher.errors import InputError
+from watcher.model import Capture
+from watcher.normalise import Rules
+
+
+def normalise_ms(captures: list[Path], rounds: int) -> tuple[float, int]:
+    """CPU milliseconds per page over ``rounds`` passes (after one untimed page, which
+    pays for the parser's set-up); and how many pages were readable."""
+    pages = [
+        Capture(body=p.read_bytes(), captured_at=datetime.now(UTC), content_type="text/html")
+        for p in captures
+    ]
+    rules = Rules()
+    analyse(pages[0], rules, "bench")
+    readable = 0
+    start = time.process_time()
+    for _ in range(rounds):
+        readable = 0
+        for page in pages:
+            try:
+                analyse(page, rules, "bench")
+                readable += 1
+            except InputError:
+                continue
+    return 1000 * (time.process_time() - start) / (rounds * len(pages)), readable
+
+
+def startup_seconds(work: Path) -> float:
+    """CPU seconds of the cheapest of five `watcher check` runs with no source."""
+    config = work / "sources.yaml"
+    config.write_text("sources: []\n")
+    args = ["--config", str(config), "--data-dir", str(work / "data"), "check"]
+    return min(measure(watcher(*args)).cpu for _ in range(5))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--pages", type=int, default=90)
+    parser.add_argument("--rounds", type=int, default=3)
+    options = parser.parse_args()
+    use_bytecode_cache()
+    if not options.corpus.exists():
+        print(f"{options.corpus}: no such corpus", file=sys.stderr)
+        return 2
+    captures = sorted(f for d in documents(unpack(options.corpus)) for f in d.glob("*.html"))
+    chosen = captures[::5][: options.pages]
+    size = sum(p.stat().st_size for p in chosen) / len(chosen) / 1000
+    print(f"machine: {machine()}; {time.strftime('%Y-%m-%d')}")
+    ms, readable = normalise_ms(chosen, options.rounds)
+    print(
+        f"normalising: {ms:.2f} ms CPU per page ({readable} of {len(chosen)} pages "
+        f"of {size:.0f} KB on average, {options.rounds} rounds)"
+    )
+    with tempfile.TemporaryDirectory(prefix="watcher-bench-startup-") as work:
+        print(
+            f"start-up: {startup_seconds(Path(work)):.2f} s CPU for a `watcher check` of no source"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
