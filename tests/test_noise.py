@@ -185,20 +185,21 @@ def test_a_real_change_next_to_a_flipping_block_is_kept_and_the_block_settled() 
 
 
 def test_a_change_is_recorded_with_the_lines_two_fetches_disagree_on_as_stored() -> None:
-    """A revision next to a read counter: the document recorded keeps the counter as
-    the latest version has it, block for block, so its diff shows only the edit."""
+    """A revision next to a tip that rotates on every request: the document recorded
+    keeps the tip as the latest version has it, block for block, so its diff shows
+    only the edit."""
     page = (NOISE / "nav_footer_a.html").read_text(encoding="utf-8")
 
-    def fetched(reads: int, edit: bool) -> str:
-        counted = page.replace("<h2>", f"<p>Read {reads:,} times.</p><h2>", 1)
-        return counted.replace("keep it secure", "keep it secure, to train our models", edit)
+    def fetched(tip: str, edit: bool) -> str:
+        tipped = page.replace("<h2>", f"<p>Tip: {tip}.</p><h2>", 1)
+        return tipped.replace("keep it secure", "keep it secure, to train our models", edit)
 
-    latest = canonical(parse(fetched(1201, edit=False).encode(), "text/html"))
-    document = parse(fetched(1205, edit=True).encode(), "text/html")
-    refetch = canonical(parse(fetched(1206, edit=True).encode(), "text/html"))
+    latest = canonical(parse(fetched("use a long password", edit=False).encode(), "text/html"))
+    document = parse(fetched("turn on two-step sign-in", edit=True).encode(), "text/html")
+    refetch = canonical(parse(fetched("review your devices", edit=True).encode(), "text/html"))
     settled = settle_document(latest, document, canonical(document), refetch)
     expected = latest.replace("keep it secure", "keep it secure, to train our models")
-    assert "Read 1,201 times." in expected and canonical(settled) == expected
+    assert "Tip: use a long password." in expected and canonical(settled) == expected
     assert [b.kind for b in settled.blocks] == [b.kind for b in document.blocks]
     assert settle_document(latest, document, canonical(document), canonical(document)) is document
 
@@ -290,6 +291,50 @@ def test_the_policy_date_changing_is_a_change_on_another_day() -> None:
     ],
 )  # fmt: skip
 def test_hash_like_tokens_are_not_changes_but_numbers_are(old: str, new: str, same: bool) -> None:
+    assert same_line(old, new) is same
+
+
+def test_reader_counters_and_the_copyright_year_are_not_a_change() -> None:
+    page = (NOISE / "date_of_day_a.html").read_text(encoding="utf-8")
+    generated = "Page generated on 14 March 2026 at 10:31."
+
+    def fetched(views: str, year: int) -> str:
+        meta = f"Legal team · {views} views · 6 min read</p><p>© {year} Example Co."
+        return canonical(parse(page.replace(generated, meta).encode(), "text/html"))
+
+    first, second = fetched("12,345", 2025), fetched("12,401", 2026)
+    assert "Legal team · 12,345 views · 6 min read" in first.splitlines()
+    assert "© 2025 Example Co." in first.splitlines()
+    assert settle([first], second, datetime(2026, 1, 2, 9, 0)) == first
+    edited = second.replace("keep it secure", "keep it secure, to train our models")
+    assert "to train our models" in settle([first], edited, datetime(2026, 1, 2, 9, 0))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "same"),
+    [
+        ("12 out of 15 found this helpful", "13 out of 16 found this helpful", True),
+        ("Average rating 4.2 / 5. Vote count: 42", "Average rating 4.3 / 5. Vote count: 43", True),
+        ("Views: 1.2K", "Views: 1.3K", True),
+        ("Read 1,201 times.", "Read 1,206 times.", True),
+        ("- 0 comments", "- 1 comment", True),
+        ("Mis à jour le 3 mars · 12 345 vues", "Mis à jour le 3 mars · 12 401 vues", True),
+        ("Copyright © 2019-2025 Example Co.", "Copyright © 2019-2026 Example Co.", True),
+        ("© 2025 Example Co. All rights reserved.", "© 2026 Example Inc. All rights reserved.",
+         False),
+        ("Effective 1 January 2025", "Effective 1 January 2026", False),
+        ("We answer comments within 30 days.", "We answer comments within 45 days.", False),
+        ("Free plan: 1,000 views per month", "Free plan: 500 views per month", False),
+        ("| Free | 10,000 views |", "| Free | 5,000 views |", False),
+        ("12 views", "12 views and 3 shares", False),
+    ],
+    ids=[
+        "helpful-votes", "rating", "views-label", "read-times", "comments-item", "french-views",
+        "copyright-range", "copyright-and-more", "policy-year", "number-in-a-sentence",
+        "plan-limit", "plan-table-row", "counter-and-more",
+    ],
+)  # fmt: skip
+def test_reader_counters_are_noise_only_on_their_own(old: str, new: str, same: bool) -> None:
     assert same_line(old, new) is same
 
 

@@ -289,6 +289,24 @@ def test_a_block_that_keeps_flipping_stops_alerting(pipeline: Pipeline) -> None:
     assert last is not None and last["reason"] == "only volatile blocks changed"
 
 
+def test_a_view_counter_in_the_policy_is_not_a_change(pipeline: Pipeline) -> None:
+    """A help-centre article's counter moves between checks; a revision still shows."""
+    base = (PAGES / "acme_v1.html").read_text()
+    heading = "<h2>1. Who we are</h2>"
+
+    def page(views: str) -> bytes:
+        return base.replace(heading, f"<p>Privacy team · {views} views</p>{heading}").encode()
+
+    revised = page("1,502").replace(b"Who we are", b"Who we are and where we are")
+    outcomes = [
+        pipeline.process(SOURCE, capture(body, minutes))
+        for minutes, body in enumerate([page("1,204"), page("1,377"), revised])
+    ]
+    assert [o.status for o in outcomes] == ["first", "unchanged", "changed"]
+    assert outcomes[1].reason == "only volatile blocks changed"
+    assert "where we are" in pipeline.store.version("acme", outcomes[2].version_id).text
+
+
 def test_parallel_import_decides_exactly_as_inline(tmp_path: Path) -> None:
     """Normalising in worker processes changes nothing about the outcomes."""
     pages = ["acme_v1.html", "acme_v1_noisy.html", "challenge.html", "acme_v2.html"] * 3

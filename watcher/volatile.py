@@ -10,10 +10,12 @@ between the latest version and a new capture are such noise:
   across the recent versions (there, gone, there again) is volatile: its
   coming or going is no change;
 * a line that differs from the stored one only in a hash-like token (build
-  ids, cache busters, CSRF tokens), in a date that is the capture's own
-  date (the "date of the day"), or, in a short line, in how long ago
-  something happened ("Updated 3 days ago", "over a week ago", "yesterday"),
-  is the same line;
+  ids, cache busters, CSRF tokens), in the year of a copyright notice
+  ("© 2025" on 1 January), in a date that is the capture's own date (the
+  "date of the day"), or, in a short line, in how long ago something
+  happened ("Updated 3 days ago", "over a week ago", "yesterday") or in a
+  reader counter ("12,345 views", "7 out of 9 found this helpful"), is the
+  same line;
 * a line that differed between two fetches of the same page a minute apart
   (``refetch``) is volatile for this capture.
 
@@ -67,8 +69,37 @@ _RELATIVE = re.compile(
     r"|\b(?:hier|aujourd['’]hui|gestern|heute|ayer|hoy|ontem|hoje|ieri|oggi|gisteren|vandaag)\b",
     re.I,
 )
-#: A line longer than this many words is prose: its "ago" is the policy's own words.
-RELATIVE_LINE_WORDS = 12
+# Reader counters, as blogs and help centres print them beside an article: a number
+# bound to what readers did ("12,345 views", "Views: 1.2K", "Read 1,201 times", "7 out
+# of 9 found this helpful", "Average rating 4.2/5"), standing on its own between the
+# line's ends and separators, never inside a sentence ("up to 3 votes per year") or a
+# table row (a plan's "10,000 views"); in the seven languages above.
+_COUNT = r"(?:\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+|\d+(?:[.,]\d+)?)\s*[kKmM]?\+?"
+_READERS = (
+    r"(?:views?|reads?|readers|likes?|dislikes?|comments?|repl(?:y|ies)|votes?|followers?"
+    r"|vues|lectures|commentaires?|aufrufe|kommentare?|visualizaciones|visualizações"
+    r"|visualizzazioni|comentarios?|comentários?|commenti|weergaven|reacties)"
+)
+_COUNTER = re.compile(
+    r"(?:^|(?<=[·•|(,;:])|(?<=[·•|(,;:.-] ))\s*(?:"
+    rf"{_COUNT}\s+{_READERS}"
+    rf"|{_READERS}(?:\s+(?:count|total))?\s*:\s*{_COUNT}"
+    rf"|(?:read|viewed|seen|lu|gelesen|leído|lido|letto|gelezen)\s+{_COUNT}"
+    r"\s*(?:times|fois|mal|veces|vezes|volte|keer)"
+    r"|\d+ (?:out )?of \d+ (?:people |users |readers |customers )?found this \w+(?: \w+)?"
+    r"|(?:average )?rating:?\s*\d(?:[.,]\d+)?\s*(?:/|out of)\s*\d+"
+    r")(?=\s*(?:$|[·•|),;]|\.(?:\s|$)))",
+    re.I,
+)
+# The year of a copyright notice, which sites move on on the first of January ("© 2025",
+# "Copyright 2019–2025"): only the years right after the mark, not a policy's own dates.
+_COPYRIGHT = re.compile(
+    r"(?:©|\(c\)|\bcopyright\b)\s*(?:©\s*)?(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)\d\d)?",
+    re.I,
+)
+#: A line longer than this many words is prose: its "ago" or its "3 comments" is the
+#: policy's own words.
+SHORT_LINE_WORDS = 12
 _ITEM = re.compile(r"^(?: {2})*- ")
 _ROW = re.compile(r"^\| .* \|$")
 
@@ -154,8 +185,8 @@ def differing_units(first: str, second: str) -> frozenset[str]:
 
 
 def same_line(old: str, new: str, day: date | None = None) -> bool:
-    """Whether ``new`` is ``old`` up to hash-like tokens, the date of the day, or (in
-    a short line) a relative time.
+    """Whether ``new`` is ``old`` up to hash-like tokens, copyright years, the date of
+    the day, or (in a short line) a relative time or a reader counter.
 
     The date is only masked when ``new`` carries ``day`` (the capture's date,
     give or take a day for time zones): that is what a "generated on" or
@@ -166,19 +197,29 @@ def same_line(old: str, new: str, day: date | None = None) -> bool:
     if day is not None and _has_day(new, day):
         return _mask_dates(_mask_tokens(old)) == _mask_dates(_mask_tokens(new))
     masked = _mask_tokens(new)
-    return (masked != new and _mask_tokens(old) == masked) or _relative_only(old, new)
+    return (masked != new and _mask_tokens(old) == masked) or _short_line_noise(old, new)
 
 
-def _relative_only(old: str, new: str) -> bool:
-    """Two short lines that differ only in how long ago something happened."""
-    if len(new.split()) > RELATIVE_LINE_WORDS or len(old.split()) > RELATIVE_LINE_WORDS:
+def _short_line_noise(old: str, new: str) -> bool:
+    """Two short lines that differ only in how long ago something happened, or in a
+    reader counter (not in a table row: a plan's "10,000 views" is the terms' own)."""
+    if len(new.split()) > SHORT_LINE_WORDS or len(old.split()) > SHORT_LINE_WORDS:
         return False
-    masked = _RELATIVE.sub("~", new)
-    return masked != new and _RELATIVE.sub("~", old) == masked
+    mask = _mask_relative if _ROW.match(new) else _mask_readers
+    masked = mask(new)
+    return masked != new and mask(old) == masked
+
+
+def _mask_relative(line: str) -> str:
+    return _RELATIVE.sub("~", line)
+
+
+def _mask_readers(line: str) -> str:
+    return _COUNTER.sub("~", _RELATIVE.sub("~", line))
 
 
 def _mask_tokens(line: str) -> str:
-    return _TOKENISH.sub("#", _HEXISH.sub("#", line))
+    return _COPYRIGHT.sub("©", _TOKENISH.sub("#", _HEXISH.sub("#", line)))
 
 
 def _has_day(line: str, day: date) -> bool:
