@@ -72,6 +72,7 @@ CONFIGS: list[tuple[str, str | bytes, str]] = [
     ("name-escape-sequence", source(', name: "Club\\x1b[31m"'), "contains control characters"),
     ("url-javascript", source(url="javascript:alert(1)"), "must start with http"),
     ("url-header-injection", source(url="http://127.0.0.1/\\nHost: evil"), "control characters"),
+    ("url-space", source(url="http://127.0.0.1/privacy policy"), "contains spaces"),
     (
         "report-url-javascript",
         "settings: {alerts: {report_url: 'javascript:alert(1)//'}}\nsources: []\n",
