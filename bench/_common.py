@@ -22,7 +22,9 @@ def unpack(corpus: Path, into: Path | None = None) -> Path:
     """Unpack a corpus archive into ``into`` (default: a fresh temporary directory);
     returns its root folder. An unpacked folder is returned as it is."""
     if corpus.is_dir():
-        return corpus
+        folders = [p for p in corpus.iterdir() if p.is_dir()]
+        # A folder an archive was unpacked into holds the corpus's own folder.
+        return folders[0] if len(folders) == 1 and not documents(corpus) else corpus
     target = into or Path(tempfile.mkdtemp(prefix="watcher-corpus-"))
     with tarfile.open(corpus) as archive:
         archive.extractall(target, filter="data")

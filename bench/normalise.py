@@ -72,6 +72,9 @@ def main() -> int:
         return 2
     captures = sorted(f for d in documents(unpack(options.corpus)) for f in d.glob("*.html"))
     chosen = captures[::5][: options.pages]
+    if not chosen:
+        print(f"{options.corpus}: no captures (*.html in document folders)", file=sys.stderr)
+        return 2
     size = sum(p.stat().st_size for p in chosen) / len(chosen) / 1000
     print(f"machine: {machine()}; {time.strftime('%Y-%m-%d')}")
     ms, readable = normalise_ms(chosen, options.rounds)
