@@ -84,14 +84,24 @@ def test_folded_panels_are_kept_and_invisible_text_dropped() -> None:
         ('<div><h2>Contact</h2><p>Write to us.</p></div><div style="display:none"><p>{t}</p>'
          "</div>", False),
         ('<div class="variant-b" style="display:none"><p>{t}</p></div>', False),
+        ('<a href="#" class="more">Read more</a><div style="display:none"><p>{t}</p></div>',
+         True),
+        ('<button type="button">Show all</button><div style="display:none"><p>{t}</p></div>',
+         True),
+        ('<a href="javascript:void(0)">Lire la suite</a><div hidden><p>{t}</p></div>', True),
+        ('<a href="/offices">Our offices</a><div style="display:none"><p>{t}</p></div>', False),
+        ('<a href="#">Read more about our partners</a><div style="display:none"><p>{t}</p>'
+         "</div>", False),
     ],
     ids=["under-toggle-heading", "toggle-class", "accordion-class", "after-a-section",
-         "hidden-variant"],
+         "hidden-variant", "after-read-more-link", "after-show-all-button", "after-lire-la-suite",
+         "after-another-link", "after-a-longer-label"],
 )  # fmt: skip
 def test_script_folded_panels_are_kept_other_hidden_text_is_not(folded: str, kept: bool) -> None:
     """Script-driven accordions hide their panels with an inline style until the reader
-    opens them: a panel under a toggle labelled by its heading, or named as an accordion's
-    folding part, is the document's text; other hidden blocks are not."""
+    opens them: a panel under a toggle labelled by its heading, named as an accordion's
+    folding part, or right after a "Read more" control, is the document's text; other
+    hidden blocks are not."""
     secret = "Cookies are kept for a year."
     html = f"<body><main><h1>Terms</h1>{policy(3)}{folded.format(t=secret)}{policy(2)}</main>"
     assert (secret in text_of(html + "</body>")) is kept

@@ -61,7 +61,7 @@ MAX_BLOCK_CHARS = 100_000
 # outline of an unchanged page: stored versions made by an older normaliser are
 # then re-read from their raw capture before comparing, so an upgrade never looks
 # like a policy change, and before diffing, so it never looks like new sections.
-NORMALISER_VERSION = 8
+NORMALISER_VERSION = 9
 
 
 @dataclass(frozen=True, slots=True)

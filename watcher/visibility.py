@@ -3,8 +3,9 @@ form controls, media), hidden elements and screen-reader-only text, and the tree
 surgery that removes them; e-mail addresses that a script reveals.
 
 Folded accordion and tab panels (the target of a toggle's ``aria-controls``,
-``hidden="until-found"``, a section right under its heading) are visible for
-this purpose: their text is part of the document even while folded.
+``hidden="until-found"``, a section right under its heading, the block right
+after a "Read more" control) are visible for this purpose: their text is part
+of the document even while folded.
 """
 
 from __future__ import annotations
@@ -54,6 +55,15 @@ HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Class names of the folding part of an accordion ("accordion-content", "collapse",
 # "toggle-content"): scripts hide it with an inline style until the reader opens it.
 _FOLDING = re.compile(r"accordion|collaps|toggle|expand", re.I)
+# The whole label of a control that unfolds the rest of a text ("Read more", "Show all",
+# "Lire la suite", "Mehr anzeigen"...): the block it unfolds is the document's.
+_REVEAL_LABEL = re.compile(
+    r"(?:(?:read|show|see|view) (?:more|all|full|the full \w+)"
+    r"|(?:en )?(?:lire|voir|afficher) (?:la suite|plus)|weiterlesen|mehr (?:anzeigen|lesen)"
+    r"|(?:leer|ver|mostrar) más|(?:ler|ver|mostrar) mais|(?:leggi|mostra) (?:di )?più"
+    r"|(?:lees|toon) meer)\W*",
+    re.I,
+)
 
 
 # What lxml refuses to assign as text, although its HTML parser lets it through.
@@ -132,7 +142,7 @@ def _is_toggle(button: etree._Element) -> bool:
     attrib = button.attrib
     if "aria-expanded" in attrib or "aria-controls" in attrib:
         return True
-    return any(button.iterdescendants(*HEADING_TAGS))
+    return any(button.iterdescendants(*HEADING_TAGS)) or _reveals_more(button)
 
 
 def _is_panel(element: etree._Element, panels: frozenset[str]) -> bool:
@@ -147,9 +157,20 @@ def _is_panel(element: etree._Element, panels: frozenset[str]) -> bool:
     # A folded section right under its heading (script-driven accordions), or under a
     # toggle whose label is the heading, or named as an accordion's folding part.
     previous = element.getprevious()
-    if previous is not None and (previous.tag in HEADING_TAGS or _labelled_by_heading(previous)):
+    if previous is not None and (
+        previous.tag in HEADING_TAGS or _labelled_by_heading(previous) or _reveals_more(previous)
+    ):
         return True
     return _FOLDING.search(attrib.get("class", "")) is not None
+
+
+def _reveals_more(control: etree._Element) -> bool:
+    """A link or button labelled only "Read more" (or the like): the control that
+    unfolds the hidden block after it."""
+    if control.tag not in ("a", "button") and control.get("role") != "button":
+        return False
+    label = " ".join("".join(control.itertext()).split())
+    return len(label) <= 30 and _REVEAL_LABEL.fullmatch(label) is not None
 
 
 def _labelled_by_heading(toggle: etree._Element) -> bool:
