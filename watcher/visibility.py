@@ -57,12 +57,12 @@ HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _FOLDING = re.compile(r"accordion|collaps|toggle|expand", re.I)
 # The whole label of a control that unfolds the rest of a text ("Read more", "Show all",
 # "Lire la suite", "Mehr anzeigen"...): the block it unfolds is the document's.
-_REVEAL_LABEL = re.compile(
+# (Compiled on first use, through re's cache: most pages have no such control.)
+_REVEAL_LABEL = (
     r"(?:(?:read|show|see|view) (?:more|all|full|the full \w+)"
     r"|(?:en )?(?:lire|voir|afficher) (?:la suite|plus)|weiterlesen|mehr (?:anzeigen|lesen)"
     r"|(?:leer|ver|mostrar) más|(?:ler|ver|mostrar) mais|(?:leggi|mostra) (?:di )?più"
-    r"|(?:lees|toon) meer)\W*",
-    re.I,
+    r"|(?:lees|toon) meer)\W*"
 )
 
 
@@ -170,7 +170,7 @@ def _reveals_more(control: etree._Element) -> bool:
     if control.tag not in ("a", "button") and control.get("role") != "button":
         return False
     label = " ".join("".join(control.itertext()).split())
-    return len(label) <= 30 and _REVEAL_LABEL.fullmatch(label) is not None
+    return len(label) <= 30 and re.fullmatch(_REVEAL_LABEL, label, re.I) is not None
 
 
 def _labelled_by_heading(toggle: etree._Element) -> bool:

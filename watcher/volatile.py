@@ -80,7 +80,9 @@ _READERS = (
     r"|vues|lectures|commentaires?|aufrufe|kommentare?|visualizaciones|visualizações"
     r"|visualizzazioni|comentarios?|comentários?|commenti|weergaven|reacties)"
 )
-_COUNTER = re.compile(
+# Compiled on first use (through re's cache): most checks never need it, and every
+# process would pay for it at start-up.
+_COUNTER = (
     r"(?:^|(?<=[·•|(,;:])|(?<=[·•|(,;:.-] ))\s*(?:"
     rf"{_COUNT}\s+{_READERS}"
     rf"|{_READERS}(?:\s+(?:count|total))?\s*:\s*{_COUNT}"
@@ -88,8 +90,7 @@ _COUNTER = re.compile(
     r"\s*(?:times|fois|mal|veces|vezes|volte|keer)"
     r"|\d+ (?:out )?of \d+ (?:people |users |readers |customers )?found this \w+(?: \w+)?"
     r"|(?:average )?rating:?\s*\d(?:[.,]\d+)?\s*(?:/|out of)\s*\d+"
-    r")(?=\s*(?:$|[·•|),;]|\.(?:\s|$)))",
-    re.I,
+    r")(?=\s*(?:$|[·•|),;]|\.(?:\s|$)))"
 )
 # The year of a copyright notice, which sites move on on the first of January ("© 2025",
 # "Copyright 2019–2025"): only the years right after the mark, not a policy's own dates.
@@ -215,7 +216,7 @@ def _mask_relative(line: str) -> str:
 
 
 def _mask_readers(line: str) -> str:
-    return _COUNTER.sub("~", _RELATIVE.sub("~", line))
+    return re.sub(_COUNTER, "~", _RELATIVE.sub("~", line), flags=re.I)
 
 
 def _mask_tokens(line: str) -> str:
