@@ -216,7 +216,7 @@ def _mask_relative(line: str) -> str:
 
 
 def _mask_readers(line: str) -> str:
-    return re.sub(_COUNTER, "~", _RELATIVE.sub("~", line), flags=re.I)
+    return re.sub(_COUNTER, "~", _mask_relative(line), flags=re.I)
 
 
 def _mask_tokens(line: str) -> str:
