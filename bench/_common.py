@@ -37,6 +37,11 @@ def documents(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and any(p.glob("*.html")))
 
 
+def corpus_captures(corpus: Path) -> list[Path]:
+    """Every capture of a corpus (an archive or an unpacked folder), document by document."""
+    return sorted(f for doc in documents(unpack(corpus)) for f in doc.glob("*.html"))
+
+
 @dataclass
 class Run:
     """One measured subprocess run."""

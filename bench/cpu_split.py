@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
-from _common import DEFAULT_CORPUS, documents, machine, unpack, use_bytecode_cache
+from _common import DEFAULT_CORPUS, corpus_captures, machine, use_bytecode_cache
 from throughput import Server, make_pages, write_sources
 
 from watcher.transport import StreamTransport
@@ -84,7 +84,7 @@ def main() -> int:
         print(f"{options.corpus}: no such corpus", file=sys.stderr)
         return 2
     use_bytecode_cache()
-    captures = sorted(f for doc in documents(unpack(options.corpus)) for f in doc.glob("*.html"))
+    captures = corpus_captures(options.corpus)
     n = options.pages
     print(f"machine: {machine()}; {time.strftime('%Y-%m-%d')}; {n} pages")
     with tempfile.TemporaryDirectory(prefix="watcher-bench-cpu-") as tmp:

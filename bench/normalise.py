@@ -1,4 +1,5 @@
-"""Benchmark: normalising pages in one process, and a `watcher check` process's start-up.
+"""Benchmark: normalising pages in one process, a `watcher check` process's start-up, and
+loading a large ``sources.yaml``.
 
     python bench/normalise.py [CORPUS.tar.xz | UNPACKED_DIR] [--pages 90] [--rounds 3]
 
@@ -6,7 +7,9 @@ Analyses every fifth corpus capture (up to ``--pages``) ``--rounds`` times in th
 process, as a worker does (parse, find the policy, read its blocks, count words,
 outline), and prints the CPU milliseconds per page; then runs ``watcher check``
 five times with a sources file that lists no source, and prints the CPU seconds
-of the best run: what every `watcher` process pays before its first page.
+of the best run: what every `watcher` process pays before its first page; then
+loads a ``sources.yaml`` of 1000 sources (as ``bench/throughput.py`` writes it)
+five times and prints the CPU milliseconds of the cheapest load.
 To measure another commit's normaliser, put that checkout first on ``PYTHONPATH``.
 Run by hand; never in CI.
 """
@@ -22,9 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import DEFAULT_CORPUS, documents, machine, measure, unpack, use_bytecode_cache, watcher
+from _common import DEFAULT_CORPUS, corpus_captures, machine, measure, use_bytecode_cache, watcher
+from throughput import write_sources
 
 from watcher.analysis import analyse
+from watcher.config import load
 from watcher.errors import InputError
 from watcher.model import Capture
 from watcher.normalise import Rules
@@ -60,6 +65,17 @@ def startup_seconds(work: Path) -> float:
     return min(measure(watcher(*args)).cpu for _ in range(5))
 
 
+def config_ms(work: Path, sources: int) -> float:
+    """CPU milliseconds of the cheapest of five loads of a ``sources.yaml`` of ``sources``."""
+    config = write_sources(work / "many.yaml", "http://127.0.0.1:9", sources)
+    times = []
+    for _ in range(5):
+        start = time.process_time()
+        load(config)
+        times.append(time.process_time() - start)
+    return 1000 * min(times)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
@@ -70,7 +86,7 @@ def main() -> int:
     if not options.corpus.exists():
         print(f"{options.corpus}: no such corpus", file=sys.stderr)
         return 2
-    captures = sorted(f for d in documents(unpack(options.corpus)) for f in d.glob("*.html"))
+    captures = corpus_captures(options.corpus)
     chosen = captures[::5][: options.pages]
     if not chosen:
         print(f"{options.corpus}: no captures (*.html in document folders)", file=sys.stderr)
@@ -86,6 +102,7 @@ def main() -> int:
         print(
             f"start-up: {startup_seconds(Path(work)):.2f} s CPU for a `watcher check` of no source"
         )
+        print(f"sources.yaml of 1000 sources: loaded in {config_ms(Path(work), 1000):.0f} ms CPU")
     return 0
 
 

@@ -37,11 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     DEFAULT_CORPUS,
     Run,
+    corpus_captures,
     dir_size,
-    documents,
     machine,
     measure,
-    unpack,
     use_bytecode_cache,
     watcher,
 )
@@ -254,7 +253,7 @@ def main() -> int:
     if not options.corpus.exists():
         print(f"{options.corpus}: no such corpus", file=sys.stderr)
         return 2
-    captures = sorted(f for doc in documents(unpack(options.corpus)) for f in doc.glob("*.html"))
+    captures = corpus_captures(options.corpus)
     root = Path(tempfile.mkdtemp(prefix="watcher-bench-throughput-"))
     urlwatch = None if options.no_urlwatch else urlwatch_env(root)
     print(f"machine: {machine()}; {time.strftime('%Y-%m-%d')}; {len(captures)} corpus captures")
