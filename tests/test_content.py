@@ -43,6 +43,10 @@ def policy(paragraphs: int = 6) -> str:
         ("skip-link", True),
         ("breadcrumbs", True),
         ("shareBar", True),
+        ("modal fade login-modal", True),
+        ("newsletter-popup", True),
+        ("modal-body", False),
+        ("modalities", False),
         ("cookies-notice-title", False),
         ("cookie-policy-text", False),
         ("cookie-policy", False),
@@ -184,6 +188,21 @@ def test_chrome_that_wraps_the_main_content_or_most_of_the_text_is_kept() -> Non
     assert text_of(wrapped).startswith("# Terms\n")
     comments = '<div class="comments-area"><article><p>Nice policy, thanks.</p></article></div>'
     assert "Nice policy" not in text_of(f"<body>{article}{comments}</body>")
+
+
+def test_a_modal_window_after_the_document_is_not_part_of_it() -> None:
+    """CSS frameworks hide a modal (a log-in form) until it is opened; without roles or
+    ARIA, its class name says what it is. A policy shown in a modal stays."""
+    modal = (
+        '<div class="modal fade" id="login-modal"><div class="modal-dialog">'
+        '<h4 class="modal-title">Log In</h4><div class="modal-body"><p>Remember me on '
+        "this computer</p><p>Enter the email address you signed up with.</p></div></div></div>"
+    )
+    content = f'<div class="content"><h1>Privacy</h1>{policy(6)}</div>'
+    text = text_of(f"<body>{content}{modal}</body>")
+    assert text.startswith("# Privacy\n") and "Remember me" not in text
+    shown = f'<body><div class="modal"><h1>Privacy</h1>{policy(6)}</div></body>'
+    assert text_of(shown).startswith("# Privacy\n")
 
 
 def test_without_landmarks_a_consent_named_section_is_kept_and_the_banner_is_not() -> None:

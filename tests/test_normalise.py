@@ -181,6 +181,27 @@ def test_declarative_shadow_roots_are_read_and_other_templates_are_not() -> None
     assert "Template text" not in text
 
 
+def test_a_page_that_shows_its_text_only_through_a_template_is_read_from_it() -> None:
+    """A page whose script stamps its content out of a ``<template>`` (Alpine's
+    ``x-if``) is empty without the script: the template's text is what readers see.
+    A page with text of its own never reads its templates."""
+    policy = "<p>We keep your data safe and never sell it to anyone at all.</p>" * 8
+    nav = '<header><nav><a href="/">Legal</a> <a href="/tos">Terms</a></nav></header>'
+    page = (
+        f'<body>{nav}<template x-if="visible === true"><main><h1>Privacy Notice</h1>'
+        f'{policy}</main></template><template x-if="visible === false"><p>You will be '
+        "redirected shortly.</p></template><footer><p>© 2026 Acme</p></footer>"
+        '<script src="/alpine.js"></script></body>'
+    )
+    doc = parse(page.encode(), "text/html")
+    assert canonical(doc).startswith("# Privacy Notice\n\nWe keep your data safe")
+    assert "redirected" not in canonical(doc) and "Legal" not in canonical(doc)
+    assert not doc.scripted
+    rows = '<template id="row"><p>Loading the list of partners, please wait.</p></template>'
+    shell = f'<body><div id="root"></div>{rows}<script src="/app.js"></script></body>'
+    assert parse(shell.encode(), "text/html").scripted  # a template too short to be it
+
+
 def test_the_pages_a_near_empty_page_frames_are_named() -> None:
     html = (
         '<body><noscript><iframe src="https://tags.example/ns.html"></iframe></noscript>'

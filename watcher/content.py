@@ -62,7 +62,7 @@ _CHROME_ROLES = frozenset(
 )
 # Class or id names of page furniture: cookie/consent banners and the
 # consent-management platforms that inject them, skip links, breadcrumbs,
-# share bars, newsletter sign-ups, pagers, readers' comments. Matched inside
+# share bars, newsletter sign-ups, pagers, readers' comments, modal windows. Matched inside
 # camelCase and hashed CSS module names too ("cookieConsent--x1y2").
 _FURNITURE_END = (
     r"(?=$|\s|_|--|-(?:container|wrapper|wrap|inner|outer|root|holder|box|overlay|backdrop"
@@ -97,6 +97,9 @@ _CHROME_NAMES = re.compile(
     + r"|skip[-_]?(?:link|links|to[-_]?content|nav|navigation)|breadcrumbs?"
     r"|share[-_]?(?:bar|buttons|links|tools)|social[-_]?(?:share|links|icons)"
     r"|newsletter[-_]?(?:signup|sign-up|form)|pagination|paginator|pager|prev[-_]?next"
+    # Modal windows and pop-ups (a log-in or sign-up form), which CSS frameworks hide
+    # until opened: named so only ("modal", "login-modal"), never "modal-body" alone.
+    r"|modal|popup|pop-up"
     # Readers' comments and the form to post one (CMS and comment-service names; never
     # a bare "comments", which also names a policy's "Questions and comments" section).
     r"|comments?[-_](?:area|wrapper|list|respond|form|template)|commentlist"
@@ -119,7 +122,7 @@ _CHROME_STEMS = (
     "usercentrics", "cky-", "qc-cmp", "cmp-container", "cc-window", "cc-banner", "skip",
     "tarteaucitron", "klaro", "iubenda-cs", "sp_message", "fides",
     "breadcrumb", "share", "social", "newsletter", "pagina", "pager", "prev", "comment",
-    "disqus",
+    "disqus", "modal", "popup", "pop-up",
 )  # fmt: skip
 _LAYOUT_STEMS = ("header", "footer", "nav", "menu", "sidebar", "topbar", "masthead")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -179,15 +182,19 @@ def select_all(root: etree._Element, selectors: Iterable[str]) -> list[etree._El
 
 
 def extract(
-    root: etree._Element, select: tuple[str, ...] = (), remove: tuple[str, ...] = ()
+    root: etree._Element,
+    select: tuple[str, ...] = (),
+    remove: tuple[str, ...] = (),
+    templates: bool = False,
 ) -> list[etree._Element]:
     """The elements that hold the document's text, in document order.
 
     ``select`` (when given) replaces main-content detection and chrome
-    removal; ``remove`` always drops what it matches.
+    removal; ``remove`` always drops what it matches. With ``templates``, the
+    contents of ``<template>`` elements are read as shown.
     """
     panels = panel_ids(root)
-    strip_never_text(root)
+    strip_never_text(root, templates)
     for element in select_all(root, remove):
         drop(element)
     if select:

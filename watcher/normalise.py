@@ -61,7 +61,7 @@ MAX_BLOCK_CHARS = 100_000
 # outline of an unchanged page: stored versions made by an older normaliser are
 # then re-read from their raw capture before comparing, so an upgrade never looks
 # like a policy change, and before diffing, so it never looks like new sections.
-NORMALISER_VERSION = 9
+NORMALISER_VERSION = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +158,7 @@ _HTML_SNIFF = re.compile(
     re.I | re.S,
 )
 _SCRIPT = re.compile(rb"<script\b", re.I)
+_TEMPLATE = re.compile(rb"<template\b", re.I)
 _NONE: frozenset[str] = frozenset()
 _SCRIPT_BUILT = (
     re.compile(rb"<noscript\b[^>]*>[^<]*javascript", re.I),
@@ -265,21 +266,37 @@ _STRUCTURAL = _BLOCKS | _BOLD | frozenset(("br", "tr", "td", "th"))
 def parse_html(body: bytes, rules: Rules, content_type: str = "", name: str = "input") -> Document:
     """Normalise an HTML page into a :class:`Document`."""
     root = _parse_tree(body, content_type, name)
+    frames = _framed_pages(root, name)  # read now: frames are not text, extraction drops them
+    document = _read_page(root, body, rules)
+    if document.words >= MIN_WORDS:
+        return document
+    if _TEMPLATE.search(body):
+        # A page that shows its text through a script stamping out a <template>
+        # (Alpine's ``x-if``, a web component's shadow-less template): without the
+        # script the page is empty, so read what the script would show.
+        stamped = _read_page(_parse_tree(body, content_type, name), body, rules, templates=True)
+        if stamped.words >= MIN_WORDS:
+            log.debug("%s: text read from <template> elements", name)
+            return stamped
+    return dataclasses.replace(document, scripted=_built_by_script(body), frames=frames)
+
+
+def _read_page(
+    root: etree._Element, body: bytes, rules: Rules, templates: bool = False
+) -> Document:
+    """The document in a parsed page (``templates``: the contents of ``<template>``
+    elements count as shown)."""
     if b"data-cfemail" in body:
         visibility.reveal_protected_emails(root)
     title = page_title(root)
-    frames = _framed_pages(root, name)  # read now: frames are not text, extraction drops them
-    roots = content.extract(root, rules.select, rules.remove)
+    roots = content.extract(root, rules.select, rules.remove, templates=templates)
     walker = _Walker()
     for element in roots:
         walker.walk(element)
     blocks = tuple(walker.blocks)
     if not title:
         title = next((b.text for b in blocks if b.kind == "heading"), "")
-    document = Document(title=title, blocks=blocks)
-    if document.words >= MIN_WORDS:
-        return document
-    return dataclasses.replace(document, scripted=_built_by_script(body), frames=frames)
+    return Document(title=title, blocks=blocks)
 
 
 def _framed_pages(root: etree._Element, name: str) -> tuple[str, ...]:

@@ -90,11 +90,12 @@ def text_for_lxml(text: str) -> str:
     return _NOT_XML_TEXT.sub(" ", text) if _NOT_XML_TEXT.search(text) else text
 
 
-def strip_never_text(root: etree._Element) -> None:
+def strip_never_text(root: etree._Element, templates: bool = False) -> None:
     """Drop scripts, styles, media, form controls, buttons that are not toggles, and
-    templates, except the declarative shadow roots that browsers render in place."""
+    templates (unless ``templates``), except the declarative shadow roots that
+    browsers render in place."""
     etree.strip_elements(root, *_NEVER_TEXT, with_tail=False)
-    for template in list(root.iter("template")):
+    for template in [] if templates else list(root.iter("template")):
         if template.get("shadowrootmode") is None and template.get("shadowroot") is None:
             drop(template)
     for button in [b for b in root.iter("button") if not _is_toggle(b)]:
