@@ -82,6 +82,8 @@ def test_folded_panels_are_kept_and_invisible_text_dropped() -> None:
     [
         ('<div class="toggle"><h4>Cookies</h4></div><div style="display:none"><p>{t}</p></div>',
          True),
+        ('<button type="button"><h3>Cookies</h3></button><div style="display:none"><p>{t}</p>'
+         "</div>", True),
         ('<p class="toggle">Cookies</p><div class="toggle-content" style="display:none">'
          "<p>{t}</p></div>", True),
         ('<div class="accordion-body" hidden><p>{t}</p></div>', True),
@@ -97,9 +99,9 @@ def test_folded_panels_are_kept_and_invisible_text_dropped() -> None:
         ('<a href="#">Read more about our partners</a><div style="display:none"><p>{t}</p>'
          "</div>", False),
     ],
-    ids=["under-toggle-heading", "toggle-class", "accordion-class", "after-a-section",
-         "hidden-variant", "after-read-more-link", "after-show-all-button", "after-lire-la-suite",
-         "after-another-link", "after-a-longer-label"],
+    ids=["under-toggle-heading", "under-heading-button", "toggle-class", "accordion-class",
+         "after-a-section", "hidden-variant", "after-read-more-link", "after-show-all-button",
+         "after-lire-la-suite", "after-another-link", "after-a-longer-label"],
 )  # fmt: skip
 def test_script_folded_panels_are_kept_other_hidden_text_is_not(folded: str, kept: bool) -> None:
     """Script-driven accordions hide their panels with an inline style until the reader

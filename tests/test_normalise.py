@@ -243,6 +243,19 @@ def test_br_separates_paragraphs_but_not_list_items() -> None:
     assert text_of(html) == "Line one\n\nLine two\n\n- Item continued\n"
 
 
+def test_links_standing_in_a_list_without_items_are_items() -> None:
+    """Script frameworks render lists of links as ``<ul><a/><a/></ul>``; browsers show
+    one per line. Read together, their words ran into each other ("OverviewWhat")."""
+    html = (
+        '<body><ul class="toc"><a href="#a">Overview</a><a href="#b">What we collect</a>'
+        '<span>Contact <b>us</b></span></ul><ul><li>One <a href="#x">link</a>.</li></ul>'
+        "<p>Text after.</p></body>"
+    )
+    assert text_of(html) == (
+        "- Overview\n- What we collect\n- Contact us\n- One link.\n\nText after.\n"
+    )
+
+
 def test_layout_cells_and_single_cell_rows() -> None:
     html = (
         "<body><table><tr><td>Only cell text here</td></tr>"

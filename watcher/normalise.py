@@ -397,6 +397,9 @@ class _Walker:
         self.pre = 0
         self.table_depth = 0
         self.cells: list[str] | None = None
+        # Inline elements standing in a list without <li> around them (a list of links
+        # that a script framework renders as <ul><a/><a/></ul>): each is an item.
+        self.loose_items: set[etree._Element] = set()
 
     def walk(self, root: etree._Element) -> None:
         """Add the blocks of ``root``'s subtree (and of the text that follows it)."""
@@ -411,6 +414,9 @@ class _Walker:
                     self._text(el.tail)
                 continue
             if tag not in _STRUCTURAL:
+                if self.loose_items and el in self.loose_items:
+                    self._loose_item(el, event)
+                    continue
                 # Inline markup (span, a, em, ...): only its text counts.
                 text = el.text if event == "start" else el.tail
                 if text:
@@ -423,6 +429,15 @@ class _Walker:
                 self._end(el, tag)
                 self._text(el.tail)
         self._flush()
+
+    def _loose_item(self, el: etree._Element, event: str) -> None:
+        """An inline element right inside a list, read as one of its items."""
+        if event == "start":
+            self._open_block(el, "li")
+            self._text(el.text)
+        else:
+            self._close_block("li")
+            self._text(el.tail)
 
     def _text(self, text: str | None) -> None:
         if text:
@@ -463,6 +478,9 @@ class _Walker:
         self._flush()
         if tag in _LISTS:
             self.list_depth += 1
+            first = el[0] if len(el) else None
+            if first is not None and first.tag not in _STRUCTURAL:
+                self.loose_items.update(c for c in el if c.tag not in _STRUCTURAL)
         elif tag == "table":
             self.table_depth += 1
         elif tag == "pre":

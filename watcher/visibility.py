@@ -143,7 +143,10 @@ def _is_toggle(button: etree._Element) -> bool:
     attrib = button.attrib
     if "aria-expanded" in attrib or "aria-controls" in attrib:
         return True
-    return any(button.iterdescendants(*HEADING_TAGS)) or _reveals_more(button)
+    # (Not any(): an element with no children tests false, so a heading holding only
+    # text would not count.)
+    heading = next(button.iterdescendants(*HEADING_TAGS), None)
+    return heading is not None or _reveals_more(button)
 
 
 def _is_panel(element: etree._Element, panels: frozenset[str]) -> bool:
