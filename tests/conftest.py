@@ -232,6 +232,40 @@ def fixture_text() -> Callable[[str], str]:
     return read
 
 
+def make_pdf(pages: list[list[str]], file_id: str = "0" * 32) -> bytes:
+    """A real PDF (Helvetica, WinAnsi) showing each page's lines top to bottom, as a
+    word processor exports a policy; ``file_id`` is the file identifier that PDF
+    writers draw anew on every export."""
+    fonts = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", fonts]
+    kids = []
+    for lines in pages:
+        escaped = (
+            line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") for line in lines
+        )
+        text = "BT /F1 11 Tf 14 TL 72 740 Td\n" + "".join(f"({line}) Tj T*\n" for line in escaped)
+        stream = (text + "ET").encode("cp1252")
+        kids.append(len(objects) + 1)
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (len(objects) + 2)
+        )
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
+    refs = " ".join(f"{kid} 0 R" for kid in kids)
+    objects[1] = f"<< /Type /Pages /Kids [{refs}] /Count {len(kids)} >>".encode()
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    trailer = f"<< /Size {len(objects) + 1} /Root 1 0 R /ID [<{file_id}> <{file_id}>] >>"
+    out += f"trailer\n{trailer}\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
 def seed_paths() -> list[Path]:
     """The seed policies from ../shared/seeds (empty when absent)."""
     return sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []

@@ -14,7 +14,15 @@ import pytest
 
 from watcher.store import Store
 
-from .conftest import SEEDS, CliResult, CountedPage, LoopbackServer, Reply, needs_seeds
+from .conftest import (
+    SEEDS,
+    CliResult,
+    CountedPage,
+    LoopbackServer,
+    Reply,
+    make_pdf,
+    needs_seeds,
+)
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 Cli = Callable[..., CliResult]
@@ -241,6 +249,83 @@ def test_page_that_lies_about_its_charset(cli: Cli, tmp_path: Path, server: Loop
     configure(tmp_path, server, {"acme": "/privacy"})
     check_json(cli)
     assert "# Acme Widgets – Déclaration de confidentialité" in cli("show", "acme").out
+
+
+PDF_POLICY = [
+    [
+        "Acme Data Processing Terms",
+        "Effective 1 March 2026",
+        "1. Scope",
+        "These terms apply when Acme processes personal data on behalf of its customers in",
+        "the course of providing the hosted service described in the order form.",
+        "2. Subprocessors",
+        "Acme may engage the subprocessors listed at acme.example/subprocessors and will",
+        "notify customers thirty days before it adds a new subprocessor to that list.",
+    ],
+    [
+        "3. Security",
+        "Acme keeps personal data encrypted at rest and in transit, and reviews access to",
+        "production systems every quarter with an independent auditor of its choice.",
+    ],
+]
+
+
+def test_a_policy_published_as_pdf_is_tracked(
+    cli: Cli, tmp_path: Path, server: LoopbackServer
+) -> None:
+    def serve(pages: list[list[str]], file_id: str) -> None:
+        pdf = make_pdf(pages, file_id)
+        server.set("/dpa.pdf", Reply(body=pdf, content_type="application/pdf"))
+
+    serve(PDF_POLICY, "a" * 32)
+    configure(tmp_path, server, {"dpa": "/dpa.pdf"})
+    assert check_json(cli)[1]["dpa"]["status"] == "first"
+    serve(PDF_POLICY, "b" * 32)  # exported again: new bytes, same text
+    assert check_json(cli)[1]["dpa"]["status"] == "unchanged"
+    revised = [list(page) for page in PDF_POLICY]
+    revised[0][7] = "notify customers ten days before it adds a new subprocessor to that list."
+    serve(revised, "c" * 32)
+    assert check_json(cli)[1]["dpa"]["status"] == "changed"
+    diff = json.loads(cli("diff", "dpa", "--format", "json").out)
+    changed = [s for s in diff["sections"] if s["status"] != "unchanged"]
+    assert [s["new_title"] for s in changed] == ["Subprocessors"], changed
+    edits = [(h["op"], h["text"]) for h in changed[0]["hunks"] if h["op"] != "equal"]
+    assert edits == [("delete", "thirty"), ("insert", "ten")]
+    shown = cli("show", "dpa").out
+    assert "notify customers ten days before" in shown and "thirty" not in shown
+    server.set("/dpa.pdf", Reply(body=b"%PDF-1.7\n% cut short", content_type="application/pdf"))
+    damaged = check_json(cli)[1]["dpa"]
+    assert damaged["status"] == "rejected" and "cannot read PDF" in str(damaged["reason"])
+    serve([[], []], "d" * 32)  # a scan: pages without a text layer
+    scanned = check_json(cli)[1]["dpa"]
+    assert (scanned["status"], scanned["reason"]) == ("rejected", "empty page (no text)")
+    assert len(json.loads(cli("history", "dpa", "--json").out)) == 2
+
+
+def test_import_a_folder_of_pdf_captures(cli: Cli, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    revised = [
+        PDF_POLICY[0],
+        [*PDF_POLICY[1], "4. Audits", "Customers may audit Acme once a year."],
+    ]
+    for stamp, pages, file_id in [
+        ("20250101T000000", PDF_POLICY, "1" * 32),
+        ("20250201T000000", PDF_POLICY, "2" * 32),
+        ("20250301T000000", revised, "3" * 32),
+    ]:
+        (archive / f"{stamp}.pdf").write_bytes(make_pdf(pages, file_id))
+    result = cli("import", "dpa", str(archive), "--json")
+    assert result.code == 0, result.err
+    rows = [json.loads(line) for line in result.out.splitlines()]
+    assert [r["status"] for r in rows] == ["first", "unchanged", "changed"]
+    truncated = tmp_path / "20250401T000000.pdf"
+    truncated.write_bytes(b"%PDF-1.7\n% a download cut short")
+    result = cli("import", "dpa", str(truncated))
+    assert result.code == 2 and result.err.strip().splitlines() == [
+        f"watcher: error: {truncated}: cannot read PDF (PdfStreamError: Stream has ended "
+        "unexpectedly)"
+    ]
 
 
 def test_import_a_folder_of_captures(cli: Cli, tmp_path: Path) -> None:

@@ -365,6 +365,7 @@ _CONTENT_TYPES = {
     ".txt": "text/plain",
     ".md": "text/markdown",
     ".markdown": "text/markdown",
+    ".pdf": "application/pdf",
 }
 
 

@@ -24,6 +24,7 @@ from lxml import etree
 from . import content, visibility
 from .errors import InputError
 from .model import Block, BlockKind, Document
+from .pdf import parse_pdf
 from .quality import MIN_WORDS
 from .textformats import (
     clean_pre,
@@ -54,7 +55,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Format = Literal["html", "text", "markdown"]
+Format = Literal["html", "text", "markdown", "pdf"]
 
 MAX_BLOCK_CHARS = 100_000
 # Bump when a change here (or in sections) can change the canonical text or the
@@ -158,6 +159,8 @@ _HTML_SNIFF = re.compile(
     re.I | re.S,
 )
 _SCRIPT = re.compile(rb"<script\b", re.I)
+# Readers find a PDF's signature within its first 1024 bytes (not inside a page's markup).
+_PDF_SIGNATURE = re.compile(rb"[^<]{0,1019}%PDF-")
 _TEMPLATE = re.compile(rb"<template\b", re.I)
 _NONE: frozenset[str] = frozenset()
 _SCRIPT_BUILT = (
@@ -173,13 +176,16 @@ _HTML_TAGS = re.compile(rb"<(p|div|h[1-6]|ul|ol|li|table|section|article|br|span
 
 
 def detect_format(body: bytes, content_type: str = "", filename: str | None = None) -> Format:
-    """Whether ``body`` is HTML, plain text or Markdown.
+    """Whether ``body`` is a PDF, HTML, plain text or Markdown.
 
-    The file name's extension wins, then a sniff of the bytes (a page served
+    A PDF is known by its extension, its signature or its Content-Type. Otherwise
+    the file name's extension wins, then a sniff of the bytes (a page served
     with the wrong content type is still read as what it is), then the
     Content-Type header.
     """
     name = (filename or "").lower()
+    if name.endswith(".pdf") or _PDF_SIGNATURE.match(body):
+        return "pdf"
     if name.endswith((".md", ".markdown")):
         return "markdown"
     if name.endswith((".html", ".htm", ".xhtml")):
@@ -188,6 +194,8 @@ def detect_format(body: bytes, content_type: str = "", filename: str | None = No
     if _HTML_SNIFF.match(head) or len(_HTML_TAGS.findall(head)) >= 3:
         return "html"
     ctype = (content_type or "").split(";")[0].strip().lower()
+    if ctype == "application/pdf":
+        return "pdf"
     if ctype in ("text/markdown", "text/x-markdown"):
         return "markdown"
     if name.endswith(".txt") or ctype == "text/plain":
@@ -225,17 +233,20 @@ def parse(
     filename: str | None = None,
     name: str = "input",
 ) -> Document:
-    """Normalise raw bytes of an HTML, text or Markdown document.
+    """Normalise raw bytes of an HTML, PDF, text or Markdown document.
 
     ``name`` is used in error messages. Raises :class:`InputError` for
     binary input and for documents that cannot be a policy (nesting deeper
     than the parser allows, a single block of more than 100,000 characters).
     """
-    check_text_like(body, name)
     fmt = detect_format(body, content_type, filename)
+    if fmt == "pdf":
+        doc = parse_pdf(body, name)
+    else:
+        check_text_like(body, name)
     if fmt == "html":
         doc = parse_html(body, rules or Rules(), content_type, name)
-    else:
+    elif fmt in ("markdown", "text"):
         text = decode(body, content_type)
         doc = parse_markdown(text) if fmt == "markdown" else parse_text(text)
     for block in doc.blocks:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-IMPORTABLE = (".html", ".htm", ".xhtml", ".txt", ".md", ".markdown")
+IMPORTABLE = (".html", ".htm", ".xhtml", ".txt", ".md", ".markdown", ".pdf")
 
 
 # ---------------------------------------------------------------- init
