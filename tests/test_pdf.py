@@ -81,11 +81,26 @@ def test_a_pdf_is_known_by_its_signature_its_name_or_its_content_type() -> None:
     assert detect_format(b"<html><body><p>Moved</p></body></html>", "application/pdf") == "html"
 
 
+def printed(when: str) -> list[list[str]]:
+    """POLICY as a browser prints a page: the time of printing and the page's title
+    above, its address and the page number below, on every page."""
+    return [
+        [f"{when} Acme Privacy Policy", *lines, f"https://acme.example/privacy {n}/3"]
+        for n, lines in enumerate(POLICY, 1)
+    ]
+
+
 def test_a_new_export_of_the_same_text_reads_the_same() -> None:
-    """Every export draws a new file identifier: the bytes change, the text does not."""
+    """Every export draws a new file identifier, and a printed page carries the time it
+    was printed: the bytes change, the text does not."""
     first, again = make_pdf(POLICY, "1" * 32), make_pdf(POLICY, "2" * 32)
     assert first != again
-    assert canonical(parse(first)) == canonical(parse(again))
+    text = canonical(parse(first))
+    assert canonical(parse(again)) == text
+    morning = canonical(parse(make_pdf(printed("3/3/26, 9:15 AM"))))
+    evening = canonical(parse(make_pdf(printed("3/4/26, 6:40 PM"))))
+    assert morning == evening and "acme.example/privacy" not in morning
+    assert morning == text
 
 
 @pytest.mark.parametrize(
@@ -109,8 +124,15 @@ def test_a_new_export_of_the_same_text_reads_the_same() -> None:
         ),
         ([["Terms", "3"], ["More terms", "- 4 -"]], [Block("paragraph", "Terms More terms")]),
         ([[], [""]], []),
+        ([["Last modi\ufb01ed", "e\ufb00ective"]], [Block("paragraph", "Last modified effective")]),
     ],
-    ids=["numbered-lines-start-blocks", "bullets-and-clauses", "page-numbers-dropped", "empty"],
+    ids=[
+        "numbered-lines-start-blocks",
+        "bullets-and-clauses",
+        "page-numbers-dropped",
+        "empty",
+        "ligatures-spelled-out",
+    ],
 )
 def test_blocks_of_pages(pages: list[list[str]], expected: list[Block]) -> None:
     assert blocks_of_pages(["\n".join(lines) for lines in pages]) == expected

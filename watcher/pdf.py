@@ -43,6 +43,11 @@ _NUMBERED = re.compile(
     re.I,
 )
 _DIGITS = re.compile(r"\d+")
+# Typographic ligatures that PDF text keeps as one glyph ("modiﬁed"): the letters.
+_LIGATURES = str.maketrans(
+    {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+     "\ufb05": "st", "\ufb06": "st"}
+)  # fmt: skip
 
 
 def parse_pdf(body: bytes, name: str = "input") -> Document:
@@ -72,6 +77,7 @@ def _page_texts(body: bytes, name: str) -> list[str]:
 
 def blocks_of_pages(pages: Sequence[str]) -> list[Block]:
     """Paragraphs and list items of a document's page texts, without page furniture."""
+    pages = [page.translate(_LIGATURES) for page in pages]
     lines = _body_lines([[clean_text(raw) for raw in page.splitlines()] for page in pages])
     if not lines:
         return []
@@ -95,8 +101,8 @@ def blocks_of_pages(pages: Sequence[str]) -> list[Block]:
 
 
 def _body_lines(pages: list[list[str]]) -> list[str]:
-    """The lines of all pages in order, without page numbers or running footers, and
-    with each running header kept once (its first time: often the document's title)."""
+    """The lines of all pages in order, without page numbers, running footers or
+    running headers, except a header without numbers, kept once (its first time)."""
     running = _running_lines(pages)
     seen: set[str] = set()
     lines: list[str] = []
@@ -104,10 +110,10 @@ def _body_lines(pages: list[list[str]]) -> list[str]:
         page = [line for line in page if line and not _PAGE_NUMBER.fullmatch(line)]
         for index, line in enumerate(page):
             key = _DIGITS.sub("#", line)
-            if key in running and index >= len(page) - EDGE_LINES:
-                continue
-            if key in running and index < EDGE_LINES:
-                if key in seen:
+            if key in running and (index < EDGE_LINES or index >= len(page) - EDGE_LINES):
+                # A header without numbers, once: often the document's title. Numbers in
+                # one are dates and times of printing, versions, page numbers.
+                if key in seen or index >= EDGE_LINES or key != line:
                     continue
                 seen.add(key)
             lines.append(line)
