@@ -52,7 +52,9 @@ _LIGATURES = str.maketrans(
 
 def parse_pdf(body: bytes, name: str = "input") -> Document:
     """Normalise the bytes of a PDF (raises :class:`InputError` when unreadable)."""
-    blocks = tuple(blocks_of_pages(_page_texts(body, name)))
+    pages = _page_texts(body, name)
+    log.debug("%s: a PDF of %d page(s)", name, len(pages))
+    blocks = tuple(blocks_of_pages(pages))
     title = blocks[0].text if blocks else ""
     return Document(title=title, blocks=blocks)
 
@@ -77,8 +79,11 @@ def _page_texts(body: bytes, name: str) -> list[str]:
 
 def blocks_of_pages(pages: Sequence[str]) -> list[Block]:
     """Paragraphs and list items of a document's page texts, without page furniture."""
-    pages = [page.translate(_LIGATURES) for page in pages]
-    lines = _body_lines([[clean_text(raw) for raw in page.splitlines()] for page in pages])
+    page_lines = []
+    for page in pages:
+        cleaned = (clean_text(raw) for raw in page.translate(_LIGATURES).splitlines())
+        page_lines.append([line for line in cleaned if line and not _PAGE_NUMBER.fullmatch(line)])
+    lines = _body_lines(page_lines)
     if not lines:
         return []
     lengths = sorted(len(line) for line in lines)
@@ -101,13 +106,12 @@ def blocks_of_pages(pages: Sequence[str]) -> list[Block]:
 
 
 def _body_lines(pages: list[list[str]]) -> list[str]:
-    """The lines of all pages in order, without page numbers, running footers or
-    running headers, except a header without numbers, kept once (its first time)."""
+    """The lines of all pages in order, without running footers or running headers,
+    except a header without numbers, kept once (its first time)."""
     running = _running_lines(pages)
     seen: set[str] = set()
     lines: list[str] = []
     for page in pages:
-        page = [line for line in page if line and not _PAGE_NUMBER.fullmatch(line)]
         for index, line in enumerate(page):
             key = _DIGITS.sub("#", line)
             if key in running and (index < EDGE_LINES or index >= len(page) - EDGE_LINES):
@@ -127,7 +131,6 @@ def _running_lines(pages: list[list[str]]) -> set[str]:
         return set()
     counts: Counter[str] = Counter()
     for page in pages:
-        page = [line for line in page if line and not _PAGE_NUMBER.fullmatch(line)]
         edges = page[:EDGE_LINES] + page[EDGE_LINES:][-EDGE_LINES:]
         counts.update({_DIGITS.sub("#", line) for line in edges})
     need = max(2, math.ceil(len(pages) / 2))
