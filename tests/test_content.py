@@ -405,6 +405,40 @@ def test_a_call_out_inside_the_article_is_kept_but_a_related_links_box_is_not() 
         assert gone not in text
 
 
+CARD = {
+    "learn-more": (
+        '<li class="card"><h4>{name} Notice</h4><a href="/legal/{name}">Learn more</a></li>'
+    ),
+    "linked-title": (
+        '<li><h3><a href="/help/{name}">{name} Notice</a></h3><div>What the {name} notice '
+        "covers, and who it is for, in one sentence or two.</div></li>"
+    ),
+    "linked-card": (
+        '<li><a href="/help/{name}"><h3>{name} Notice</h3></a><p>What the {name} notice '
+        "covers, and who it is for, in one sentence or two.</p></li>"
+    ),
+}
+
+
+@pytest.mark.parametrize("card", CARD.values(), ids=CARD.keys())
+def test_cards_linking_to_related_pages_end_the_document(card: str) -> None:
+    """Help centres and legal hubs put cards under a policy (a title and a "Learn more"
+    link, or a linked title over a teaser): few links and short, so not a menu by link
+    density, but their text is headings and link labels, or their headings link to
+    other pages. A section of the document with links and text under its heading
+    stays."""
+    cards = "".join(card.format(name=name) for name in ("Careers", "Cookies", "Survey"))
+    related = f'<div class="row"><div><hr><h2>Related content</h2></div><ul>{cards}</ul></div>'
+    signup = '<div><h2>Stay informed</h2><p>Subscribe to updates.</p><a href="/s">Sign up</a></div>'
+    links = " ".join(f'<a href="/annex/{n}">annex {n}</a>' for n in "ABC")
+    annexes = f"<div><h3>13. Annexes</h3><p>{PROSE} See {links}.</p></div>"
+    content = f"<div><h1>Privacy</h1>{policy(12)}</div>"
+    text = text_of(f"<body><main>{content}{annexes}{related}{signup}</main></body>")
+    assert "### 13. Annexes" in text and "See annex A annex B annex C." in text
+    for gone in ("Related content", "Careers Notice", "Stay informed"):
+        assert gone not in text
+
+
 def test_script_folded_sections_under_their_heading_are_kept() -> None:
     html = f"""<body><main><h1>Terms</h1>{policy(3)}
       <h2>Refunds</h2><div style="display:none"><p>Refunds within 14 days.</p></div>

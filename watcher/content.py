@@ -19,7 +19,8 @@ the document, in document order:
    that container is the *core*. The region then grows outwards, sibling by
    sibling and level by level, over blocks that are not navigation (so the
    title and "last updated" line above the core are kept) and stops at the
-   first link-dense block on each side (menus, footers, related links).
+   first link-dense block on each side (menus, footers, related links, a grid
+   of cards that link to other pages).
 
 These are general rules about how web pages are built, never rules about a
 particular site.
@@ -155,6 +156,9 @@ LINK_DENSITY = 0.5
 # ... and it has at least this many links (one or two links are skipped
 # over, not a barrier: "Print", "Download PDF").
 NAV_LINKS = 3
+# A block with links whose headings and link labels make this share of its text is a
+# grid of cards linking to other pages.
+CARD_SHARE = 0.8
 
 
 @lru_cache(maxsize=256)
@@ -553,7 +557,7 @@ def _neighbours(
             continue
         if _is_layout(sibling) or _is_colophon(sibling, weight):
             return kept, False
-        if weight.is_navigation():
+        if weight.is_navigation() or _is_card_grid(sibling, weight):
             if title_beyond and _title_next(siblings[index + 1 :], weights):
                 continue
             return kept, False
@@ -561,6 +565,37 @@ def _neighbours(
             continue
         kept.append(sibling)
     return kept, True
+
+
+def _is_card_grid(element: etree._Element, weight: Weight) -> bool:
+    """Cards of related pages: several links, and next to no text but their headings
+    and link labels ("Related content": a title and a "Learn more" link per card), or
+    several headings that are links to other pages (each card's title, over a teaser).
+    A part of the document says something under its headings, which link nowhere."""
+    if weight.links < NAV_LINKS:
+        return False
+    headings = list(element.iterdescendants(*HEADING_TAGS))
+    if sum(1 for heading in headings if _links_away(heading, element)) >= NAV_LINKS:
+        return True
+    heading_text = sum(len("".join(heading.itertext()).strip()) for heading in headings)
+    return weight.link + heading_text >= CARD_SHARE * weight.text
+
+
+def _links_away(heading: etree._Element, top: etree._Element) -> bool:
+    """Whether all of ``heading``'s text is a link to another page (inside it, or
+    around it below ``top``)."""
+    text = "".join(heading.itertext()).strip()
+    if not text:
+        return False
+    for link in heading.iter("a"):
+        if not _in_page(link.get("href", "#")) and "".join(link.itertext()).strip() == text:
+            return True
+    for ancestor in heading.iterancestors():
+        if ancestor is top:
+            return False
+        if ancestor.tag == "a":
+            return not _in_page(ancestor.get("href", "#"))
+    return False
 
 
 def _title_next(siblings: Sequence[etree._Element], weights: dict[etree._Element, Weight]) -> bool:
