@@ -63,8 +63,8 @@ _CHROME_ROLES = frozenset(
 )
 # Class or id names of page furniture: cookie/consent banners and the
 # consent-management platforms that inject them, skip links, breadcrumbs,
-# share bars, newsletter sign-ups, pagers, readers' comments, modal windows. Matched inside
-# camelCase and hashed CSS module names too ("cookieConsent--x1y2").
+# share bars, newsletter sign-ups, pagers, readers' comments, modal windows.
+# Matched inside camelCase and hashed CSS module names too ("cookieConsent--x1y2").
 _FURNITURE_END = (
     r"(?=$|\s|_|--|-(?:container|wrapper|wrap|inner|outer|root|holder|box|overlay|backdrop"
     r"|window|layer|sdk|component|module|area|region|block|panel)(?:$|[\s_-]))"

@@ -95,9 +95,10 @@ def strip_never_text(root: etree._Element, templates: bool = False) -> None:
     templates (unless ``templates``), except the declarative shadow roots that
     browsers render in place."""
     etree.strip_elements(root, *_NEVER_TEXT, with_tail=False)
-    for template in [] if templates else list(root.iter("template")):
-        if template.get("shadowrootmode") is None and template.get("shadowroot") is None:
-            drop(template)
+    if not templates:
+        for template in list(root.iter("template")):
+            if template.get("shadowrootmode") is None and template.get("shadowroot") is None:
+                drop(template)
     for button in [b for b in root.iter("button") if not _is_toggle(b)]:
         drop(button)
 
