@@ -123,6 +123,14 @@ def test_a_new_export_of_the_same_text_reads_the_same() -> None:
             ],
         ),
         ([["Terms", "3"], ["More terms", "- 4 -"]], [Block("paragraph", "Terms More terms")]),
+        (
+            [["Retention", "Account data", "30", "days after you close the account.", "End"]],
+            [
+                Block("paragraph", "Retention"),
+                Block("paragraph", "Account data 30"),
+                Block("paragraph", "days after you close the account. End"),
+            ],
+        ),
         ([[], [""]], []),
         ([["Last modi\ufb01ed", "e\ufb00ective"]], [Block("paragraph", "Last modified effective")]),
     ],
@@ -130,6 +138,7 @@ def test_a_new_export_of_the_same_text_reads_the_same() -> None:
         "numbered-lines-start-blocks",
         "bullets-and-clauses",
         "page-numbers-dropped",
+        "a-number-inside-the-page-kept",
         "empty",
         "ligatures-spelled-out",
     ],

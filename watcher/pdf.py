@@ -82,7 +82,7 @@ def blocks_of_pages(pages: Sequence[str]) -> list[Block]:
     page_lines = []
     for page in pages:
         cleaned = (clean_text(raw) for raw in page.translate(_LIGATURES).splitlines())
-        page_lines.append([line for line in cleaned if line and not _PAGE_NUMBER.fullmatch(line)])
+        page_lines.append(_without_page_number([line for line in cleaned if line]))
     lines = _body_lines(page_lines)
     if not lines:
         return []
@@ -103,6 +103,17 @@ def blocks_of_pages(pages: Sequence[str]) -> list[Block]:
         ended = len(line) < SHORT_LINE * width
     blocks.append(Block(kind, text))
     return blocks
+
+
+def _without_page_number(lines: list[str]) -> list[str]:
+    """A page's lines without its page number: a number standing alone at the top or
+    bottom of the page (one alone inside the page, a table's cell, is the document's)."""
+    last = len(lines) - EDGE_LINES
+    return [
+        line
+        for index, line in enumerate(lines)
+        if not ((index < EDGE_LINES or index >= last) and _PAGE_NUMBER.fullmatch(line))
+    ]
 
 
 def _body_lines(pages: list[list[str]]) -> list[str]:
