@@ -577,18 +577,18 @@ def _is_card_grid(element: etree._Element, weight: Weight) -> bool:
     headings = list(element.iterdescendants(*HEADING_TAGS))
     if sum(1 for heading in headings if _links_away(heading, element)) >= NAV_LINKS:
         return True
-    heading_text = sum(len("".join(heading.itertext()).strip()) for heading in headings)
+    heading_text = sum(len(_text(heading)) for heading in headings)
     return weight.link + heading_text >= CARD_SHARE * weight.text
 
 
 def _links_away(heading: etree._Element, top: etree._Element) -> bool:
     """Whether all of ``heading``'s text is a link to another page (inside it, or
     around it below ``top``)."""
-    text = "".join(heading.itertext()).strip()
+    text = _text(heading)
     if not text:
         return False
     for link in heading.iter("a"):
-        if not _in_page(link.get("href", "#")) and "".join(link.itertext()).strip() == text:
+        if not _in_page(link.get("href", "#")) and _text(link) == text:
             return True
     for ancestor in heading.iterancestors():
         if ancestor is top:
@@ -596,6 +596,11 @@ def _links_away(heading: etree._Element, top: etree._Element) -> bool:
         if ancestor.tag == "a":
             return not _in_page(ancestor.get("href", "#"))
     return False
+
+
+def _text(element: etree._Element) -> str:
+    """All the text under ``element``, without the spaces around it."""
+    return "".join(element.itertext()).strip()
 
 
 def _title_next(siblings: Sequence[etree._Element], weights: dict[etree._Element, Weight]) -> bool:
