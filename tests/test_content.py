@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from watcher.content import is_chrome_name
+from watcher.chrome import is_chrome_name
 from watcher.normalise import Rules, canonical, parse
 
 PROSE = (

@@ -29,16 +29,22 @@ particular site.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from lxml import etree
 
+from .chrome import (
+    CHROME_OR_FRAME_TAGS,
+    chrome_kind,
+    has_descendant,
+    in_page,
+    in_sentence,
+    is_layout,
+)
 from .visibility import (
     HEADING_TAGS,
-    Attributes,
     drop,
     drop_hidden,
     is_hidden,
@@ -53,93 +59,9 @@ log = logging.getLogger(__name__)
 _WHOLE = frozenset("table thead tbody tfoot tr ul ol dl menu p pre blockquote".split()) | frozenset(
     HEADING_TAGS
 )
-_CHROME_TAGS = frozenset(("nav", "aside", "dialog"))
-_PAGE_FRAME_TAGS = frozenset(("header", "footer"))
-# The only tags that make an element without attributes chrome.
-_CHROME_OR_FRAME_TAGS = _CHROME_TAGS | _PAGE_FRAME_TAGS
-_CHROME_ROLES = frozenset(
-    "navigation banner contentinfo complementary search menu menubar dialog alertdialog "
-    "toolbar".split()
-)
-# Class or id names of page furniture: cookie/consent banners and the
-# consent-management platforms that inject them, skip links, breadcrumbs,
-# share bars, newsletter sign-ups, pagers, readers' comments, modal windows.
-# Matched inside camelCase and hashed CSS module names too ("cookieConsent--x1y2").
-_FURNITURE_END = (
-    r"(?=$|\s|_|--|-(?:container|wrapper|wrap|inner|outer|root|holder|box|overlay|backdrop"
-    r"|window|layer|sdk|component|module|area|region|block|panel)(?:$|[\s_-]))"
-)
-# Consent banners: up to two qualifiers may come between the words ("cookie-law-info-
-# bar", "eu-cookie-compliance-banner", "cookiePolicyBanner"), never a word of the policy's
-# own. The last words also name a policy's own sections ("ccpa-notice", "cookie-settings").
-_CONSENT_START = (
-    r"(?:cookies?|consent|gdpr|ccpa)(?:[-_]?(?:law|info|eu|policy|compliance|consent|reports?"
-    r"|gdpr)){0,2}[-_]?"
-)
-_SECTION_WORDS = r"notice|consent|prefs|preferences|settings"
-_CONSENT_WORDS = (
-    _CONSENT_START + r"(?:banner|bar|popup|pop-up|modal|dialog|wall|prompt|confirm|confirmation"
-    r"|overlay|layer|alert|toast|drawer|sheet|manager|law|message|" + _SECTION_WORDS + ")"
-)
-# The consent-management platforms that inject banners (not the names they give the
-# cookie lists they fill in a cookie policy: OneTrust's "ot-sdk-cookie-policy").
-_PLATFORMS = (
-    r"(?:^|[\s_-])(?:onetrust|cookiebot|cybotcookiebot|truste|osano|didomi"
-    r"|usercentrics|cookieyes|cky-consent|qc-cmp|cmp-container|cc-window|cc-banner|cookielaw"
-    r"|tarteaucitron|klaro|iubenda-cs|sp_message|fides"
-    r")(?=$|[\s_-])"
-)
-_CHROME_NAMES = re.compile(
-    # Consent banners and page furniture: the furniture word ends the name, or only a
-    # wrapper word or a BEM / CSS-module suffix follows ("cookie-banner__inner",
-    # "cookieConfirm--x1y2"); "cookies-notice-title" (a policy's heading) is not.
-    r"(?:^|[\s_-])(?:"
-    + _CONSENT_WORDS
-    + r"|skip[-_]?(?:link|links|to[-_]?content|nav|navigation)|breadcrumbs?"
-    r"|share[-_]?(?:bar|buttons|links|tools)|social[-_]?(?:share|links|icons)"
-    r"|newsletter[-_]?(?:signup|sign-up|form)|pagination|paginator|pager|prev[-_]?next"
-    # Modal windows and pop-ups (a log-in or sign-up form), which CSS frameworks hide
-    # until opened: named so only ("modal", "login-modal"), never "modal-body" alone.
-    r"|modal|popup|pop-up"
-    # Readers' comments and the form to post one (CMS and comment-service names; never
-    # a bare "comments", which also names a policy's "Questions and comments" section).
-    r"|comments?[-_](?:area|wrapper|list|respond|form|template)|commentlist"
-    r"|article-comments|disqus[-_]thread|wp-block-(?:post-)?comments(?:-form)?"
-    r")" + _FURNITURE_END + "|" + _PLATFORMS
-)
-_PLATFORM_NAMES = re.compile(_PLATFORMS)
-_SECTION_NAMES = re.compile(
-    r"(?:^|[\s_-])" + _CONSENT_START + "(?:" + _SECTION_WORDS + ")" + _FURNITURE_END
-)
-# Site header, footer, menus and sidebars of pages without HTML5 landmarks. Only
-# used around the main content (such names also mark headings inside documents).
-_LAYOUT_NAMES = re.compile(
-    r"(?:^|[\s_-])(?:site|global|page|main|top)?[-_]?(?:header|footer|navbar|nav|navigation"
-    r"|menu|menubar|sidebar|topbar|masthead)" + _FURNITURE_END
-)
-# A cheap first test: every name that _CHROME_NAMES matches contains one of these.
-_CHROME_STEMS = (
-    "cookie", "consent", "gdpr", "ccpa", "onetrust", "truste", "osano", "didomi",
-    "usercentrics", "cky-", "qc-cmp", "cmp-container", "cc-window", "cc-banner", "skip",
-    "tarteaucitron", "klaro", "iubenda-cs", "sp_message", "fides",
-    "breadcrumb", "share", "social", "newsletter", "pagina", "pager", "prev", "comment",
-    "disqus", "modal", "popup", "pop-up",
-)  # fmt: skip
-_LAYOUT_STEMS = ("header", "footer", "nav", "menu", "sidebar", "topbar", "masthead")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # An element holding at least this share of the page's text is never chrome,
 # whatever its tag or class says (a cookie policy inside class="cookie-notice").
 CHROME_GUARD = 0.5
-_PAGER_RELS = frozenset(("prev", "previous", "next"))
-# The label of a pager link: the word alone, with arrows, or before the page's name
-# ("Next: Cookie Policy"), in the languages whose dates watcher reads.
-_PAGER_LABEL = re.compile(
-    r"\W*(?:previous|prev|next|pr[ée]c[ée]dent|suivant|zur[üu]ck|weiter|vorherige|n[äa]chste"
-    r"|anterior|siguiente|precedente|successivo|pr[óo]ximo|seguinte|vorige|volgende)"
-    r"\s*(?:$|[:|»›→–—-])",
-    re.I,
-)
-# Chrome holding an <article> with this share of the page's text holds the document.
 ARTICLE_SHARE = 0.25
 # A block outside the core this short with a copyright sign is the page footer.
 COLOPHON_CHARS = 400
@@ -229,7 +151,7 @@ def remove_chrome(
     """
     if found is None:
         found = {
-            el: kind for el in body.iter(etree.Element) if (kind := _chrome_kind(el, el.attrib))
+            el: kind for el in body.iter(etree.Element) if (kind := chrome_kind(el, el.attrib))
         }
     total = weights[body].prose
     # Every chrome element in turn, not only the outermost: a menu inside a wrapper
@@ -249,94 +171,6 @@ def remove_chrome(
 def _inside(element: etree._Element, top: etree._Element) -> bool:
     """Whether ``element`` is still in ``top``'s tree (not in a dropped subtree)."""
     return any(ancestor is top for ancestor in element.iterancestors())
-
-
-def _chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
-    """Why ``element`` is page chrome (``"tag"``, ``"role"``, ``"name"``, ``"pager"``), or None.
-    ``attrs`` are the element's attributes."""
-    tag = element.tag
-    if tag in _CHROME_TAGS:
-        if tag == "aside" and any(a.tag in ("article", "main") for a in element.iterancestors()):
-            return "aside"  # a call-out inside the document: chrome only if it is navigation
-        return "tag"
-    get = attrs.get
-    role = get("role")
-    if role and role.strip().lower() in _CHROME_ROLES:
-        return "role"
-    if tag in _PAGE_FRAME_TAGS:
-        if any(a.tag in ("article", "main") for a in element.iterancestors()):
-            return None
-        # A header holding the page's title is its introduction, not the site banner.
-        return None if tag == "header" and _has(element, "h1") else "tag"
-    if get("aria-modal") == "true":
-        return "role"
-    names = (get("class") or "") + " " + (get("id") or "")
-    if len(names) > 3 and _furniture_names(names):
-        return None if _document_part_named_like_chrome(element, names) else "name"
-    return "pager" if tag == "a" and _is_pager_link(element, attrs) else None
-
-
-def _document_part_named_like_chrome(element: etree._Element, names: str) -> bool:
-    """A heading named like furniture ("cookie-settings", "social-links": an anchor for
-    the table of contents; banners and share bars are not headings), or a section of
-    the document named with the words policies give their own sections ("ccpa-notice")."""
-    if element.tag in HEADING_TAGS:
-        return not _platform_name(names)
-    return _only_section_words(names) and _opens_a_section_of_the_document(element)
-
-
-@lru_cache(maxsize=1024)
-def _platform_name(names: str) -> bool:
-    return bool(_PLATFORM_NAMES.search(_CAMEL.sub("-", names).lower()))
-
-
-@lru_cache(maxsize=1024)
-def _only_section_words(names: str) -> bool:
-    """Whether ``names`` read as chrome only through the words of :data:`_SECTION_NAMES`
-    (not through banner words, a consent platform's name or other furniture)."""
-    return not _CHROME_NAMES.search(_SECTION_NAMES.sub(" ", _CAMEL.sub("-", names).lower()))
-
-
-def _opens_a_section_of_the_document(element: etree._Element) -> bool:
-    """Its first text is a heading: a section, not a banner. (Whether it belongs to the
-    document is then for main-content detection to say, as for any other block: a
-    banner is appended after the page's footer, beyond the document.)"""
-    first = next((el for el in element.iter(etree.Element) if (el.text or "").strip()), None)
-    return first is not None and (
-        first.tag in HEADING_TAGS or any(a.tag in HEADING_TAGS for a in first.iterancestors())
-    )
-
-
-def _is_pager_link(link: etree._Element, attrs: Attributes) -> bool:
-    """A link to the previous or next page of a series (``rel="next"``, or labelled
-    "Previous", "Next »", "Suivant"…) standing on its own, not in a sentence:
-    documentation sites and help centres put a pair under every page, and what
-    they point to changes whenever the site's pages are reordered."""
-    rel = attrs.get("rel")
-    if rel and not _PAGER_RELS.isdisjoint(rel.lower().split()):
-        return True
-    label = link.text  # read once: lxml builds a new string on every read
-    if not label or label.isspace():
-        label = next((text for text in link.itertext() if not text.isspace()), "")
-    if _PAGER_LABEL.match(label) is None or _in_sentence(link):
-        return False
-    return not _in_page(attrs.get("href", "#"))
-
-
-def _in_sentence(element: etree._Element) -> bool:
-    """Whether text runs right before or after ``element`` (an inline link in prose)."""
-    if (element.tail or "").strip():
-        return True
-    previous = element.getprevious()
-    before = previous.tail if previous is not None else element.getparent().text
-    return bool((before or "").strip())
-
-
-@lru_cache(maxsize=8192)
-def _furniture_names(names: str) -> bool:
-    """:func:`is_chrome_name` behind a cheap substring test, cached by class string."""
-    lowered = names.lower()
-    return any(stem in lowered for stem in _CHROME_STEMS) and is_chrome_name(names)
 
 
 def _guarded(
@@ -360,18 +194,13 @@ def _guarded(
 def _wraps_main(element: etree._Element, weights: dict[etree._Element, Weight], total: int) -> bool:
     """Whether ``element`` holds the main landmark, or an ``<article>`` with a good share
     of the page's text (readers' comments are small ``<article>`` elements too)."""
-    if _has(element, "main") or element.xpath("boolean(.//*[@role='main'])"):
+    if has_descendant(element, "main") or element.xpath("boolean(.//*[@role='main'])"):
         return True
     for article in element.iterdescendants("article"):
         weight = weights.get(article)
         if weight is None or not total or weight.prose >= ARTICLE_SHARE * total:
             return True
     return False
-
-
-def is_chrome_name(names: str) -> bool:
-    """Whether class or id ``names`` mark page furniture (camelCase is split first)."""
-    return bool(_CHROME_NAMES.search(_CAMEL.sub("-", names).lower()))
 
 
 # ---------------------------------------------------------------- main content
@@ -436,15 +265,15 @@ def survey(
                 weight.link += sub.link
                 weight.links += sub.links
         tag = el.tag
-        if tag == "a" and not _in_page(attrs.get("href", "#")):
+        if tag == "a" and not in_page(attrs.get("href", "#")):
             weight.link = weight.text
             weight.links += 1
         elif weight.text <= CONTROL_CHARS and "tabindex" in attrs and _is_custom_control(el):
             hidden.append(el)
             continue
         weights[el] = weight
-        if attrs or tag in _CHROME_OR_FRAME_TAGS:
-            kind = _chrome_kind(el, attrs)
+        if attrs or tag in CHROME_OR_FRAME_TAGS:
+            kind = chrome_kind(el, attrs)
             if kind:
                 chrome[el] = kind
     return weights, hidden, dict(reversed(chrome.items()))
@@ -459,7 +288,7 @@ def main_content(
     top = _landmark(body, weights)
     core = _core(top, weights)
     region = _grow(core, top, weights)
-    if top is not body and not _has(top, "h1"):
+    if top is not body and not has_descendant(top, "h1"):
         title = _title_before(top, body, weights)
         if title is not None:
             region.insert(0, title)
@@ -555,7 +384,7 @@ def _neighbours(
         weight = weights.get(sibling)
         if weight is None or weight.text == 0:
             continue
-        if _is_layout(sibling) or _is_colophon(sibling, weight):
+        if is_layout(sibling) or _is_colophon(sibling, weight):
             return kept, False
         if weight.is_navigation() or _is_card_grid(sibling, weight):
             if title_beyond and _title_next(siblings[index + 1 :], weights):
@@ -588,13 +417,13 @@ def _links_away(heading: etree._Element, top: etree._Element) -> bool:
     if not text:
         return False
     for link in heading.iter("a"):
-        if not _in_page(link.get("href", "#")) and _text(link) == text:
+        if not in_page(link.get("href", "#")) and _text(link) == text:
             return True
     for ancestor in heading.iterancestors():
         if ancestor is top:
             return False
         if ancestor.tag == "a":
-            return not _in_page(ancestor.get("href", "#"))
+            return not in_page(ancestor.get("href", "#"))
     return False
 
 
@@ -618,40 +447,14 @@ def _nearest_with_text(
 def _is_title_block(element: etree._Element, weight: Weight) -> bool:
     """Holds the page's ``<h1>`` as prose (not a site logo linked home), and is not page
     furniture itself."""
-    if weight.link >= LINK_DENSITY * weight.text or _is_layout(element):
+    if weight.link >= LINK_DENSITY * weight.text or is_layout(element):
         return False
-    return element.tag == "h1" or _has(element, "h1")
+    return element.tag == "h1" or has_descendant(element, "h1")
 
 
 def _is_colophon(element: etree._Element, weight: Weight) -> bool:
     """A short block with a copyright sign: the page's footer."""
     return weight.text <= COLOPHON_CHARS and "©" in "".join(element.itertext())
-
-
-def _is_layout(element: etree._Element) -> bool:
-    """A footer (an article's own footer too: its share buttons, votes and comment
-    counts are not the document), or named as the site's header, footer, menu or
-    sidebar (and not holding the title)."""
-    if element.tag == "footer":
-        return True
-    names = (element.get("class") or "") + " " + (element.get("id") or "")
-    lowered = names.lower()
-    if not any(stem in lowered for stem in _LAYOUT_STEMS):
-        return False
-    if _LAYOUT_NAMES.search(_CAMEL.sub("-", names).lower()) is None:
-        return False
-    return not _has(element, "h1")
-
-
-def _in_page(href: str) -> bool:
-    """A link to a place in the same document (a table of contents entry), not to
-    another page ("#/route" is a single-page-app route, not an anchor)."""
-    anchor = href.find("#")
-    return (
-        anchor >= 0
-        and not href.startswith("/", anchor + 1)
-        and not href.startswith("!", anchor + 1)
-    )
 
 
 def _is_custom_control(element: etree._Element) -> bool:
@@ -664,11 +467,6 @@ def _is_custom_control(element: etree._Element) -> bool:
         return False
     if element.tag in _TEXT_TAGS or get("role") == "heading":
         return False
-    if get("aria-controls") is not None or _has(element, *_TEXT_CONTAINERS):
+    if get("aria-controls") is not None or has_descendant(element, *_TEXT_CONTAINERS):
         return False
-    return not _in_sentence(element)
-
-
-def _has(element: etree._Element, *tags: str) -> bool:
-    """Whether ``element`` has a descendant with one of ``tags``."""
-    return next(element.iterdescendants(*tags), None) is not None
+    return not in_sentence(element)

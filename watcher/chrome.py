@@ -1,0 +1,225 @@
+"""What page chrome looks like, element by element: tags, ARIA roles, the class names
+of consent banners and page furniture, links to the previous and next page, and the
+names of a site's header, footer and menus.
+
+These judgments need only the element and its attributes; :mod:`watcher.content`
+weighs them against the page's text before dropping anything.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from lxml import etree
+
+from .visibility import HEADING_TAGS, Attributes
+
+_CHROME_TAGS = frozenset(("nav", "aside", "dialog"))
+_PAGE_FRAME_TAGS = frozenset(("header", "footer"))
+# The only tags that make an element without attributes chrome.
+CHROME_OR_FRAME_TAGS = _CHROME_TAGS | _PAGE_FRAME_TAGS
+_CHROME_ROLES = frozenset(
+    "navigation banner contentinfo complementary search menu menubar dialog alertdialog "
+    "toolbar".split()
+)
+# Class or id names of page furniture: cookie/consent banners and the
+# consent-management platforms that inject them, skip links, breadcrumbs,
+# share bars, newsletter sign-ups, pagers, readers' comments, modal windows.
+# Matched inside camelCase and hashed CSS module names too ("cookieConsent--x1y2").
+_FURNITURE_END = (
+    r"(?=$|\s|_|--|-(?:container|wrapper|wrap|inner|outer|root|holder|box|overlay|backdrop"
+    r"|window|layer|sdk|component|module|area|region|block|panel)(?:$|[\s_-]))"
+)
+# Consent banners: up to two qualifiers may come between the words ("cookie-law-info-
+# bar", "eu-cookie-compliance-banner", "cookiePolicyBanner"), never a word of the policy's
+# own. The last words also name a policy's own sections ("ccpa-notice", "cookie-settings").
+_CONSENT_START = (
+    r"(?:cookies?|consent|gdpr|ccpa)(?:[-_]?(?:law|info|eu|policy|compliance|consent|reports?"
+    r"|gdpr)){0,2}[-_]?"
+)
+_SECTION_WORDS = r"notice|consent|prefs|preferences|settings"
+_CONSENT_WORDS = (
+    _CONSENT_START + r"(?:banner|bar|popup|pop-up|modal|dialog|wall|prompt|confirm|confirmation"
+    r"|overlay|layer|alert|toast|drawer|sheet|manager|law|message|" + _SECTION_WORDS + ")"
+)
+# The consent-management platforms that inject banners (not the names they give the
+# cookie lists they fill in a cookie policy: OneTrust's "ot-sdk-cookie-policy").
+_PLATFORMS = (
+    r"(?:^|[\s_-])(?:onetrust|cookiebot|cybotcookiebot|truste|osano|didomi"
+    r"|usercentrics|cookieyes|cky-consent|qc-cmp|cmp-container|cc-window|cc-banner|cookielaw"
+    r"|tarteaucitron|klaro|iubenda-cs|sp_message|fides"
+    r")(?=$|[\s_-])"
+)
+_CHROME_NAMES = re.compile(
+    # Consent banners and page furniture: the furniture word ends the name, or only a
+    # wrapper word or a BEM / CSS-module suffix follows ("cookie-banner__inner",
+    # "cookieConfirm--x1y2"); "cookies-notice-title" (a policy's heading) is not.
+    r"(?:^|[\s_-])(?:"
+    + _CONSENT_WORDS
+    + r"|skip[-_]?(?:link|links|to[-_]?content|nav|navigation)|breadcrumbs?"
+    r"|share[-_]?(?:bar|buttons|links|tools)|social[-_]?(?:share|links|icons)"
+    r"|newsletter[-_]?(?:signup|sign-up|form)|pagination|paginator|pager|prev[-_]?next"
+    # Modal windows and pop-ups (a log-in or sign-up form), which CSS frameworks hide
+    # until opened: named so only ("modal", "login-modal"), never "modal-body" alone.
+    r"|modal|popup|pop-up"
+    # Readers' comments and the form to post one (CMS and comment-service names; never
+    # a bare "comments", which also names a policy's "Questions and comments" section).
+    r"|comments?[-_](?:area|wrapper|list|respond|form|template)|commentlist"
+    r"|article-comments|disqus[-_]thread|wp-block-(?:post-)?comments(?:-form)?"
+    r")" + _FURNITURE_END + "|" + _PLATFORMS
+)
+_PLATFORM_NAMES = re.compile(_PLATFORMS)
+_SECTION_NAMES = re.compile(
+    r"(?:^|[\s_-])" + _CONSENT_START + "(?:" + _SECTION_WORDS + ")" + _FURNITURE_END
+)
+# Site header, footer, menus and sidebars of pages without HTML5 landmarks. Only
+# used around the main content (such names also mark headings inside documents).
+_LAYOUT_NAMES = re.compile(
+    r"(?:^|[\s_-])(?:site|global|page|main|top)?[-_]?(?:header|footer|navbar|nav|navigation"
+    r"|menu|menubar|sidebar|topbar|masthead)" + _FURNITURE_END
+)
+# A cheap first test: every name that _CHROME_NAMES matches contains one of these.
+_CHROME_STEMS = (
+    "cookie", "consent", "gdpr", "ccpa", "onetrust", "truste", "osano", "didomi",
+    "usercentrics", "cky-", "qc-cmp", "cmp-container", "cc-window", "cc-banner", "skip",
+    "tarteaucitron", "klaro", "iubenda-cs", "sp_message", "fides",
+    "breadcrumb", "share", "social", "newsletter", "pagina", "pager", "prev", "comment",
+    "disqus", "modal", "popup", "pop-up",
+)  # fmt: skip
+_LAYOUT_STEMS = ("header", "footer", "nav", "menu", "sidebar", "topbar", "masthead")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_PAGER_RELS = frozenset(("prev", "previous", "next"))
+# The label of a pager link: the word alone, with arrows, or before the page's name
+# ("Next: Cookie Policy"), in the languages whose dates watcher reads.
+_PAGER_LABEL = re.compile(
+    r"\W*(?:previous|prev|next|pr[ée]c[ée]dent|suivant|zur[üu]ck|weiter|vorherige|n[äa]chste"
+    r"|anterior|siguiente|precedente|successivo|pr[óo]ximo|seguinte|vorige|volgende)"
+    r"\s*(?:$|[:|»›→–—-])",
+    re.I,
+)
+# Chrome holding an <article> with this share of the page's text holds the document.
+
+
+def chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
+    """Why ``element`` is page chrome (``"tag"``, ``"role"``, ``"name"``, ``"pager"``), or None.
+    ``attrs`` are the element's attributes."""
+    tag = element.tag
+    if tag in _CHROME_TAGS:
+        if tag == "aside" and any(a.tag in ("article", "main") for a in element.iterancestors()):
+            return "aside"  # a call-out inside the document: chrome only if it is navigation
+        return "tag"
+    get = attrs.get
+    role = get("role")
+    if role and role.strip().lower() in _CHROME_ROLES:
+        return "role"
+    if tag in _PAGE_FRAME_TAGS:
+        if any(a.tag in ("article", "main") for a in element.iterancestors()):
+            return None
+        # A header holding the page's title is its introduction, not the site banner.
+        return None if tag == "header" and has_descendant(element, "h1") else "tag"
+    if get("aria-modal") == "true":
+        return "role"
+    names = (get("class") or "") + " " + (get("id") or "")
+    if len(names) > 3 and _furniture_names(names):
+        return None if _document_part_named_like_chrome(element, names) else "name"
+    return "pager" if tag == "a" and _is_pager_link(element, attrs) else None
+
+
+def _document_part_named_like_chrome(element: etree._Element, names: str) -> bool:
+    """A heading named like furniture ("cookie-settings", "social-links": an anchor for
+    the table of contents; banners and share bars are not headings), or a section of
+    the document named with the words policies give their own sections ("ccpa-notice")."""
+    if element.tag in HEADING_TAGS:
+        return not _platform_name(names)
+    return _only_section_words(names) and _opens_a_section_of_the_document(element)
+
+
+@lru_cache(maxsize=1024)
+def _platform_name(names: str) -> bool:
+    return bool(_PLATFORM_NAMES.search(_CAMEL.sub("-", names).lower()))
+
+
+@lru_cache(maxsize=1024)
+def _only_section_words(names: str) -> bool:
+    """Whether ``names`` read as chrome only through the words of :data:`_SECTION_NAMES`
+    (not through banner words, a consent platform's name or other furniture)."""
+    return not _CHROME_NAMES.search(_SECTION_NAMES.sub(" ", _CAMEL.sub("-", names).lower()))
+
+
+def _opens_a_section_of_the_document(element: etree._Element) -> bool:
+    """Its first text is a heading: a section, not a banner. (Whether it belongs to the
+    document is then for main-content detection to say, as for any other block: a
+    banner is appended after the page's footer, beyond the document.)"""
+    first = next((el for el in element.iter(etree.Element) if (el.text or "").strip()), None)
+    return first is not None and (
+        first.tag in HEADING_TAGS or any(a.tag in HEADING_TAGS for a in first.iterancestors())
+    )
+
+
+def _is_pager_link(link: etree._Element, attrs: Attributes) -> bool:
+    """A link to the previous or next page of a series (``rel="next"``, or labelled
+    "Previous", "Next »", "Suivant"…) standing on its own, not in a sentence:
+    documentation sites and help centres put a pair under every page, and what
+    they point to changes whenever the site's pages are reordered."""
+    rel = attrs.get("rel")
+    if rel and not _PAGER_RELS.isdisjoint(rel.lower().split()):
+        return True
+    label = link.text  # read once: lxml builds a new string on every read
+    if not label or label.isspace():
+        label = next((text for text in link.itertext() if not text.isspace()), "")
+    if _PAGER_LABEL.match(label) is None or in_sentence(link):
+        return False
+    return not in_page(attrs.get("href", "#"))
+
+
+def in_sentence(element: etree._Element) -> bool:
+    """Whether text runs right before or after ``element`` (an inline link in prose)."""
+    if (element.tail or "").strip():
+        return True
+    previous = element.getprevious()
+    before = previous.tail if previous is not None else element.getparent().text
+    return bool((before or "").strip())
+
+
+@lru_cache(maxsize=8192)
+def _furniture_names(names: str) -> bool:
+    """:func:`is_chrome_name` behind a cheap substring test, cached by class string."""
+    lowered = names.lower()
+    return any(stem in lowered for stem in _CHROME_STEMS) and is_chrome_name(names)
+
+
+def is_chrome_name(names: str) -> bool:
+    """Whether class or id ``names`` mark page furniture (camelCase is split first)."""
+    return bool(_CHROME_NAMES.search(_CAMEL.sub("-", names).lower()))
+
+
+def is_layout(element: etree._Element) -> bool:
+    """A footer (an article's own footer too: its share buttons, votes and comment
+    counts are not the document), or named as the site's header, footer, menu or
+    sidebar (and not holding the title)."""
+    if element.tag == "footer":
+        return True
+    names = (element.get("class") or "") + " " + (element.get("id") or "")
+    lowered = names.lower()
+    if not any(stem in lowered for stem in _LAYOUT_STEMS):
+        return False
+    if _LAYOUT_NAMES.search(_CAMEL.sub("-", names).lower()) is None:
+        return False
+    return not has_descendant(element, "h1")
+
+
+def in_page(href: str) -> bool:
+    """A link to a place in the same document (a table of contents entry), not to
+    another page ("#/route" is a single-page-app route, not an anchor)."""
+    anchor = href.find("#")
+    return (
+        anchor >= 0
+        and not href.startswith("/", anchor + 1)
+        and not href.startswith("!", anchor + 1)
+    )
+
+
+def has_descendant(element: etree._Element, *tags: str) -> bool:
+    """Whether ``element`` has a descendant with one of ``tags``."""
+    return next(element.iterdescendants(*tags), None) is not None

@@ -1,0 +1,208 @@
+"""Element tree → blocks: the walk that turns the elements holding a document into
+headings, paragraphs, list items and table rows.
+
+One iterative pass over lxml's ``iterwalk`` events (no recursion, so deeply nested
+pages cannot exhaust the stack); inline markup only lets its text flow.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from . import visibility
+from .model import Block, BlockKind
+from .textformats import clean_pre, clean_text
+
+_SKIP = visibility.SKIP_TAGS
+_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_BLOCKS = frozenset(
+    "address article aside blockquote body center dd details dir div dl dt fieldset "
+    "figcaption figure footer form header hgroup hr li main menu nav ol p pre section "
+    "summary table tbody thead tfoot tr td th caption ul legend html button".split()
+) | frozenset(_HEADINGS)
+_LISTS = frozenset(("ul", "ol", "menu", "dir"))
+_NEVER_WALKED = _SKIP - {"button", "template"}  # templates left are shadow roots
+_BOLD = frozenset(("b", "strong"))
+# Tags the walker acts on; any other tag is inline markup whose text just flows.
+_STRUCTURAL = _BLOCKS | _BOLD | frozenset(("br", "tr", "td", "th"))
+
+
+class Walker:
+    """Turns an element tree into blocks in one iterative pass (no recursion,
+    so deeply nested pages cannot exhaust the stack)."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.parts: list[str] = []
+        self.bold_parts: list[bool] = []
+        self.bold = 0
+        self.contexts: list[tuple[BlockKind, int]] = [("paragraph", 0)]
+        self.list_depth = 0
+        self.pre = 0
+        self.table_depth = 0
+        self.cells: list[str] | None = None
+        # Inline elements standing in a list without <li> around them (a list of links
+        # that a script framework renders as <ul><a/><a/></ul>): each is an item.
+        self.loose_items: set[etree._Element] = set()
+
+    def walk(self, root: etree._Element) -> None:
+        """Add the blocks of ``root``'s subtree (and of the text that follows it)."""
+        events = etree.iterwalk(root, events=("start", "end"))
+        parts, bold_parts = self.parts, self.bold_parts
+        for event, el in events:
+            tag = el.tag
+            if not isinstance(tag, str) or tag in _NEVER_WALKED:
+                if event == "start":
+                    events.skip_subtree()
+                else:
+                    self._text(el.tail)
+                continue
+            if tag not in _STRUCTURAL:
+                if self.loose_items and el in self.loose_items:
+                    self._loose_item(el, event)
+                    continue
+                # Inline markup (span, a, em, ...): only its text counts.
+                text = el.text if event == "start" else el.tail
+                if text:
+                    parts.append(text)
+                    bold_parts.append(self.bold > 0)
+                continue
+            if event == "start":
+                self._start(el, tag)
+            else:
+                self._end(el, tag)
+                self._text(el.tail)
+        self._flush()
+
+    def _loose_item(self, el: etree._Element, event: str) -> None:
+        """An inline element right inside a list, read as one of its items."""
+        if event == "start":
+            self._open_block(el, "li")
+            self._text(el.text)
+        else:
+            self._close_block("li")
+            self._text(el.tail)
+
+    def _text(self, text: str | None) -> None:
+        if text:
+            self.parts.append(text)
+            self.bold_parts.append(self.bold > 0)
+
+    def _start(self, el: etree._Element, tag: str) -> None:
+        if tag in _BOLD:
+            self.bold += 1
+        elif tag == "br":
+            self._line_break()
+        elif tag == "tr" and self.table_depth:
+            self._flush()
+            self.cells = []
+        elif tag in ("td", "th") and self.cells is not None:
+            self._flush_cell()
+        elif tag in _BLOCKS:
+            self._open_block(el, tag)
+        self._text(el.text)
+
+    def _end(self, el: etree._Element, tag: str) -> None:
+        if tag in _BOLD:
+            self.bold -= 1
+        elif tag == "tr" and self.cells is not None:
+            self._flush_cell()
+            self._emit_row(self.cells)
+            self.cells = None
+        elif tag in ("td", "th") and self.cells is not None:
+            self._flush_cell()
+        elif tag in _BLOCKS:
+            self._close_block(tag)
+
+    def _open_block(self, el: etree._Element, tag: str) -> None:
+        if self.cells is not None:
+            self.parts.append(" ")
+            self.bold_parts.append(False)
+            return
+        self._flush()
+        if tag in _LISTS:
+            self.list_depth += 1
+            first = el[0] if len(el) else None
+            if first is not None and first.tag not in _STRUCTURAL:
+                self.loose_items.update(c for c in el if c.tag not in _STRUCTURAL)
+        elif tag == "table":
+            self.table_depth += 1
+        elif tag == "pre":
+            self.pre += 1
+        if tag in _HEADINGS:
+            self.contexts.append(("heading", _HEADINGS[tag]))
+        elif tag == "li":
+            self.contexts.append(("item", max(self.list_depth - 1, 0)))
+        elif tag == "pre":
+            self.contexts.append(("pre", 0))
+        elif tag in ("td", "th", "tr", "table") or self.contexts[-1][0] != "item":
+            self.contexts.append(("paragraph", 0))
+        else:
+            self.contexts.append(self.contexts[-1])
+
+    def _close_block(self, tag: str) -> None:
+        if self.cells is not None:
+            self.parts.append(" ")
+            self.bold_parts.append(False)
+            return
+        self._flush()
+        if tag in _LISTS:
+            self.list_depth -= 1
+        elif tag == "table":
+            self.table_depth -= 1
+        elif tag == "pre":
+            self.pre -= 1
+        if len(self.contexts) > 1:
+            self.contexts.pop()
+
+    def _line_break(self) -> None:
+        kind = self.contexts[-1][0]
+        if self.cells is not None or kind in ("heading", "item"):
+            self.parts.append(" ")
+            self.bold_parts.append(False)
+        elif kind == "pre":
+            self.parts.append("\n")
+            self.bold_parts.append(False)
+        else:
+            self._flush()
+
+    def _flush_cell(self) -> None:
+        text = clean_text("".join(self.parts))
+        self.parts.clear()
+        self.bold_parts.clear()
+        if self.cells is not None and text:
+            self.cells.append(text)
+
+    def _emit_row(self, cells: list[str]) -> None:
+        if len(cells) >= 2:
+            self.blocks.append(Block("row", " | ".join(c.replace("|", "/") for c in cells)))
+        elif cells:
+            self.blocks.append(Block("paragraph", cells[0]))
+
+    def _flush(self) -> None:
+        if not self.parts:
+            return
+        kind, level = self.contexts[-1]
+        raw = "".join(self.parts)
+        if raw.isspace():
+            self.parts.clear()
+            self.bold_parts.clear()
+            return
+        text = clean_pre(raw) if kind == "pre" else clean_text(raw)
+        bold = False
+        if text and kind == "paragraph":
+            bold = _all_bold(self.parts, self.bold_parts)
+        self.parts.clear()
+        self.bold_parts.clear()
+        if text:
+            self.blocks.append(Block(kind, text, level, bold))
+
+
+def _all_bold(parts: list[str], bold: list[bool]) -> bool:
+    seen_bold = False
+    for text, is_bold in zip(parts, bold, strict=True):
+        if text.strip():
+            if not is_bold:
+                return False
+            seen_bold = True
+    return seen_bold
