@@ -45,7 +45,12 @@ def policy(paragraphs: int = 6) -> str:
         ("shareBar", True),
         ("modal fade login-modal", True),
         ("newsletter-popup", True),
+        ("articleRatings", True),
+        ("article-votes", True),
+        ("was-this-helpful", True),
         ("modal-body", False),
+        ("feedback", False),
+        ("article-body", False),
         ("modalities", False),
         ("cookies-notice-title", False),
         ("cookie-policy-text", False),
@@ -454,6 +459,35 @@ def test_a_copyright_line_bounds_the_document() -> None:
     html = f"""<body><div><div class="d"><h1>Terms</h1>{policy()}</div>
       <div><p>© 2025 Example Co · Company no. 123</p></div></div></body>"""
     assert "©" not in text_of(html)
+
+
+def test_a_site_footer_inside_a_wrapper_of_several_documents_is_dropped() -> None:
+    # No document holds most of the text, so the wrapper that also holds the site's
+    # footer is the core: its last blocks, a named link list and a copyright line, go.
+    docs = "".join(
+        f'<div class="section"><h2>{name}</h2>{policy(3)}</div>'
+        for name in ("Terms", "Privacy", "Copyright")
+    )
+    footer = (
+        '<div id="footer"><h3>Get the app</h3><ul><li><a href="/ios">iOS</a></li>'
+        '<li><a href="/android">Android</a></li><li><a href="/jobs">Careers</a></li></ul></div>'
+        "<div><p>© 2025 Example Co</p></div>"
+    )
+    html = f"""<body><div id="main">{docs}{footer}</div>
+      <a href="#top">Scroll to top</a></body>"""
+    text = text_of(html)
+    assert text.startswith("## Terms\n\n1. ")
+    assert text.rstrip().endswith(PROSE)
+    for gone in ("Get the app", "Careers", "©", "Scroll to top"):
+        assert gone not in text
+
+
+def test_a_footer_block_of_the_documents_own_stays() -> None:
+    docs = "".join(
+        f'<div class="section"><h2>{name}</h2>{policy(3)}</div>' for name in ("Terms", "Privacy")
+    )
+    own = '<div class="policy-footer"><p>Effective 1 May 2025. Example Co, 1 Road, Town.</p></div>'
+    assert text_of(f"<body><div>{docs}{own}</div></body>").rstrip().endswith("1 Road, Town.")
 
 
 def test_table_of_contents_links_with_full_addresses_do_not_stop_the_title() -> None:

@@ -25,7 +25,7 @@ _CHROME_ROLES = frozenset(
 )
 # Class or id names of page furniture: cookie/consent banners and the
 # consent-management platforms that inject them, skip links, breadcrumbs,
-# share bars, newsletter sign-ups, pagers, readers' comments, modal windows.
+# share bars, newsletter sign-ups, pagers, readers' comments and votes, modal windows.
 # Matched inside camelCase and hashed CSS module names too ("cookieConsent--x1y2").
 _FURNITURE_END = (
     r"(?=$|\s|_|--|-(?:container|wrapper|wrap|inner|outer|root|holder|box|overlay|backdrop"
@@ -67,6 +67,10 @@ _CHROME_NAMES = re.compile(
     # a bare "comments", which also names a policy's "Questions and comments" section).
     r"|comments?[-_](?:area|wrapper|list|respond|form|template)|commentlist"
     r"|article-comments|disqus[-_]thread|wp-block-(?:post-)?comments(?:-form)?"
+    # Help centres' "Was this article helpful?" widgets ("article-votes", "articleRatings",
+    # "article-feedback"): readers' votes, not the document.
+    r"|article[-_]?(?:ratings?|votes?|voting|feedback|reactions?|helpful(?:ness)?)"
+    r"|(?:was[-_]?)?this[-_]?(?:article[-_]?|page[-_]?)?helpful"
     r")" + _FURNITURE_END + "|" + _PLATFORMS
 )
 _PLATFORM_NAMES = re.compile(_PLATFORMS)
@@ -85,7 +89,7 @@ _CHROME_STEMS = (
     "usercentrics", "cky-", "qc-cmp", "cmp-container", "cc-window", "cc-banner", "skip",
     "tarteaucitron", "klaro", "iubenda-cs", "sp_message", "fides",
     "breadcrumb", "share", "social", "newsletter", "pagina", "pager", "prev", "comment",
-    "disqus", "modal", "popup", "pop-up",
+    "disqus", "modal", "popup", "pop-up", "rating", "vot", "feedback", "reaction", "helpful",
 )  # fmt: skip
 _LAYOUT_STEMS = ("header", "footer", "nav", "menu", "sidebar", "topbar", "masthead")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")

@@ -348,7 +348,8 @@ def _grow(
     """The core plus the non-navigation blocks around it, up to the nearest menu each side."""
     before: list[list[etree._Element]] = []
     after: list[list[etree._Element]] = []
-    open_before = open_after = True
+    open_before = True
+    open_after = not _drop_site_footer(core, weights)
     node = core
     while node is not top and (open_before or open_after):
         if open_before:
@@ -366,6 +367,30 @@ def _grow(
     region.append(core)
     region.extend(el for level in after for el in level)
     return region
+
+
+def _drop_site_footer(core: etree._Element, weights: dict[etree._Element, Weight]) -> bool:
+    """Drop the site's footer from the end of the core, when the core is a page wrapper
+    that ends with it (a page holding several documents, none of them most of the
+    text); whether there was one, which ends the region.
+
+    The footer is the core's last blocks: a link list named as a footer or menu, or a
+    short copyright line. A footer block that says something (an effective date, an
+    address) is the document's own and stays.
+    """
+    children = [child for child in core if (w := weights.get(child)) is not None and w.text]
+    footer: list[etree._Element] = []
+    while len(children) > 1 and _is_site_footer(children[-1], weights[children[-1]]):
+        footer.append(children.pop())
+    for element in footer:
+        drop(element)
+    if footer:
+        log.debug("main content: %d footer block(s) at the end of the core", len(footer))
+    return bool(footer)
+
+
+def _is_site_footer(element: etree._Element, weight: Weight) -> bool:
+    return _is_colophon(element, weight) or (is_layout(element) and weight.is_navigation())
 
 
 def _neighbours(
