@@ -256,6 +256,28 @@ def test_links_standing_in_a_list_without_items_are_items() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        (
+            '<a href="/help">Support</a><svg><path d="M0"/></svg><span>Privacy Policy</span>',
+            "Support Privacy Policy",
+        ),
+        (
+            '<a href="/t.pdf">Download PDF<img src="i.png"></a><a href="/old">Old terms</a>',
+            "Download PDF Old terms",
+        ),
+        ('We keep it<img src="i.png">, as the law says', "We keep it, as the law says"),
+        ("Data<svg></svg>protection", "Data protection"),
+    ],
+    ids=["breadcrumb-chevron", "icon-between-links", "before-punctuation", "in-a-sentence"],
+)
+def test_an_icon_between_words_sets_them_apart(html: str, text: str) -> None:
+    """Icons are dropped with the other media, but on screen they stand between words:
+    "SupportPrivacy Policy" ran together."""
+    assert text_of(f"<body><p>{html}</p></body>") == text + "\n"
+
+
 def test_layout_cells_and_single_cell_rows() -> None:
     html = (
         "<body><table><tr><td>Only cell text here</td></tr>"

@@ -94,6 +94,11 @@ def strip_never_text(root: etree._Element, templates: bool = False) -> None:
     """Drop scripts, styles, media, form controls, buttons that are not toggles, and
     templates (unless ``templates``), except the declarative shadow roots that
     browsers render in place."""
+    for icon in root.iter("svg", "img"):
+        tail = icon.tail
+        if not tail or tail[0].isalnum():
+            # An icon between words sets them apart on screen ("Support › Terms").
+            icon.tail = " " + (tail or "")
     etree.strip_elements(root, *_NEVER_TEXT, with_tail=False)
     if not templates:
         for template in list(root.iter("template")):
