@@ -374,23 +374,27 @@ def _drop_site_footer(core: etree._Element, weights: dict[etree._Element, Weight
     that ends with it (a page holding several documents, none of them most of the
     text); whether there was one, which ends the region.
 
-    The footer is the core's last blocks: a link list named as a footer or menu, or a
-    short copyright line. A footer block that says something (an effective date, an
-    address) is the document's own and stays.
+    The footer is the core's last blocks: a link list named as a footer or menu, with
+    the short copyright lines around it. A footer block that says something (an
+    effective date, an address) is the document's own and stays, and so does a
+    copyright line that ends the document with no such link list.
     """
     children = [child for child in core if (w := weights.get(child)) is not None and w.text]
     footer: list[etree._Element] = []
-    while len(children) > 1 and _is_site_footer(children[-1], weights[children[-1]]):
+    named = False
+    while len(children) > 1:
+        last, weight = children[-1], weights[children[-1]]
+        if is_layout(last) and weight.is_navigation():
+            named = True
+        elif not _is_colophon(last, weight):
+            break
         footer.append(children.pop())
+    if not named:
+        return False  # a copyright line alone may end the document itself
     for element in footer:
         drop(element)
-    if footer:
-        log.debug("main content: %d footer block(s) at the end of the core", len(footer))
-    return bool(footer)
-
-
-def _is_site_footer(element: etree._Element, weight: Weight) -> bool:
-    return _is_colophon(element, weight) or (is_layout(element) and weight.is_navigation())
+    log.debug("main content: %d footer block(s) at the end of the core", len(footer))
+    return True
 
 
 def _neighbours(
