@@ -365,6 +365,19 @@ def test_layout_names_bound_the_document_but_not_its_own_headings() -> None:
     assert "Example Co" not in text
 
 
+def test_a_header_named_block_with_the_documents_heading_is_its_title() -> None:
+    # A component's own header ("policy__header": its title and introduction) is not the
+    # site's header; a site header with a heading and a menu still bounds the document.
+    html = f"""<body><div class="site-header"><h2>Example Co</h2>
+      <a href="/a">Plans</a> <a href="/b">Blog</a> <a href="/c">Jobs</a></div>
+      <div class="policy"><div class="policy__header"><h3>Personal data</h3>
+      <div>We care about your privacy.</div></div>
+      <div class="policy__main">{policy()}</div></div></body>"""
+    text = text_of(html)
+    assert text.startswith("### Personal data\n\nWe care about your privacy.\n\n1. ")
+    assert "Example Co" not in text
+
+
 def test_select_and_remove_override_detection() -> None:
     html = f"""<body><nav>Menu</nav><div class="x"><h1>Kept</h1><p class="ad">Ad</p></div>
       <main>{policy()}</main></body>"""
