@@ -370,12 +370,13 @@ def test_a_header_named_block_with_the_documents_heading_is_its_title() -> None:
     # site's header; a site header with a heading and a menu still bounds the document.
     html = f"""<body><div class="site-header"><h2>Example Co</h2>
       <a href="/a">Plans</a> <a href="/b">Blog</a> <a href="/c">Jobs</a></div>
+      <div class="page-header"><h2>Welcome to Example Co</h2></div>
       <div class="policy"><div class="policy__header"><h3>Personal data</h3>
       <div>We care about your privacy.</div></div>
       <div class="policy__main">{policy()}</div></div></body>"""
     text = text_of(html)
     assert text.startswith("### Personal data\n\nWe care about your privacy.\n\n1. ")
-    assert "Example Co" not in text
+    assert "Example Co" not in text and "Welcome" not in text
 
 
 def test_select_and_remove_override_detection() -> None:

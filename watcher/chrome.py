@@ -80,7 +80,7 @@ _SECTION_NAMES = re.compile(
 # Site header, footer, menus and sidebars of pages without HTML5 landmarks. Only
 # used around the main content (such names also mark headings inside documents).
 _LAYOUT_NAMES = re.compile(
-    r"(?:^|[\s_-])(?:site|global|page|main|top)?[-_]?(?P<word>header|footer|navbar|nav|navigation"
+    r"(?:^|[\s_-])(?P<site>site|global|page|main|top)?[-_]?(?P<word>header|footer|navbar|nav|navigation"
     r"|menu|menubar|sidebar|topbar|masthead)" + _FURNITURE_END
 )
 # A cheap first test: every name that _CHROME_NAMES matches contains one of these.
@@ -202,17 +202,18 @@ def is_layout(element: etree._Element) -> bool:
     """A footer (an article's own footer too: its share buttons, votes and comment
     counts are not the document), or named as the site's header, footer, menu or
     sidebar, and not holding the title: an ``<h1>``, or any heading in a block named
-    only as a header (a component's own header, "policy__header", over its text)."""
+    only as a header, and not as the site's or page's ("policy__header": a component's
+    own header, over its text)."""
     if element.tag == "footer":
         return True
     names = (element.get("class") or "") + " " + (element.get("id") or "")
     lowered = names.lower()
     if not any(stem in lowered for stem in _LAYOUT_STEMS):
         return False
-    words = {m["word"] for m in _LAYOUT_NAMES.finditer(_CAMEL.sub("-", names).lower())}
-    if not words:
+    found = {(m["site"], m["word"]) for m in _LAYOUT_NAMES.finditer(_CAMEL.sub("-", names).lower())}
+    if not found:
         return False
-    titles = HEADING_TAGS if words == {"header"} else ("h1",)
+    titles = HEADING_TAGS if found == {(None, "header")} else ("h1",)
     return not has_descendant(element, *titles)
 
 

@@ -392,6 +392,9 @@ def _drop_site_footer(core: etree._Element, weights: dict[etree._Element, Weight
     if not named:
         return False  # a copyright line alone may end the document itself
     for element in footer:
+        for ancestor in element.iterancestors():
+            if ancestor in weights:
+                weights[ancestor].subtract(weights[element])
         drop(element)
     log.debug("main content: %d footer block(s) at the end of the core", len(footer))
     return True
