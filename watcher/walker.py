@@ -116,8 +116,7 @@ class Walker:
 
     def _open_block(self, el: etree._Element, tag: str) -> None:
         if self.cells is not None:
-            self.parts.append(" ")
-            self.bold_parts.append(False)
+            self._text(" ")  # a block inside a table cell: only a space in the cell's text
             return
         self._flush()
         if tag in _LISTS:
@@ -142,8 +141,7 @@ class Walker:
 
     def _close_block(self, tag: str) -> None:
         if self.cells is not None:
-            self.parts.append(" ")
-            self.bold_parts.append(False)
+            self._text(" ")  # a block inside a table cell: only a space in the cell's text
             return
         self._flush()
         if tag in _LISTS:
