@@ -103,10 +103,15 @@ def test_folded_panels_are_kept_and_invisible_text_dropped() -> None:
         ('<a href="/offices">Our offices</a><div style="display:none"><p>{t}</p></div>', False),
         ('<a href="#">Read more about our partners</a><div style="display:none"><p>{t}</p>'
          "</div>", False),
+        ('<div class="brand invisible"><p>{t}</p></div>', False),
+        ('<button aria-controls="q" aria-expanded="false">Cookies</button>'
+         '<div id="q" class="panel invisible"><p>{t}</p></div>', True),
+        ('<div class="invisible-ink-note"><p>{t}</p></div>', True),
     ],
     ids=["under-toggle-heading", "under-heading-button", "toggle-class", "accordion-class",
          "after-a-section", "hidden-variant", "after-read-more-link", "after-show-all-button",
-         "after-lire-la-suite", "after-another-link", "after-a-longer-label"],
+         "after-lire-la-suite", "after-another-link", "after-a-longer-label",
+         "invisible-class", "invisible-panel", "invisible-in-a-longer-name"],
 )  # fmt: skip
 def test_script_folded_panels_are_kept_other_hidden_text_is_not(folded: str, kept: bool) -> None:
     """Script-driven accordions hide their panels with an inline style until the reader
@@ -377,6 +382,21 @@ def test_a_header_named_block_with_the_documents_heading_is_its_title() -> None:
     text = text_of(html)
     assert text.startswith("### Personal data\n\nWe care about your privacy.\n\n1. ")
     assert "Example Co" not in text and "Welcome" not in text
+
+
+def test_a_menu_of_the_other_legal_documents_bounds_the_document_despite_its_h1() -> None:
+    # A document switcher ("doc-menu") labels itself with an <h1> of the current page's
+    # name; a menu holding an <h1> is still a menu, and a new entry is not a change.
+    html = f"""<body><div class="legal">
+      <div class="doc-menu"><h1>Privacy Policy</h1><h1>Menu</h1>
+      <ul><li>Privacy Policy</li><li><a href="/cookies">Cookie Policy</a></li>
+      <li><a href="/companies">Our companies</a></li></ul></div>
+      <h1 class="mobile-title">Privacy Policy</h1>
+      <div class="doc-content">{policy()}</div></div></body>"""
+    text = text_of(html)
+    assert text.startswith("# Privacy Policy\n\n1. ")
+    for gone in ("Menu", "Cookie Policy", "Our companies"):
+        assert gone not in text
 
 
 def test_select_and_remove_override_detection() -> None:

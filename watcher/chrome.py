@@ -91,6 +91,12 @@ _CHROME_STEMS = (
     "breadcrumb", "share", "social", "newsletter", "pagina", "pager", "prev", "comment",
     "disqus", "modal", "popup", "pop-up", "rating", "vot", "feedback", "reaction", "helpful",
 )  # fmt: skip
+# The layout names a page's title may stand in (a site or page header, a masthead).
+_HEADER_WORDS = frozenset(
+    (site, word)
+    for site in (None, "site", "global", "page", "main", "top")
+    for word in ("header", "masthead", "topbar")
+)
 _LAYOUT_STEMS = ("header", "footer", "nav", "menu", "sidebar", "topbar", "masthead")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _PAGER_RELS = frozenset(("prev", "previous", "next"))
@@ -201,9 +207,11 @@ def is_chrome_name(names: str) -> bool:
 def is_layout(element: etree._Element) -> bool:
     """A footer (an article's own footer too: its share buttons, votes and comment
     counts are not the document), or named as the site's header, footer, menu or
-    sidebar, and not holding the title: an ``<h1>``, or any heading in a block named
-    only as a header, and not as the site's or page's ("policy__header": a component's
-    own header, over its text)."""
+    sidebar. A block named only as a header is the title's when it holds an ``<h1>``,
+    or any heading when no site- or page- prefix says it is the site's
+    ("policy__header": a component's own header, over its text); a menu, sidebar or
+    footer holding an ``<h1>`` (a switcher between legal documents labelled with the
+    current one's name) is still one."""
     if element.tag == "footer":
         return True
     names = (element.get("class") or "") + " " + (element.get("id") or "")
@@ -213,6 +221,8 @@ def is_layout(element: etree._Element) -> bool:
     found = {(m["site"], m["word"]) for m in _LAYOUT_NAMES.finditer(_CAMEL.sub("-", names).lower())}
     if not found:
         return False
+    if not found <= _HEADER_WORDS:
+        return True
     titles = HEADING_TAGS if found == {(None, "header")} else ("h1",)
     return not has_descendant(element, *titles)
 

@@ -132,7 +132,12 @@ def is_hidden(element: etree._Element, attrs: Attributes, panels: frozenset[str]
     if style and _SCREEN_READER_STYLE.search(style):
         return True
     classes = get("class")
-    return classes is not None and _screen_reader_only(classes)
+    if classes is None:
+        return False
+    if "invisible" in classes and "invisible" in classes.split():
+        # CSS frameworks' class for visibility: hidden (Bootstrap, Tailwind).
+        return not _is_panel(element, panels)
+    return _screen_reader_only(classes)
 
 
 @lru_cache(maxsize=8192)
