@@ -80,8 +80,9 @@ _SECTION_NAMES = re.compile(
 # Site header, footer, menus and sidebars of pages without HTML5 landmarks. Only
 # used around the main content (such names also mark headings inside documents).
 _LAYOUT_NAMES = re.compile(
-    r"(?:^|[\s_-])(?P<site>site|global|page|main|top)?[-_]?(?P<word>header|footer|navbar|nav|navigation"
-    r"|menu|menubar|sidebar|topbar|masthead)" + _FURNITURE_END
+    r"(?:^|[\s_-])(?P<site>site|global|page|main|top)?[-_]?"
+    r"(?P<word>header|footer|navbar|nav|navigation|menu|menubar|sidebar|topbar|masthead)"
+    + _FURNITURE_END
 )
 # A cheap first test: every name that _CHROME_NAMES matches contains one of these.
 _CHROME_STEMS = (
@@ -108,7 +109,6 @@ _PAGER_LABEL = re.compile(
     r"\s*(?:$|[:|»›→–—-])",
     re.I,
 )
-# Chrome holding an <article> with this share of the page's text holds the document.
 
 
 def chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:

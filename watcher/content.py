@@ -62,6 +62,7 @@ _WHOLE = frozenset("table thead tbody tfoot tr ul ol dl menu p pre blockquote".s
 # An element holding at least this share of the page's text is never chrome,
 # whatever its tag or class says (a cookie policy inside class="cookie-notice").
 CHROME_GUARD = 0.5
+# Chrome holding an <article> with this share of the page's text holds the document.
 ARTICLE_SHARE = 0.25
 # A block outside the core this short with a copyright sign is the page footer.
 COLOPHON_CHARS = 400
