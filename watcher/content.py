@@ -163,10 +163,16 @@ def remove_chrome(
             continue
         if _guarded(element, found[element], weights, total):
             continue
-        for ancestor in element.iterancestors():
-            if ancestor in weights:
-                weights[ancestor].subtract(weight)
-        drop(element)
+        _drop_weighed(element, weights)
+
+
+def _drop_weighed(element: etree._Element, weights: dict[etree._Element, Weight]) -> None:
+    """Drop ``element``, taking its text out of its ancestors' weights."""
+    weight = weights[element]
+    for ancestor in element.iterancestors():
+        if ancestor in weights:
+            weights[ancestor].subtract(weight)
+    drop(element)
 
 
 def _inside(element: etree._Element, top: etree._Element) -> bool:
@@ -393,10 +399,7 @@ def _drop_site_footer(core: etree._Element, weights: dict[etree._Element, Weight
     if not named:
         return False  # a copyright line alone may end the document itself
     for element in footer:
-        for ancestor in element.iterancestors():
-            if ancestor in weights:
-                weights[ancestor].subtract(weights[element])
-        drop(element)
+        _drop_weighed(element, weights)
     log.debug("main content: %d footer block(s) at the end of the core", len(footer))
     return True
 
@@ -487,7 +490,7 @@ def _is_title_block(element: etree._Element, weight: Weight) -> bool:
 
 def _is_colophon(element: etree._Element, weight: Weight) -> bool:
     """A short block with a copyright sign: the page's footer."""
-    return weight.text <= COLOPHON_CHARS and "©" in "".join(element.itertext())
+    return weight.text <= COLOPHON_CHARS and "©" in _text(element)
 
 
 def _is_custom_control(element: etree._Element) -> bool:

@@ -240,15 +240,15 @@ def parse(
     than the parser allows, a single block of more than 100,000 characters).
     """
     fmt = detect_format(body, content_type, filename)
-    if fmt != "pdf":
-        check_text_like(body, name)
     if fmt == "pdf":
         doc = parse_pdf(body, name)
-    elif fmt == "html":
-        doc = parse_html(body, rules or Rules(), content_type, name)
     else:
-        text = decode(body, content_type)
-        doc = parse_markdown(text) if fmt == "markdown" else parse_text(text)
+        check_text_like(body, name)
+        if fmt == "html":
+            doc = parse_html(body, rules or Rules(), content_type, name)
+        else:
+            text = decode(body, content_type)
+            doc = parse_markdown(text) if fmt == "markdown" else parse_text(text)
     for block in doc.blocks:
         if len(block.text) > MAX_BLOCK_CHARS:
             raise InputError(
