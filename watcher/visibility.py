@@ -127,9 +127,10 @@ def is_hidden(element: etree._Element, attrs: Attributes, panels: frozenset[str]
     panels excepted). ``attrs`` are the element's attributes."""
     get = attrs.get
     style = get("style")
-    if get("hidden") is not None or (style and _HIDDEN_STYLE.search(style)):
+    hiding = _style_hiding(style) if style else _SHOWN
+    if hiding == _HIDDEN or get("hidden") is not None:
         return not _is_panel(element, panels)
-    if style and _SCREEN_READER_STYLE.search(style):
+    if hiding == _SCREEN_READER:
         return True
     classes = get("class")
     if classes is None:
@@ -138,6 +139,18 @@ def is_hidden(element: etree._Element, attrs: Attributes, panels: frozenset[str]
         # CSS frameworks' class for visibility: hidden (Bootstrap, Tailwind).
         return not _is_panel(element, panels)
     return _screen_reader_only(classes)
+
+
+_SHOWN, _HIDDEN, _SCREEN_READER = 0, 1, 2
+
+
+@lru_cache(maxsize=4096)
+def _style_hiding(style: str) -> int:
+    """Whether an inline style hides its element (``_HIDDEN``), keeps it for screen
+    readers only (``_SCREEN_READER``) or neither (cached: pages repeat their styles)."""
+    if _HIDDEN_STYLE.search(style):
+        return _HIDDEN
+    return _SCREEN_READER if _SCREEN_READER_STYLE.search(style) else _SHOWN
 
 
 @lru_cache(maxsize=8192)
