@@ -48,6 +48,9 @@ def policy(paragraphs: int = 6) -> str:
         ("articleRatings", True),
         ("article-votes", True),
         ("was-this-helpful", True),
+        ("dialog-wrapper", True),
+        ("cookie-dialogwrap", True),
+        ("dialogue-quote", False),
         ("modal-body", False),
         ("feedback", False),
         ("article-body", False),
@@ -368,6 +371,36 @@ def test_layout_names_bound_the_document_but_not_its_own_headings() -> None:
     text = text_of(html)
     assert text.startswith("# Terms\n\nContracting entity\n\n1. ")
     assert "Example Co" not in text
+
+
+def test_a_layout_name_with_its_wrapper_word_glued_on_bounds_the_document() -> None:
+    # Site builders name a footer "footerwrapper"; with no links, only its name says
+    # that its app pitch is not the document's last paragraph.
+    pitch = '<section class="footerwrapper"><p>Get our app for free on your phone.</p></section>'
+    html = f'<body><div class="doc"><h1>Terms</h1>{policy()}</div>{pitch}</body>'
+    text = text_of(html)
+    assert text.startswith("# Terms\n") and "Get our app" not in text
+
+
+def test_a_form_to_fill_bounds_the_document_and_a_policys_own_choices_stay() -> None:
+    """A contact form or a newsletter sign-up after the policy is the site's: a block
+    holding a field the reader types into ends the document, as a menu does. A block
+    of check boxes (the policy's own cookie choices) is the document's."""
+    contact = (
+        '<section class="contact"><h2>Reach out to sales</h2><p>Fill out the form and '
+        "we will get back to you.</p><form><label>Name:</label><input name=n>"
+        "<label>Message:</label><textarea></textarea><p>Thank you! We got it.</p>"
+        "</form></section>"
+    )
+    choices = (
+        '<div><h2>Your choices</h2><form><label><input type="checkbox"> Analytics '
+        'cookies</label><input type="hidden" name="t" value="x"></form></div>'
+    )
+    html = f'<body><div class="doc"><h1>Privacy</h1>{policy()}</div>{choices}{contact}</body>'
+    text = text_of(html)
+    assert "## Your choices\n\nAnalytics cookies" in text
+    for gone in ("Reach out", "Name:", "Thank you"):
+        assert gone not in text
 
 
 def test_a_header_named_block_with_the_documents_heading_is_its_title() -> None:

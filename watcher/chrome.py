@@ -27,8 +27,9 @@ _CHROME_ROLES = frozenset(
 # consent-management platforms that inject them, skip links, breadcrumbs,
 # share bars, newsletter sign-ups, pagers, readers' comments and votes, modal windows.
 # Matched inside camelCase and hashed CSS module names too ("cookieConsent--x1y2").
+# Site builders glue the wrapper word on ("footerwrapper", "dialogwrap").
 _FURNITURE_END = (
-    r"(?=$|\s|_|--|-(?:container|wrapper|wrap|inner|outer|root|holder|box|overlay|backdrop"
+    r"(?=$|\s|_|--|-?(?:container|wrapper|wrap|inner|outer|root|holder|box|overlay|backdrop"
     r"|window|layer|sdk|component|module|area|region|block|panel)(?:$|[\s_-]))"
 )
 # Consent banners: up to two qualifiers may come between the words ("cookie-law-info-
@@ -60,9 +61,10 @@ _CHROME_NAMES = re.compile(
     + r"|skip[-_]?(?:link|links|to[-_]?content|nav|navigation)|breadcrumbs?"
     r"|share[-_]?(?:bar|buttons|links|tools)|social[-_]?(?:share|links|icons)"
     r"|newsletter[-_]?(?:signup|sign-up|form)|pagination|paginator|pager|prev[-_]?next"
-    # Modal windows and pop-ups (a log-in or sign-up form), which CSS frameworks hide
-    # until opened: named so only ("modal", "login-modal"), never "modal-body" alone.
-    r"|modal|popup|pop-up"
+    # Modal windows, dialogs and pop-ups (a log-in form, cookie preferences), which CSS
+    # frameworks hide until opened: named so only ("modal", "login-modal", "dialog-
+    # wrapper"), never "modal-body" alone.
+    r"|modal|dialog|popup|pop-up"
     # Readers' comments and the form to post one (CMS and comment-service names; never
     # a bare "comments", which also names a policy's "Questions and comments" section).
     r"|comments?[-_](?:area|wrapper|list|respond|form|template)|commentlist"
@@ -90,7 +92,8 @@ _CHROME_STEMS = (
     "usercentrics", "cky-", "qc-cmp", "cmp-container", "cc-window", "cc-banner", "skip",
     "tarteaucitron", "klaro", "iubenda-cs", "sp_message", "fides",
     "breadcrumb", "share", "social", "newsletter", "pagina", "pager", "prev", "comment",
-    "disqus", "modal", "popup", "pop-up", "rating", "vot", "feedback", "reaction", "helpful",
+    "disqus", "modal", "dialog", "popup", "pop-up", "rating", "vot", "feedback", "reaction",
+    "helpful",
 )  # fmt: skip
 # The layout names a page's title may stand in (a site or page header, a masthead).
 _HEADER_WORDS = frozenset(

@@ -82,6 +82,11 @@ NAV_LINKS = 3
 # A block with links whose headings and link labels make this share of its text is a
 # grid of cards linking to other pages.
 CARD_SHARE = 0.8
+# A field the reader types into (hidden fields and check boxes excluded).
+_TYPED_FIELD = etree.XPath(
+    "boolean(.//textarea | .//input[not(@type) or @type='text' or @type='email'"
+    " or @type='search' or @type='tel' or @type='url' or @type='password'])"
+)
 
 
 @lru_cache(maxsize=256)
@@ -121,6 +126,7 @@ def extract(
     contents of ``<template>`` elements are read as shown.
     """
     panels = panel_ids(root)
+    forms = forms_to_fill(root)  # read before the fields go with the rest of what has no text
     strip_never_text(root, templates)
     for element in select_all(root, remove):
         drop(element)
@@ -134,7 +140,7 @@ def extract(
     for element in hidden:
         drop(element)
     remove_chrome(body, weights, chrome)
-    return main_content(body, weights)
+    return main_content(body, weights, forms)
 
 
 # ---------------------------------------------------------------- chrome
@@ -287,14 +293,17 @@ def survey(
 
 
 def main_content(
-    body: etree._Element, weights: dict[etree._Element, Weight]
+    body: etree._Element,
+    weights: dict[etree._Element, Weight],
+    forms: frozenset[etree._Element] = frozenset(),
 ) -> list[etree._Element]:
-    """The elements holding the page's main text, in document order."""
+    """The elements holding the page's main text, in document order. ``forms`` are the
+    page's :func:`forms_to_fill`."""
     if weights[body].prose == 0:
         return [body]
     top = _landmark(body, weights)
     core = _core(top, weights)
-    region = _grow(core, top, weights)
+    region = _grow(core, top, weights, forms)
     if top is not body and not has_descendant(top, "h1"):
         title = _title_before(top, body, weights)
         if title is not None:
@@ -350,9 +359,13 @@ def _core(top: etree._Element, weights: dict[etree._Element, Weight]) -> etree._
 
 
 def _grow(
-    core: etree._Element, top: etree._Element, weights: dict[etree._Element, Weight]
+    core: etree._Element,
+    top: etree._Element,
+    weights: dict[etree._Element, Weight],
+    forms: frozenset[etree._Element],
 ) -> list[etree._Element]:
-    """The core plus the non-navigation blocks around it, up to the nearest menu each side."""
+    """The core plus the non-navigation blocks around it, up to the nearest menu or form
+    to fill each side."""
     before: list[list[etree._Element]] = []
     after: list[list[etree._Element]] = []
     open_before = True
@@ -361,10 +374,10 @@ def _grow(
     while node is not top and (open_before or open_after):
         if open_before:
             preceding = list(node.itersiblings(preceding=True))
-            kept, open_before = _neighbours(preceding, weights, title_beyond=True)
+            kept, open_before = _neighbours(preceding, weights, forms, title_beyond=True)
             before.append(kept[::-1])
         if open_after:
-            kept, open_after = _neighbours(list(node.itersiblings()), weights)
+            kept, open_after = _neighbours(list(node.itersiblings()), weights, forms)
             after.append(kept)
         parent = node.getparent()
         if parent is None:
@@ -407,13 +420,16 @@ def _drop_site_footer(core: etree._Element, weights: dict[etree._Element, Weight
 def _neighbours(
     siblings: Sequence[etree._Element],
     weights: dict[etree._Element, Weight],
+    forms: frozenset[etree._Element],
     title_beyond: bool = False,
 ) -> tuple[list[etree._Element], bool]:
     """The siblings to keep, nearest first, and whether no navigation stopped the scan.
 
-    With ``title_beyond`` (``siblings`` are those before the document), a
-    link list that stands between the document and its title (a language switcher, links
-    to the other policies) is passed over, not a boundary.
+    A block holding a form to fill (a contact form or a newsletter sign-up after the
+    policy, a search box before it) is the site's, and a boundary as a menu is. With
+    ``title_beyond`` (``siblings`` are those before the document), a link list or form
+    that stands between the document and its title (a language switcher, links to the
+    other policies) is passed over, not a boundary.
     """
     kept: list[etree._Element] = []
     for index, sibling in enumerate(siblings):
@@ -422,7 +438,7 @@ def _neighbours(
             continue
         if is_layout(sibling) or _is_colophon(sibling, weight):
             return kept, False
-        if weight.is_navigation() or _is_card_grid(sibling, weight):
+        if weight.is_navigation() or _is_card_grid(sibling, weight) or _holds(sibling, forms):
             if title_beyond and _title_next(siblings[index + 1 :], weights):
                 continue
             return kept, False
@@ -430,6 +446,16 @@ def _neighbours(
             continue
         kept.append(sibling)
     return kept, True
+
+
+def forms_to_fill(root: etree._Element) -> frozenset[etree._Element]:
+    """The forms under ``root`` with a field the reader types into (a contact form, a
+    newsletter sign-up, a search box), as opposed to a policy's own check boxes."""
+    return frozenset(form for form in root.iter("form") if _TYPED_FIELD(form))
+
+
+def _holds(element: etree._Element, forms: frozenset[etree._Element]) -> bool:
+    return bool(forms) and any(form in forms for form in element.iter("form"))
 
 
 def _is_card_grid(element: etree._Element, weight: Weight) -> bool:
