@@ -292,6 +292,31 @@ def test_the_title_banner_above_a_main_without_a_title_is_kept() -> None:
     assert text.startswith("## 1. Scope\n")
 
 
+BANNER_MENU = {
+    # The site's bar inside the banner: named, with call-to-action links left outside
+    # its <nav>, or an unnamed mobile menu that makes the banner mostly links.
+    "named-bar": (
+        '<div class="navbar fixed"><nav><a href="/docs">Documentation</a> <a href="/p">'
+        'Pricing</a></nav><button aria-expanded="false">Products</button><div>'
+        '<a href="/sales">Contact Sales</a><a href="/login">Get Started</a></div></div>'
+    ),
+    "link-menu": (
+        '<div class="fixed h-screen"><a href="/docs">Documentation</a> <a href="/p">Pricing'
+        '</a> <a href="/sales">Contact Sales</a> <a href="/login">Get Started</a></div>'
+    ),
+}
+
+
+@pytest.mark.parametrize("menu", BANNER_MENU.values(), ids=BANNER_MENU.keys())
+def test_the_sites_menu_in_a_title_banner_is_left_out(menu: str) -> None:
+    # A redesign that moves the bar in or out of the banner is not a change either.
+    hero = f'<div class="hero">{menu}<div><h1>Legal</h1></div></div>'
+    text = text_of(f"<body><div>{hero}<main><h2>Privacy</h2>{policy(8)}</main></div></body>")
+    assert text.startswith("# Legal\n\n## Privacy\n")
+    for gone in ("Contact Sales", "Products", "Pricing"):
+        assert gone not in text
+
+
 @pytest.mark.parametrize("landmark", ["main", "div"])
 def test_a_link_list_between_the_title_and_the_document_is_passed_over(landmark: str) -> None:
     """A language switcher or links to the other policies under the title do not cut the
@@ -380,6 +405,17 @@ def test_a_layout_name_with_its_wrapper_word_glued_on_bounds_the_document() -> N
     html = f'<body><div class="doc"><h1>Terms</h1>{policy()}</div>{pitch}</body>'
     text = text_of(html)
     assert text.startswith("# Terms\n") and "Get our app" not in text
+
+
+def test_nothing_after_the_page_footer_is_the_document() -> None:
+    # The footer is dropped as chrome, yet still ends the document: after it, scripts
+    # insert widgets and probes (a font test of one word repeated, test strings).
+    footer = '<footer><a href="/a">About</a> <a href="/b">Blog</a> <a href="/c">Jobs</a></footer>'
+    probe = "<div>" + "word " * 60 + "</div><br><span>mmMwWLliI0fiflO&amp;1</span>"
+    html = f'<body><div class="doc"><h1>Terms</h1>{policy()}</div>{footer}{probe}</body>'
+    text = text_of(html)
+    assert text.startswith("# Terms\n") and text.rstrip().endswith(PROSE)
+    assert "word word" not in text and "mmMw" not in text and "About" not in text
 
 
 def test_a_form_to_fill_bounds_the_document_and_a_policys_own_choices_stay() -> None:

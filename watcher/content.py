@@ -173,12 +173,18 @@ def remove_chrome(
 
 
 def _drop_weighed(element: etree._Element, weights: dict[etree._Element, Weight]) -> None:
-    """Drop ``element``, taking its text out of its ancestors' weights."""
+    """Drop ``element``, taking its text out of its ancestors' weights. The page's footer
+    is emptied instead, and stays in its place to end the document (:func:`_neighbours`)."""
     weight = weights[element]
     for ancestor in element.iterancestors():
         if ancestor in weights:
             weights[ancestor].subtract(weight)
-    drop(element)
+    if element.tag == "footer" or element.get("role") == "contentinfo":
+        element.clear(keep_tail=True)
+        element.tag = "footer"
+        weights[element] = Weight()
+    else:
+        drop(element)
 
 
 def _inside(element: etree._Element, top: etree._Element) -> bool:
@@ -316,17 +322,32 @@ def _title_before(
     landmark: etree._Element, body: etree._Element, weights: dict[etree._Element, Weight]
 ) -> etree._Element | None:
     """The block holding the page's ``<h1>`` right before a ``<main>`` that has none:
-    sites put the policy's title and its "last updated" line in a banner above it."""
+    sites put the policy's title and its "last updated" line in a banner above it (the
+    banner's menus left out)."""
     node = landmark
     while node is not body:
         nearest = _nearest_with_text(node.itersiblings(preceding=True), weights)
         if nearest is not None:
+            _drop_menus(nearest, weights)
             return nearest if _is_title_block(nearest, weights[nearest]) else None
         parent = node.getparent()
         if parent is None:
             return None
         node = parent
     return None
+
+
+def _drop_menus(block: etree._Element, weights: dict[etree._Element, Weight]) -> None:
+    """Drop the menus in a block above the document (a banner that holds the site's
+    navigation bar, by name or by its links, over the page's title), not the title."""
+    for element in list(block.iterdescendants(etree.Element)):
+        weight = weights.get(element)
+        if weight is None or not weight.text or not _inside(element, block):
+            continue
+        if element.tag == "h1" or has_descendant(element, "h1"):
+            continue
+        if is_layout(element) or weight.is_navigation():
+            _drop_weighed(element, weights)
 
 
 def _landmark(body: etree._Element, weights: dict[etree._Element, Weight]) -> etree._Element:
@@ -433,6 +454,11 @@ def _neighbours(
     """
     kept: list[etree._Element] = []
     for index, sibling in enumerate(siblings):
+        if sibling.tag == "footer" and not title_beyond:
+            # Nothing after the page's footer is the document, even when the footer was
+            # dropped as chrome: what follows it is overlays, widgets and the probes that
+            # scripts insert ("word word word…" to measure fonts).
+            return kept, False
         weight = weights.get(sibling)
         if weight is None or weight.text == 0:
             continue
