@@ -2,6 +2,7 @@
 loading a large ``sources.yaml``.
 
     python bench/normalise.py [CORPUS.tar.xz | UNPACKED_DIR] [--pages 90] [--rounds 3]
+                              [--instructions]
 
 Analyses every fifth corpus capture (up to ``--pages``) ``--rounds`` times in this
 process, as a worker does (parse, find the policy, read its blocks, count words,
@@ -10,6 +11,10 @@ five times with a sources file that lists no source, and prints the CPU seconds
 of the best run: what every `watcher` process pays before its first page; then
 loads a ``sources.yaml`` of 1000 sources (as ``bench/throughput.py`` writes it)
 five times and prints the CPU milliseconds of the cheapest load.
+With ``--instructions``, it prints instead the instructions per page that
+``valgrind --tool=callgrind`` counts for one round (one run with a round less one
+without, so imports and the parser's set-up cancel out): unlike CPU time, the count is
+the same whatever else the host is doing, so two commits compare on a busy host.
 To measure another commit's normaliser, put that checkout first on ``PYTHONPATH``.
 Run by hand; never in CI.
 """
@@ -17,6 +22,9 @@ Run by hand; never in CI.
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -54,7 +62,30 @@ def normalise_ms(captures: list[Path], rounds: int) -> tuple[float, int]:
                 readable += 1
             except InputError:
                 continue
-    return 1000 * (time.process_time() - start) / (rounds * len(pages)), readable
+    return 1000 * (time.process_time() - start) / max(rounds * len(pages), 1), readable
+
+
+_CALLGRIND = ("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null")
+
+
+def instructions_per_page(corpus: Path, pages: int) -> float:
+    """Instructions per page of one round over ``pages`` captures, counted by callgrind."""
+    counts = []
+    for rounds in (0, 1):
+        command = [__file__, str(corpus), "--pages", str(pages), "--rounds", str(rounds)]
+        run = subprocess.run(
+            [*_CALLGRIND, sys.executable, *command, "--pages-only"],
+            capture_output=True,
+            text=True,
+            check=True,
+            # A fixed hash seed: string hashing, and so set and dict work, is the same each run.
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
+        found = re.search(r"Collected : (\d+)", run.stderr)
+        if found is None:
+            raise RuntimeError(f"no instruction count from callgrind: {run.stderr[-300:]}")
+        counts.append(int(found.group(1)))
+    return (counts[1] - counts[0]) / pages
 
 
 def startup_seconds(work: Path) -> float:
@@ -81,6 +112,9 @@ def main() -> int:
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--pages", type=int, default=90)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--instructions", action="store_true")
+    # Internal: the run that --instructions measures (normalising only, nothing printed).
+    parser.add_argument("--pages-only", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     use_bytecode_cache()
     if not options.corpus.exists():
@@ -91,8 +125,15 @@ def main() -> int:
     if not chosen:
         print(f"{options.corpus}: no captures (*.html in document folders)", file=sys.stderr)
         return 2
+    if options.pages_only:
+        normalise_ms(chosen, options.rounds)
+        return 0
     size = sum(p.stat().st_size for p in chosen) / len(chosen) / 1000
     print(f"machine: {machine()}; {time.strftime('%Y-%m-%d')}")
+    if options.instructions:
+        millions = instructions_per_page(options.corpus, len(chosen)) / 1e6
+        print(f"normalising: {millions:.1f} million instructions per page ({len(chosen)} pages)")
+        return 0
     ms, readable = normalise_ms(chosen, options.rounds)
     print(
         f"normalising: {ms:.2f} ms CPU per page ({readable} of {len(chosen)} pages "
