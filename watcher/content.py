@@ -344,7 +344,7 @@ def _drop_menus(block: etree._Element, weights: dict[etree._Element, Weight]) ->
         weight = weights.get(element)
         if weight is None or not weight.text or not _inside(element, block):
             continue
-        if element.tag == "h1" or has_descendant(element, "h1"):
+        if _has_h1(element):
             continue
         if is_layout(element) or weight.is_navigation():
             _drop_weighed(element, weights)
@@ -537,6 +537,11 @@ def _is_title_block(element: etree._Element, weight: Weight) -> bool:
     furniture itself."""
     if weight.link >= LINK_DENSITY * weight.text or is_layout(element):
         return False
+    return _has_h1(element)
+
+
+def _has_h1(element: etree._Element) -> bool:
+    """Whether ``element`` is or holds an ``<h1>``."""
     return element.tag == "h1" or has_descendant(element, "h1")
 
 

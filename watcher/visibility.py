@@ -51,6 +51,8 @@ _SCREEN_READER_STYLE = re.compile(
     r"|(?<![\w-])(?:left|top|text-indent)\s*:\s*-\d{4,}(?:px)?(?![\w.])",
     re.I,
 )
+# What an inline style does to its element (see _style_hiding).
+_SHOWN, _HIDDEN, _SCREEN_READER = 0, 1, 2
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Class names of the folding part of an accordion ("accordion-content", "collapse",
 # "toggle-content"): scripts hide it with an inline style until the reader opens it.
@@ -139,9 +141,6 @@ def is_hidden(element: etree._Element, attrs: Attributes, panels: frozenset[str]
         # CSS frameworks' class for visibility: hidden (Bootstrap, Tailwind).
         return not _is_panel(element, panels)
     return _screen_reader_only(classes)
-
-
-_SHOWN, _HIDDEN, _SCREEN_READER = 0, 1, 2
 
 
 @lru_cache(maxsize=4096)
