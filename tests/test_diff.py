@@ -510,6 +510,19 @@ def test_date_change_does_not_hide_other_edits_in_the_same_section() -> None:
     assert old.date_line() == "stated date changed from 1 May 2024 to 9 June 2024"
 
 
+def test_a_date_set_as_a_heading_changes_as_a_date_not_a_renamed_section() -> None:
+    changes = diff_texts(
+        "# Notice\n\n## Last updated: April 9, 2026\n\nWe keep logs briefly.\n\n"
+        "## 1. Logs\n\nWe keep logs for ninety days.\n",
+        "# Notice\n\n## Last updated: May 19, 2026\n\nWe keep logs briefly.\n\n"
+        "## 1. Logs\n\nWe keep logs for ninety days.\n",
+    )
+    assert changes.classification == "cosmetic"
+    (changed,) = changes.changed_sections()
+    assert (changed.status, changed.date_only) == ("modified", True)
+    assert changes.date_line() == "stated date changed from April 9, 2026 to May 19, 2026"
+
+
 # ---------------------------------------------------------------- the fixture pairs
 
 

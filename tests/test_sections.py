@@ -228,6 +228,52 @@ def test_bold_lines_are_headings_when_they_lead_text() -> None:
     assert headings(doc) == [(1, "", "Your choices")]
 
 
+BODY = "This paragraph is long enough to be body text that a heading introduces here."
+
+
+@pytest.mark.parametrize(
+    "date_line",
+    [
+        Block("paragraph", "Last Updated: November 13th 2025", bold=True),
+        Block("heading", "Effective date: February 5, 2026", level=2),
+        Block("heading", "Dernière mise à jour : 1er avril 2025", level=3),
+    ],
+    ids=["bold", "h2", "h3-french"],
+)
+def test_a_date_line_set_as_a_heading_is_not_a_section(date_line: Block) -> None:
+    doc = Document(
+        "t",
+        (
+            Block("heading", "Privacy Policy", level=1),
+            date_line,
+            Block("paragraph", BODY),
+            Block("heading", "Data we collect", level=2),
+            Block("paragraph", BODY),
+        ),
+    )
+    assert headings(doc) == [(1, "", "Privacy Policy"), (2, "", "Data we collect")]
+    title = next(s for s in outline(doc).sections if s.title == "Privacy Policy")
+    assert date_line.text in title.body[0]
+
+
+def test_the_dated_entries_of_a_change_log_stay_headings() -> None:
+    doc = Document(
+        "t",
+        (
+            Block("heading", "Policy updates", level=1),
+            Block("heading", "Updated March 12, 2026", level=2),
+            Block("paragraph", BODY),
+            Block("heading", "Updated 4 January 2026", level=2),
+            Block("paragraph", BODY),
+        ),
+    )
+    assert [title for _, _, title in headings(doc)] == [
+        "Policy updates",
+        "Updated March 12, 2026",
+        "Updated 4 January 2026",
+    ]
+
+
 def test_numbered_lists_and_tables_of_contents_are_not_headings() -> None:
     md = "\n\n".join(
         [

@@ -1,13 +1,16 @@
 """How dates are written in the languages policies are most often published in.
 
 Month names (and the English abbreviations) for English, French, German,
-Spanish, Italian, Portuguese and Dutch, shared by the noise rules (the date of
-the day, :mod:`watcher.volatile`) and the stated-date detection of reports
-(:mod:`watcher.diffing.classify`). Pure data and pure functions.
+Spanish, Italian, Portuguese and Dutch, and "last updated"-style date lines,
+shared by the noise rules (the date of the day, :mod:`watcher.volatile`), the
+outline (a date line is not a section title, :mod:`watcher.sections`) and the
+stated-date detection of reports (:mod:`watcher.diffing.classify`). Pure data
+and pure functions.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 _TABLE = """
@@ -36,6 +39,52 @@ MONTH_NUMBERS: dict[str, int] = {
 #: A regular expression alternative matching any month name (use with ``re.I``); the
 #: longest names first, so that "juni" is not read as "jun".
 MONTH_PATTERN = "(?:" + "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True)) + ")"
+
+_ORD = r"(?:st|nd|rd|th|er)?"
+#: A regular expression matching a written date (use with ``re.I``).
+DATE_PATTERN = (
+    # "12 March 2024", "March 12, 2024", "April 2025", "3rd May 2023", "1er avril 2025",
+    # "14. März 2026", "14 de marzo de 2026" (the month's names once: they are many)
+    rf"(?:(?:\d{{1,2}}{_ORD}\.?\s+(?:of\s+|de\s+)?)?{MONTH_PATTERN}\.?(?:\s+\d{{1,2}}{_ORD})?,?"
+    r"(?:\s+de)?\s+\d{4}"
+    r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}年\d{1,2}月\d{1,2}日)"
+)
+_LABEL = re.compile(
+    r"\b(?:(?:last\s+)?(?:updated?|modified|revised|revision|amended|reviewed|changed)"
+    r"|effective|version|dated?|published|as\s+of|in\s+force"
+    # French, German, Spanish, Italian, Portuguese and Dutch policies say it so.
+    r"|mis(?:e)?\s+à\s+jour|en\s+vigueur|date\s+d['’]effet"
+    r"|stand|aktualisiert|zuletzt\s+geändert|gültig\s+ab|in\s+kraft"
+    r"|actualizad[oa]|última\s+actualización|vigente|en\s+vigor"
+    r"|aggiornat[oa]|ultimo\s+aggiornamento|in\s+vigore"
+    r"|atualizad[oa]|última\s+atualização|em\s+vigor"
+    r"|bijgewerkt|laatst\s+gewijzigd|van\s+kracht)\b",
+    re.I,
+)
+_AFTER_LABEL = re.compile(rf"[^.!?\n]{{0,40}}?(?P<date>{DATE_PATTERN})(?![\w/.-]\d)", re.I)
+
+
+def labelled_date(text: str) -> str | None:
+    """The date after a "last updated"-style label in ``text``, as written
+    ("Last updated: 12 March 2024" gives "12 March 2024")."""
+    for label in _LABEL.finditer(text):
+        match = _AFTER_LABEL.match(text, label.end())
+        if match:
+            return match.group("date").strip()
+    return None
+
+
+# The label opens the line, or follows one word: "Dernière mise à jour", "Date of last update".
+_OPENING_LABEL = re.compile(r"(?:\w+\s+(?:of\s+)?)?" + _LABEL.pattern, re.I)
+
+
+def date_line(text: str) -> str | None:
+    """The date of a line that opens with a "last updated"-style label, as written:
+    "Last updated: 12 March 2024", "Dernière mise à jour : 1er avril 2025"; not
+    "Privacy Policy (last updated 12 March 2024)"."""
+    label = _OPENING_LABEL.match(text)
+    match = _AFTER_LABEL.match(text, label.end()) if label else None
+    return match.group("date").strip() if match else None
 
 
 def day_forms(day: date) -> list[str]:

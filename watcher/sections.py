@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .dates import date_line
 from .model import Block, Document, Outline, Section, count_words
 from .normalise import render_block
 
@@ -169,6 +170,7 @@ def find_headings(doc: Document) -> list[_Heading]:
         in_table = found is not None and found[0][0] == "plain" and _table_neighbour(blocks, i)
         if found and not in_table:
             candidates[i] = found
+    _drop_date_line(blocks, candidates)
     _drop_lists_of_numbers(blocks, candidates)
     candidates.update(_list_headings(blocks))
     headings = []
@@ -177,6 +179,17 @@ def find_headings(doc: Document) -> list[_Heading]:
             continue
         headings.append(_Heading(i, style, number, title))
     return headings
+
+
+def _drop_date_line(
+    blocks: tuple[Block, ...], candidates: dict[int, tuple[tuple[str, int], str, str]]
+) -> None:
+    """A "Last updated: 12 March 2024" line set as a heading (bold or ``<h2>``) is the
+    document's date, not a section's title: a new date would read as a section
+    renamed. Several such lines are the entries of a change log, and stay."""
+    dated = [i for i in candidates if _is_short(blocks[i].text) and date_line(blocks[i].text)]
+    if len(dated) == 1:
+        del candidates[dated[0]]
 
 
 def _list_headings(blocks: tuple[Block, ...]) -> dict[int, tuple[tuple[str, int], str, str]]:

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..dates import MONTH_NUMBERS, MONTH_PATTERN
+from ..dates import DATE_PATTERN, MONTH_NUMBERS, labelled_date
 from ..model import Outline, count_words
 from .words import SEP, Hunk
 
@@ -54,29 +54,7 @@ modal verbs, quantifiers, numbers and periods of time (digits count too)."""
 
 _WORDS = re.compile(r"\w+")
 _COUNTED = re.compile(r"\w+(?:[-'.]\w+)*")
-_MONTH = MONTH_PATTERN
-_ORD = r"(?:st|nd|rd|th|er)?"
-_DATE = (
-    # "12 March 2024", "March 12, 2024", "April 2025", "3rd May 2023", "1er avril 2025",
-    # "14. März 2026", "14 de marzo de 2026" (the month's names once: they are many)
-    rf"(?:(?:\d{{1,2}}{_ORD}\.?\s+(?:of\s+|de\s+)?)?{_MONTH}\.?(?:\s+\d{{1,2}}{_ORD})?,?"
-    r"(?:\s+de)?\s+\d{4}"
-    r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}年\d{1,2}月\d{1,2}日)"
-)
-_LABEL = re.compile(
-    r"\b(?:(?:last\s+)?(?:updated?|modified|revised|revision|amended|reviewed|changed)"
-    r"|effective|version|dated?|published|as\s+of|in\s+force"
-    # French, German, Spanish, Italian, Portuguese and Dutch policies say it so.
-    r"|mis(?:e)?\s+à\s+jour|en\s+vigueur|date\s+d['’]effet"
-    r"|stand|aktualisiert|zuletzt\s+geändert|gültig\s+ab|in\s+kraft"
-    r"|actualizad[oa]|última\s+actualización|vigente|en\s+vigor"
-    r"|aggiornat[oa]|ultimo\s+aggiornamento|in\s+vigore"
-    r"|atualizad[oa]|última\s+atualização|em\s+vigor"
-    r"|bijgewerkt|laatst\s+gewijzigd|van\s+kracht)\b",
-    re.I,
-)
-_AFTER_LABEL = re.compile(rf"[^.!?\n]{{0,40}}?(?P<date>{_DATE})(?![\w/.-]\d)", re.I)
-_BARE = re.compile(rf"\s*(?P<date>{_DATE})\s*\.?\s*", re.I)
+_BARE = re.compile(rf"\s*(?P<date>{DATE_PATTERN})\s*\.?\s*", re.I)
 
 
 Hit = tuple[int, str]
@@ -281,15 +259,6 @@ def _last_blocks(outline: Outline, n: int) -> list[str]:
     return out[:n]
 
 
-def _labelled(block: str) -> str | None:
-    """The date after a "last updated"-style label in ``block``."""
-    for label in _LABEL.finditer(block):
-        match = _AFTER_LABEL.match(block, label.end())
-        if match:
-            return match.group("date").strip()
-    return None
-
-
 def stated_date(outline: Outline) -> str | None:
     """The "last updated" / "effective" date the document states, as written.
 
@@ -300,7 +269,7 @@ def stated_date(outline: Outline) -> str | None:
     """
     head = list(itertools.islice(_blocks(outline), DATE_BLOCKS))
     for block in head:
-        found = _labelled(block)
+        found = labelled_date(block)
         if found:
             return found
     for block in head[:5]:
@@ -308,7 +277,7 @@ def stated_date(outline: Outline) -> str | None:
         if match:
             return match.group("date").strip()
     for block in _last_blocks(outline, DATE_TAIL):
-        found = _labelled(block) if count_words(block) <= 15 else None
+        found = labelled_date(block) if count_words(block) <= 15 else None
         if found:
             return found
     return None
