@@ -243,6 +243,40 @@ def test_br_separates_paragraphs_but_not_list_items() -> None:
     assert text_of(html) == "Line one\n\nLine two\n\n- Item continued\n"
 
 
+POLICY_TEXT = "We collect the data you give us and keep it no longer than we need it."
+
+
+@pytest.mark.parametrize(
+    ("heading", "text"),
+    [
+        ("<h1><div>Non-User Notice</div></h1>", "# Non-User Notice"),
+        ("<h2><span>3.</span><div>Sharing</div></h2>", "## 3. Sharing"),
+        ("<h2><div>Your</div><div>rights</div></h2>", "## Your rights"),
+        ("<h3><button>Cookies we use</button></h3>", "### Cookies we use"),
+        (
+            '<h3><button aria-expanded="false" aria-controls="p1"><span>Cookies we use'
+            "</span><span class=icon></span></button></h3>",
+            "### Cookies we use",
+        ),
+        ('<h3>Cookies we use <button class="copy">Copy link</button></h3>', "### Cookies we use"),
+    ],
+    ids=["div-in-h1", "number-and-div", "two-divs", "button", "aria-accordion", "copy-button"],
+)
+def test_a_heading_is_one_line_whatever_blocks_hold_its_words(heading: str, text: str) -> None:
+    """Component libraries wrap a heading's words in blocks (``<h1><div>``), and the ARIA
+    accordion puts them in the toggle's ``<button>``: they were read as a paragraph, or
+    dropped with the other buttons, and the outline lost the section."""
+    assert text_of(f"<body><main>{heading}<p>{POLICY_TEXT}</p></main></body>") == (
+        f"{text}\n\n{POLICY_TEXT}\n"
+    )
+
+
+def test_an_unclosed_heading_does_not_swallow_the_blocks_after_it() -> None:
+    long_text = " ".join([POLICY_TEXT] * 5)
+    html = f"<body><main><h2>Scope<div>{long_text}</div><div>{long_text}</div></main></body>"
+    assert text_of(html) == f"## Scope\n\n{long_text}\n\n{long_text}\n"
+
+
 def test_links_standing_in_a_list_without_items_are_items() -> None:
     """Script frameworks render lists of links as ``<ul><a/><a/></ul>``; browsers show
     one per line. Read together, their words ran into each other ("OverviewWhat")."""

@@ -162,14 +162,23 @@ def _screen_reader_only(classes: str) -> bool:
 
 
 def _is_toggle(button: etree._Element) -> bool:
-    """A button that opens a folded section: its label is a heading of the document."""
+    """A button that opens a folded section: its label is a heading of the document,
+    or it holds all of a heading's text (``<h3><button>Cookies</button></h3>``, the
+    ARIA accordion's markup; not a "Copy link" button beside a heading's words)."""
     attrib = button.attrib
     if "aria-expanded" in attrib or "aria-controls" in attrib:
+        return True
+    outer = next(button.iterancestors(*HEADING_TAGS), None)
+    if outer is not None and _text_of(outer) == _text_of(button):
         return True
     # (Not any(): an element with no children tests false, so a heading holding only
     # text would not count.)
     heading = next(button.iterdescendants(*HEADING_TAGS), None)
     return heading is not None or _reveals_more(button)
+
+
+def _text_of(element: etree._Element) -> str:
+    return "".join("".join(element.itertext()).split())
 
 
 def _is_panel(element: etree._Element, panels: frozenset[str]) -> bool:

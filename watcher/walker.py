@@ -23,6 +23,9 @@ _BLOCKS = frozenset(
 _LISTS = frozenset(("ul", "ol", "menu", "dir"))
 _NEVER_WALKED = _SKIP - {"button", "template"}  # templates left are shadow roots
 _BOLD = frozenset(("b", "strong"))
+# A heading with at most this much text is one line, whatever blocks it wraps its words
+# in; a longer one is an unclosed heading tag that swallowed the blocks after it.
+HEADING_LINE_CHARS = 300
 # Tags the walker acts on; any other tag is inline markup whose text just flows.
 _STRUCTURAL = _BLOCKS | _BOLD | frozenset(("br", "tr", "td", "th"))
 
@@ -41,6 +44,10 @@ class Walker:
         self.pre = 0
         self.table_depth = 0
         self.cells: list[str] | None = None
+        # Blocks inside a heading (<h1><div>Title</div></h1>, an accordion's <button>)
+        # only part its words: how many are open, and whether this heading is one line.
+        self.in_heading_line = 0
+        self.heading_is_line = False
         # Inline elements standing in a list without <li> around them (a list of links
         # that a script framework renders as <ul><a/><a/></ul>): each is an item.
         self.loose_items: set[etree._Element] = set()
@@ -118,6 +125,10 @@ class Walker:
         if self.cells is not None:
             self._text(" ")  # a block inside a table cell: only a space in the cell's text
             return
+        if self.heading_is_line and tag not in _HEADINGS and self.contexts[-1][0] == "heading":
+            self._text(" ")
+            self.in_heading_line += 1
+            return
         self._flush()
         if tag in _LISTS:
             self.list_depth += 1
@@ -130,6 +141,7 @@ class Walker:
             self.pre += 1
         if tag in _HEADINGS:
             self.contexts.append(("heading", _HEADINGS[tag]))
+            self.heading_is_line = _is_one_line(el)
         elif tag == "li":
             self.contexts.append(("item", max(self.list_depth - 1, 0)))
         elif tag == "pre":
@@ -142,6 +154,10 @@ class Walker:
     def _close_block(self, tag: str) -> None:
         if self.cells is not None:
             self._text(" ")  # a block inside a table cell: only a space in the cell's text
+            return
+        if self.in_heading_line and tag not in _HEADINGS:
+            self._text(" ")
+            self.in_heading_line -= 1
             return
         self._flush()
         if tag in _LISTS:
@@ -194,6 +210,18 @@ class Walker:
         self.bold_parts.clear()
         if text:
             self.blocks.append(Block(kind, text, level, bold))
+
+
+def _is_one_line(heading: etree._Element) -> bool:
+    """Whether a heading's text, blocks inside it included, is short enough to be one."""
+    if not len(heading):
+        return True
+    size = 0
+    for text in heading.itertext():
+        size += len(text)
+        if size > HEADING_LINE_CHARS:
+            return False
+    return True
 
 
 def _all_bold(parts: list[str], bold: list[bool]) -> bool:
