@@ -276,6 +276,79 @@ def test_policy_sections_named_like_consent_banners_are_kept(block: str, kept: b
     assert (first_text in text) is kept, first_text
 
 
+CHOICES = (
+    '<button type="button" aria-label="Accept all cookies"><span>Accept all cookies</span>'
+    "</button><button>Refuse non-essential cookies</button>"
+)
+
+
+@pytest.mark.parametrize(
+    ("block", "kept"),
+    [
+        (
+            '<div role="region" aria-labelledby="n1" class="sc-a1b2"><h2 id="n1">Cookie Notice'
+            f"</h2><p>Did someone say cookies? We use them.</p>{CHOICES}</div>",
+            False,
+        ),
+        (
+            '<div aria-label="Cookie consent" class="x9f"><div><p>We and our partners use '
+            f"trackers.</p></div><div>{CHOICES}</div></div>",
+            False,
+        ),
+        (
+            '<aside class="k3"><p>Nous utilisons des cookies.</p><button>Tout accepter</button>'
+            "<button>Tout refuser</button></aside>",
+            False,
+        ),
+        (
+            '<section aria-labelledby="c1"><h2 id="c1">Your cookie choices</h2><p>You can '
+            "refuse cookies in your browser settings at any time.</p></section>",
+            True,
+        ),
+        (
+            '<div role="region" aria-label="Newsletter"><p>Get our news.</p>'
+            "<button>Accept</button></div>",
+            True,
+        ),
+    ],
+    ids=["region-in-main", "labelled-div", "aside-french", "policy-section", "not-cookies"],
+)
+def test_a_consent_banner_is_known_by_its_choices_whatever_its_class(
+    block: str, kept: bool
+) -> None:
+    """CSS-in-JS hashes class names ("sc-a1b2"), so nothing names the banner; its
+    "Accept all cookies" and "Refuse" buttons, in a short labelled region that speaks of
+    cookies, do. A section of the policy about cookies, without those buttons, stays."""
+    first_text = next(t for t in re.split(r"<[^>]+>", block) if t.strip())
+    text = text_of(f"<body><main>{block}<h1>Reports</h1>{policy(2)}</main></body>")
+    assert (first_text in text) is kept, first_text
+    assert "Reports" in text and "Accept all" not in text
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        f'<body style="visibility: hidden"><h1>Privacy</h1>{policy(3)}</body>',
+        (
+            '<body><div class="page" style="visibility:hidden"><header><a href="/">Home</a>'
+            f'</header><main><h1>Privacy</h1>{policy(3)}</main></div><p style="display:none">'
+            "Loading</p></body>"
+        ),
+    ],
+    ids=["body", "page-wrapper"],
+)
+def test_a_page_hidden_until_its_script_runs_is_read_as_shown(page: str) -> None:
+    """Pages hide themselves until their fonts and scripts load (against a flash of
+    unstyled content); the reader sees the page. The body hidden so crashed the reader."""
+    text = text_of(page)
+    assert text.startswith("# Privacy") and "1. We collect" in text
+    assert "Home" not in text and "Loading" not in text
+
+
+def test_a_page_hidden_by_its_markup_is_empty() -> None:
+    assert text_of(f"<body hidden><h1>Privacy</h1>{policy(3)}</body>") == ""
+
+
 def test_the_title_banner_above_a_main_without_a_title_is_kept() -> None:
     nav = '<header><nav><a href="/">Home</a> <a href="/a">A</a> <a href="/b">B</a></nav></header>'
     hero = '<div class="hero"><h1>Privacy Policy</h1><p>Last updated: 1 May 2025</p></div>'
@@ -349,6 +422,21 @@ def test_main_landmark_is_used_when_it_holds_most_text() -> None:
     text = text_of(html)
     assert text.startswith("# Terms\n")
     assert text.count(PROSE) == 6
+
+
+def test_a_document_repeated_outside_main_for_small_screens_is_read_once() -> None:
+    """Responsive layouts render the document twice, one copy for each screen size, and
+    CSS shows one: the copy in ``<main>`` is the document even with less than half the
+    page's text, and the side menu beside it stays out."""
+    article = f"<article><h1>Digital Services Act</h1>{policy(3)}</article>"
+    side = '<div class="col"><button>Select a page</button><p>Legal pages</p></div>'
+    html = (
+        f'<body><div class="a1">{side}<main>{article}</main></div>'
+        f'<div class="a2"><div class="col">{article}</div></div></body>'
+    )
+    text = text_of(html)
+    assert text.count("Digital Services Act") == 1 and text.count("3. We collect") == 1
+    assert "Legal pages" not in text
 
 
 def test_without_landmarks_the_dense_block_and_its_title_are_found() -> None:

@@ -113,6 +113,60 @@ _PAGER_LABEL = re.compile(
     re.I,
 )
 
+# The whole label of a consent banner's buttons ("Accept all cookies", "Refuse
+# non-essential cookies", "Tout refuser", "Alle ablehnen"), in the languages whose dates
+# watcher reads.
+_CONSENT_CHOICE = re.compile(
+    r"(?:i\s+)?(?:accept|allow|agree|reject|refuse|decline|deny|got\s+it"
+    r"|(?:tout\s+)?(?:accepter|refuser)|j['’]accepte|(?:alle\s+)?(?:akzeptieren|ablehnen)"
+    r"|zustimmen|aceptar|rechazar|accetta|rifiuta|aceitar|rejeitar|accepteren|weigeren)"
+    r"\b[^.!?]{0,40}",
+    re.I,
+)
+_COOKIE_WORDS = re.compile(r"cookie|consent|tracker|t[ée]moins?\b", re.I)
+# A consent banner says what it has to say in this many words or fewer.
+BANNER_WORDS = 150
+
+
+def consent_banners(root: etree._Element) -> list[etree._Element]:
+    """Consent banners known by their choices, whatever their class names (hashed by
+    CSS-in-JS): the outermost labelled region or dialog of at most :data:`BANNER_WORDS`
+    words that speaks of cookies around an "Accept all cookies" or "Refuse" button. Read
+    before the buttons go with the rest of what has no text."""
+    found: list[etree._Element] = []
+    for button in root.iter("button"):
+        label = button.get("aria-label") or "".join(button.itertext())
+        if len(label) > 60 or not _CONSENT_CHOICE.fullmatch(" ".join(label.split())):
+            continue
+        banner = _banner_around(button)
+        if banner is not None and banner not in found:
+            found.append(banner)
+    return found
+
+
+def _banner_around(button: etree._Element) -> etree._Element | None:
+    banner = None
+    for ancestor in button.iterancestors():
+        if ancestor.tag in ("body", "main", "article"):
+            break
+        if _is_labelled_region(ancestor):
+            text = " ".join(ancestor.itertext())
+            if len(text.split()) > BANNER_WORDS:
+                break
+            if _COOKIE_WORDS.search(text):
+                banner = ancestor
+    return banner
+
+
+def _is_labelled_region(element: etree._Element) -> bool:
+    get = element.get
+    return (
+        element.tag in ("aside", "dialog")
+        or get("role") in ("region", "dialog", "alertdialog")
+        or get("aria-label") is not None
+        or get("aria-labelledby") is not None
+    )
+
 
 def chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
     """Why ``element`` is page chrome (``"tag"``, ``"role"``, ``"name"``, ``"pager"``), or None.

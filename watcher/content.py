@@ -38,6 +38,7 @@ from lxml import etree
 from .chrome import (
     CHROME_OR_FRAME_TAGS,
     chrome_kind,
+    consent_banners,
     has_descendant,
     in_page,
     in_sentence,
@@ -47,9 +48,11 @@ from .visibility import (
     HEADING_TAGS,
     drop,
     drop_hidden,
+    flat_text,
     is_hidden,
     panel_ids,
     strip_never_text,
+    unveil,
 )
 
 log = logging.getLogger(__name__)
@@ -126,7 +129,9 @@ def extract(
     contents of ``<template>`` elements are read as shown.
     """
     panels = panel_ids(root)
-    forms = forms_to_fill(root)  # read before the fields go with the rest of what has no text
+    # Read before the fields and buttons go with the rest of what has no text.
+    forms = forms_to_fill(root)
+    banners = consent_banners(root)
     strip_never_text(root, templates)
     for element in select_all(root, remove):
         drop(element)
@@ -137,6 +142,11 @@ def extract(
     if body is None:
         body = root
     weights, hidden, chrome = survey(body, panels)
+    if unveil(body, weights[body].text if body in weights else 0, hidden):
+        weights, hidden, chrome = survey(body, panels)
+    if body not in weights:
+        return []  # a page hidden whole by its markup shows nothing
+    chrome.update((banner, "consent") for banner in banners if banner in weights)
     for element in hidden:
         drop(element)
     remove_chrome(body, weights, chrome)
@@ -351,7 +361,8 @@ def _drop_menus(block: etree._Element, weights: dict[etree._Element, Weight]) ->
 
 
 def _landmark(body: etree._Element, weights: dict[etree._Element, Weight]) -> etree._Element:
-    """``<main>`` (or ``role=main``) when it holds most of the text, else ``<body>``."""
+    """``<main>`` (or ``role=main``) when it holds most of the text, or a quarter of it
+    that the page repeats outside it; else ``<body>``."""
     total = weights[body].prose
     candidates = [
         el
@@ -361,7 +372,27 @@ def _landmark(body: etree._Element, weights: dict[etree._Element, Weight]) -> et
     if not candidates:
         return body
     best = max(candidates, key=lambda el: weights[el].prose)
-    return best if weights[best].prose >= LANDMARK_SHARE * total else body
+    share = weights[best].prose / total if total else 0.0
+    if share >= LANDMARK_SHARE or (
+        2 * share >= LANDMARK_SHARE and _repeated_outside(best, body, weights)
+    ):
+        return best
+    return body
+
+
+def _repeated_outside(
+    landmark: etree._Element, body: etree._Element, weights: dict[etree._Element, Weight]
+) -> bool:
+    """Whether the document in ``landmark`` is rendered again, whole, outside it: a
+    layout for small screens that repeats it (CSS shows one copy or the other)."""
+    core = _core(landmark, weights)
+    prose = weights[core].prose
+    text = flat_text(core)
+    return any(
+        weight.prose == prose and el is not core and not _inside(el, landmark)
+        and _inside(el, body) and flat_text(el) == text
+        for el, weight in weights.items()
+    )  # fmt: skip
 
 
 def _core(top: etree._Element, weights: dict[etree._Element, Weight]) -> etree._Element:

@@ -51,6 +51,10 @@ _SCREEN_READER_STYLE = re.compile(
     r"|(?<![\w-])(?:left|top|text-indent)\s*:\s*-\d{4,}(?:px)?(?![\w.])",
     re.I,
 )
+# A page hiding itself until its script runs keeps at most this much text in view, and
+# the element its style hides holds at least this share of the page's text (see unveil).
+VEILED_CHARS = 1000
+VEIL_SHARE = 0.8
 # What an inline style does to its element (see _style_hiding).
 _SHOWN, _HIDDEN, _SCREEN_READER = 0, 1, 2
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -108,6 +112,26 @@ def strip_never_text(root: etree._Element, templates: bool = False) -> None:
                 drop(template)
     for button in [b for b in root.iter("button") if not _is_toggle(b)]:
         drop(button)
+
+
+def unveil(body: etree._Element, shown: int, hidden: list[etree._Element]) -> bool:
+    """Show a page that hides itself until its script has run (``visibility: hidden`` on
+    the ``<body>`` or on the wrapper of nearly all its text, against a flash of unstyled
+    content), as its script would. ``shown`` is how much text is in view, ``hidden`` the
+    hidden elements. Returns whether a style was taken off."""
+    if shown > VEILED_CHARS or not hidden:
+        return False
+    total = len(flat_text(body))
+    for element in hidden:
+        style = element.get("style")
+        if (
+            style
+            and _style_hiding(style) == _HIDDEN
+            and 0 < VEIL_SHARE * total <= len(flat_text(element))
+        ):
+            del element.attrib["style"]
+            return True
+    return False
 
 
 def drop_hidden(root: etree._Element, panels: frozenset[str]) -> None:
@@ -169,7 +193,7 @@ def _is_toggle(button: etree._Element) -> bool:
     if "aria-expanded" in attrib or "aria-controls" in attrib:
         return True
     outer = next(button.iterancestors(*HEADING_TAGS), None)
-    if outer is not None and _text_of(outer) == _text_of(button):
+    if outer is not None and flat_text(outer) == flat_text(button):
         return True
     # (Not any(): an element with no children tests false, so a heading holding only
     # text would not count.)
@@ -177,7 +201,8 @@ def _is_toggle(button: etree._Element) -> bool:
     return heading is not None or _reveals_more(button)
 
 
-def _text_of(element: etree._Element) -> str:
+def flat_text(element: etree._Element) -> str:
+    """The text under ``element`` without any whitespace, to compare or measure."""
     return "".join("".join(element.itertext()).split())
 
 
