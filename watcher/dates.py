@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 
 _TABLE = """
 en January February March April May June July August September October November December
@@ -49,7 +50,7 @@ DATE_PATTERN = (
     r"(?:\s+de)?\s+\d{4}"
     r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}年\d{1,2}月\d{1,2}日)"
 )
-_LABEL = re.compile(
+_LABEL = (
     r"\b(?:(?:last\s+)?(?:updated?|modified|revised|revision|amended|reviewed|changed)"
     r"|effective|version|dated?|published|as\s+of|in\s+force"
     # French, German, Spanish, Italian, Portuguese and Dutch policies say it so.
@@ -58,32 +59,41 @@ _LABEL = re.compile(
     r"|actualizad[oa]|última\s+actualización|vigente|en\s+vigor"
     r"|aggiornat[oa]|ultimo\s+aggiornamento|in\s+vigore"
     r"|atualizad[oa]|última\s+atualização|em\s+vigor"
-    r"|bijgewerkt|laatst\s+gewijzigd|van\s+kracht)\b",
-    re.I,
+    r"|bijgewerkt|laatst\s+gewijzigd|van\s+kracht)\b"
 )
-_AFTER_LABEL = re.compile(rf"[^.!?\n]{{0,40}}?(?P<date>{DATE_PATTERN})(?![\w/.-]\d)", re.I)
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """A "last updated"-style label; one that opens a line, or follows one word
+    ("Dernière mise à jour", "Date of last update"); and what follows a label up to its
+    date. Compiled on first use: together they take milliseconds (every month's name,
+    case-folded), and most processes never read a stated date."""
+    return (
+        re.compile(_LABEL, re.I),
+        re.compile(r"(?:\w+\s+(?:of\s+)?)?" + _LABEL, re.I),
+        re.compile(rf"[^.!?\n]{{0,40}}?(?P<date>{DATE_PATTERN})(?![\w/.-]\d)", re.I),
+    )
 
 
 def labelled_date(text: str) -> str | None:
     """The date after a "last updated"-style label in ``text``, as written
     ("Last updated: 12 March 2024" gives "12 March 2024")."""
-    for label in _LABEL.finditer(text):
-        match = _AFTER_LABEL.match(text, label.end())
+    label_pattern, _, after_label = _patterns()
+    for label in label_pattern.finditer(text):
+        match = after_label.match(text, label.end())
         if match:
             return match.group("date").strip()
     return None
-
-
-# The label opens the line, or follows one word: "Dernière mise à jour", "Date of last update".
-_OPENING_LABEL = re.compile(r"(?:\w+\s+(?:of\s+)?)?" + _LABEL.pattern, re.I)
 
 
 def date_line(text: str) -> str | None:
     """The date of a line that opens with a "last updated"-style label, as written:
     "Last updated: 12 March 2024", "Dernière mise à jour : 1er avril 2025"; not
     "Privacy Policy (last updated 12 March 2024)"."""
-    label = _OPENING_LABEL.match(text)
-    match = _AFTER_LABEL.match(text, label.end()) if label else None
+    _, opening_label, after_label = _patterns()
+    label = opening_label.match(text)
+    match = after_label.match(text, label.end()) if label else None
     return match.group("date").strip() if match else None
 
 
