@@ -152,6 +152,28 @@ def test_text_styled_for_screen_readers_only_is_dropped(style: str, hidden: bool
 
 
 @pytest.mark.parametrize(
+    ("classes", "hidden"),
+    [
+        ("printfooter", True),
+        ("print-only", True),
+        ("visible-print-block", True),
+        ("d-none d-print-block", True),
+        ("d-none d-md-block d-print-block", False),
+        ("print-expand-all", False),
+        ("no-print", False),
+    ],
+    ids=["mediawiki", "print-only", "bootstrap-3", "bootstrap", "shown-on-desktop",
+         "print-button-bar", "screen-only"],
+)  # fmt: skip
+def test_text_for_print_only_is_dropped(classes: str, hidden: bool) -> None:
+    """Text shown only on paper is not what the reader sees: MediaWiki's "Retrieved from"
+    footer names the page's revision, and every edit of the page's source changed it."""
+    footer = f'<div class="{classes}">Retrieved from "/w/index.php?oldid=565291"</div>'
+    html = f"<body><main><h1>Terms</h1>{policy(3)}{footer}</main></body>"
+    assert ("Retrieved" not in text_of(html)) is hidden
+
+
+@pytest.mark.parametrize(
     ("pager", "kept"),
     [
         (

@@ -40,6 +40,12 @@ _VISUALLY_HIDDEN = (
     "hidden-visually",
     "a11y-hidden",
 )
+# Class names of text for print only (CSS frameworks', MediaWiki's footer).
+_PRINT_ONLY = frozenset(
+    "print-only printonly visible-print visible-print-block visible-print-inline "
+    "visible-print-inline-block show-for-print printfooter".split()
+)
+_SCREEN_DISPLAY = re.compile(r"d-(?:sm|md|lg|xl|xxl)-")
 _VISUALLY_HIDDEN_STEMS = ("sr-only", "isually", "reader", "a11y-hidden")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # Inline styles of the "visually hidden" technique: text clipped to nothing or moved
@@ -164,6 +170,8 @@ def is_hidden(element: etree._Element, attrs: Attributes, panels: frozenset[str]
     if "invisible" in classes and "invisible" in classes.split():
         # CSS frameworks' class for visibility: hidden (Bootstrap, Tailwind).
         return not _is_panel(element, panels)
+    if "print" in classes and _print_only(classes):
+        return True
     return _screen_reader_only(classes)
 
 
@@ -182,6 +190,20 @@ def _screen_reader_only(classes: str) -> bool:
     repeat the same class strings many times)."""
     return any(stem in classes for stem in _VISUALLY_HIDDEN_STEMS) and any(
         c in _VISUALLY_HIDDEN for c in classes.split()
+    )
+
+
+@lru_cache(maxsize=1024)
+def _print_only(classes: str) -> bool:
+    """Whether a class attribute marks text shown only on paper (MediaWiki's "Retrieved
+    from <address of this revision>" footer, Bootstrap's ``d-none d-print-block``)."""
+    names = classes.split()
+    if any(name in _PRINT_ONLY for name in names):
+        return True
+    return (
+        "d-none" in names
+        and any(name.startswith("d-print-") for name in names)
+        and not any(_SCREEN_DISPLAY.match(name) for name in names)
     )
 
 
