@@ -461,6 +461,24 @@ def test_a_document_repeated_outside_main_for_small_screens_is_read_once() -> No
     assert "Legal pages" not in text
 
 
+def test_a_menus_label_and_folded_wrapper_go_with_it() -> None:
+    """A table of contents labelled from outside (``<h3 id>`` over ``<nav
+    aria-labelledby>``), or folded in a ``<details>``, left its label behind: "Table of
+    contents" read as the document's first section. A ``<details>`` with text of its own
+    stays, and so does an ``<h1>`` that labels a menu."""
+    toc = "<ul>" + "".join(f'<li><a href="#s{n}">Part {n}</a></li>' for n in range(5)) + "</ul>"
+    side = f'<div><h3 id="toc">Table of contents</h3><nav aria-labelledby="toc">{toc}</nav></div>'
+    folded = f"<details open><summary>Contents</summary><nav>{toc}</nav></details>"
+    kept = f"<details><summary>Scope</summary><p>{PROSE}</p><nav>{toc}</nav></details>"
+    html = (
+        f'<body>{side}<main><h1 id="t">Privacy</h1>{folded}{policy(3)}{kept}'
+        f'<nav aria-labelledby="t">{toc}</nav></main></body>'
+    )
+    text = text_of(html)
+    assert "Table of contents" not in text and "Contents" not in text
+    assert text.startswith("# Privacy") and "Scope" in text and "Part" not in text
+
+
 def test_without_landmarks_the_dense_block_and_its_title_are_found() -> None:
     html = f"""<body><div class="top"><a href="/">Home</a> <a href="/x">Products</a>
       <a href="/y">Pricing</a></div>

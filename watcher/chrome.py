@@ -1,6 +1,7 @@
 """What page chrome looks like, element by element: tags, ARIA roles, the class names
-of consent banners and page furniture, links to the previous and next page, and the
-names of a site's header, footer and menus.
+of consent banners and page furniture, consent banners' buttons, links to the previous
+and next page, the names of a site's header, footer and menus, forms to fill and
+controls that scripts make of other elements.
 
 These judgments need only the element and its attributes; :mod:`watcher.content`
 weighs them against the page's text before dropping anything.
@@ -168,6 +169,23 @@ def _is_labelled_region(element: etree._Element) -> bool:
     )
 
 
+def menu_label(element: etree._Element) -> etree._Element | None:
+    """The heading or label that names ``element`` from outside it (``aria-labelledby``),
+    unless it is the page's ``<h1>``, which may name a table of contents too."""
+    for name in (element.get("aria-labelledby") or "").split():
+        found = element.xpath("//*[@id=$name]", name=name)
+        label = found[0] if found else None
+        if label is None or label.tag == "h1" or label is element:
+            continue
+        if not any(a is label for a in element.iterancestors()) and not _contains(element, label):
+            return label
+    return None
+
+
+def _contains(element: etree._Element, other: etree._Element) -> bool:
+    return any(a is element for a in other.iterancestors())
+
+
 def chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
     """Why ``element`` is page chrome (``"tag"``, ``"role"``, ``"name"``, ``"pager"``), or None.
     ``attrs`` are the element's attributes."""
@@ -298,3 +316,33 @@ def in_page(href: str) -> bool:
 def has_descendant(element: etree._Element, *tags: str) -> bool:
     """Whether ``element`` has a descendant with one of ``tags``."""
     return next(element.iterdescendants(*tags), None) is not None
+
+
+# A field the reader types into (hidden fields and check boxes excluded).
+_TYPED_FIELD = etree.XPath(
+    "boolean(.//textarea | .//input[not(@type) or @type='text' or @type='email'"
+    " or @type='search' or @type='tel' or @type='url' or @type='password'])"
+)
+_TEXT_CONTAINERS = ("table", "ul", "ol", "dl", "pre", "blockquote", *HEADING_TAGS)
+_TEXT_TAGS = frozenset(("p", *HEADING_TAGS))
+
+
+def forms_to_fill(root: etree._Element) -> frozenset[etree._Element]:
+    """The forms under ``root`` with a field the reader types into (a contact form, a
+    newsletter sign-up, a search box), as opposed to a policy's own check boxes."""
+    return frozenset(form for form in root.iter("form") if _TYPED_FIELD(form))
+
+
+def is_custom_control(element: etree._Element) -> bool:
+    """A focusable element scripted into a button or tab ("Print", "Expand all", a tab
+    strip): a short label standing alone, not a toggle, not a text container. Headings
+    and paragraphs are text, focusable or not: pages make them focus targets
+    (``tabindex="-1"``) to move the reader to them."""
+    get = element.get
+    if get("tabindex") is None or "aria-expanded" in element.attrib:
+        return False
+    if element.tag in _TEXT_TAGS or get("role") == "heading":
+        return False
+    if get("aria-controls") is not None or has_descendant(element, *_TEXT_CONTAINERS):
+        return False
+    return not in_sentence(element)

@@ -39,10 +39,12 @@ from .chrome import (
     CHROME_OR_FRAME_TAGS,
     chrome_kind,
     consent_banners,
+    forms_to_fill,
     has_descendant,
     in_page,
-    in_sentence,
+    is_custom_control,
     is_layout,
+    menu_label,
 )
 from .visibility import (
     HEADING_TAGS,
@@ -71,8 +73,6 @@ ARTICLE_SHARE = 0.25
 COLOPHON_CHARS = 400
 # A focusable non-link element with at most this much text is a control, not text.
 CONTROL_CHARS = 40
-_TEXT_CONTAINERS = ("table", "ul", "ol", "dl", "pre", "blockquote", *HEADING_TAGS)
-_TEXT_TAGS = frozenset(("p", *HEADING_TAGS))
 # Descend into a child while it holds this share of the landmark's text.
 CORE_SHARE = 0.75
 # A landmark (<main>) is used when it holds this share of the page's text.
@@ -85,11 +85,6 @@ NAV_LINKS = 3
 # A block with links whose headings and link labels make this share of its text is a
 # grid of cards linking to other pages.
 CARD_SHARE = 0.8
-# A field the reader types into (hidden fields and check boxes excluded).
-_TYPED_FIELD = etree.XPath(
-    "boolean(.//textarea | .//input[not(@type) or @type='text' or @type='email'"
-    " or @type='search' or @type='tel' or @type='url' or @type='password'])"
-)
 
 
 @lru_cache(maxsize=256)
@@ -179,7 +174,24 @@ def remove_chrome(
             continue
         if _guarded(element, found[element], weights, total):
             continue
-        _drop_weighed(element, weights)
+        _drop_with_leftovers(element, weights, body)
+
+
+def _drop_with_leftovers(
+    element: etree._Element, weights: dict[etree._Element, Weight], body: etree._Element
+) -> None:
+    """Drop chrome with what only introduced it: the heading that labels it from outside
+    (``<h3 id="toc">`` over ``<nav aria-labelledby="toc">``), and a ``<details>`` left
+    with nothing but its summary ("Table of contents")."""
+    label = menu_label(element)
+    disclosure = next(element.iterancestors("details"), None)
+    _drop_weighed(element, weights)
+    if label is not None and label in weights and _inside(label, body):
+        _drop_weighed(label, weights)
+    if disclosure is not None and disclosure in weights and _inside(disclosure, body):
+        summary = disclosure.find("summary")
+        if weights[disclosure].text == (weights[summary].text if summary in weights else 0):
+            _drop_weighed(disclosure, weights)
 
 
 def _drop_weighed(element: etree._Element, weights: dict[etree._Element, Weight]) -> None:
@@ -297,7 +309,7 @@ def survey(
         if tag == "a" and not in_page(attrs.get("href", "#")):
             weight.link = weight.text
             weight.links += 1
-        elif weight.text <= CONTROL_CHARS and "tabindex" in attrs and _is_custom_control(el):
+        elif weight.text <= CONTROL_CHARS and "tabindex" in attrs and is_custom_control(el):
             hidden.append(el)
             continue
         weights[el] = weight
@@ -505,12 +517,6 @@ def _neighbours(
     return kept, True
 
 
-def forms_to_fill(root: etree._Element) -> frozenset[etree._Element]:
-    """The forms under ``root`` with a field the reader types into (a contact form, a
-    newsletter sign-up, a search box), as opposed to a policy's own check boxes."""
-    return frozenset(form for form in root.iter("form") if _TYPED_FIELD(form))
-
-
 def _holds(element: etree._Element, forms: frozenset[etree._Element]) -> bool:
     return bool(forms) and any(form in forms for form in element.iter("form"))
 
@@ -579,18 +585,3 @@ def _has_h1(element: etree._Element) -> bool:
 def _is_colophon(element: etree._Element, weight: Weight) -> bool:
     """A short block with a copyright sign: the page's footer."""
     return weight.text <= COLOPHON_CHARS and "©" in _text(element)
-
-
-def _is_custom_control(element: etree._Element) -> bool:
-    """A focusable element scripted into a button or tab ("Print", "Expand all", a tab
-    strip): a short label standing alone, not a toggle, not a text container. Headings
-    and paragraphs are text, focusable or not: pages make them focus targets
-    (``tabindex="-1"``) to move the reader to them."""
-    get = element.get
-    if get("tabindex") is None or "aria-expanded" in element.attrib:
-        return False
-    if element.tag in _TEXT_TAGS or get("role") == "heading":
-        return False
-    if get("aria-controls") is not None or has_descendant(element, *_TEXT_CONTAINERS):
-        return False
-    return not in_sentence(element)
