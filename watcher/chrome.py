@@ -9,6 +9,7 @@ weighs them against the page's text before dropping anything.
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 
@@ -170,20 +171,24 @@ def _is_labelled_region(element: etree._Element) -> bool:
 
 
 def menu_label(element: etree._Element) -> etree._Element | None:
-    """The heading or label that names ``element`` from outside it (``aria-labelledby``),
+    """The heading or label that names ``element`` from just before it (``aria-
+    labelledby``; the label of a menu sits beside it, so only the two nearest preceding
+    siblings of the element and of its two ancestors, and their children, are searched),
     unless it is the page's ``<h1>``, which may name a table of contents too."""
-    for name in (element.get("aria-labelledby") or "").split():
-        found = element.xpath("//*[@id=$name]", name=name)
-        label = found[0] if found else None
-        if label is None or label.tag == "h1" or label is element:
-            continue
-        if not any(a is label for a in element.iterancestors()) and not _contains(element, label):
-            return label
+    names = element.get("aria-labelledby")
+    if not names:
+        return None
+    wanted = set(names.split())
+    node: etree._Element | None = element
+    for _ in range(3):
+        if node is None:
+            break
+        for sibling in itertools.islice(node.itersiblings(preceding=True), 2):
+            for candidate in (sibling, *sibling):
+                if candidate.get("id") in wanted:
+                    return None if candidate.tag == "h1" else candidate
+        node = node.getparent()
     return None
-
-
-def _contains(element: etree._Element, other: etree._Element) -> bool:
-    return any(a is element for a in other.iterancestors())
 
 
 def chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
