@@ -332,8 +332,20 @@ CHOICES = (
             "<button>Accept</button></div>",
             True,
         ),
+        (
+            '<div aria-label="Privacy choices" class="q1"><p>We use cookies to measure visits.'
+            f"</p><script>{'var x = 1; ' * 200}</script>{CHOICES}</div>",
+            False,
+        ),
     ],
-    ids=["region-in-main", "labelled-div", "aside-french", "policy-section", "not-cookies"],
+    ids=[
+        "region-in-main",
+        "labelled-div",
+        "aside-french",
+        "policy-section",
+        "not-cookies",
+        "with-a-long-script",
+    ],
 )
 def test_a_consent_banner_is_known_by_its_choices_whatever_its_class(
     block: str, kept: bool
@@ -470,13 +482,15 @@ def test_a_menus_label_and_folded_wrapper_go_with_it() -> None:
     side = f'<div><h3 id="toc">Table of contents</h3><nav aria-labelledby="toc">{toc}</nav></div>'
     folded = f"<details open><summary>Contents</summary><nav>{toc}</nav></details>"
     kept = f"<details><summary>Scope</summary><p>{PROSE}</p><nav>{toc}</nav></details>"
+    section = f'<h2 id="p">Partners</h2><p>We share with:</p><nav aria-labelledby="p">{toc}</nav>'
     html = (
-        f'<body>{side}<main><h1 id="t">Privacy</h1>{folded}{policy(3)}{kept}'
+        f'<body>{side}<main><h1 id="t">Privacy</h1>{folded}{policy(3)}{kept}{section}'
         f'<nav aria-labelledby="t">{toc}</nav></main></body>'
     )
     text = text_of(html)
     assert "Table of contents" not in text and "Contents" not in text
-    assert text.startswith("# Privacy") and "Scope" in text and "Part" not in text
+    assert text.startswith("# Privacy") and "Scope" in text and "Part " not in text
+    assert "## Partners\n\nWe share with:" in text
 
 
 def test_without_landmarks_the_dense_block_and_its_title_are_found() -> None:

@@ -9,7 +9,6 @@ weighs them against the page's text before dropping anything.
 
 from __future__ import annotations
 
-import itertools
 import re
 from functools import lru_cache
 
@@ -126,6 +125,8 @@ _CONSENT_CHOICE = re.compile(
     re.I,
 )
 _COOKIE_WORDS = re.compile(r"cookie|consent|tracker|t[ée]moins?\b", re.I)
+# The text of an element, without its scripts' and styles' (not stripped yet).
+_SHOWN_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
 # A consent banner says what it has to say in this many words or fewer.
 BANNER_WORDS = 150
 
@@ -152,7 +153,7 @@ def _banner_around(button: etree._Element) -> etree._Element | None:
         if ancestor.tag in ("body", "main", "article"):
             break
         if _is_labelled_region(ancestor):
-            text = " ".join(ancestor.itertext())
+            text = " ".join(_SHOWN_TEXT(ancestor))
             if len(text.split()) > BANNER_WORDS:
                 break
             if _COOKIE_WORDS.search(text):
@@ -171,10 +172,9 @@ def _is_labelled_region(element: etree._Element) -> bool:
 
 
 def menu_label(element: etree._Element) -> etree._Element | None:
-    """The heading or label that names ``element`` from just before it (``aria-
-    labelledby``; the label of a menu sits beside it, so only the two nearest preceding
-    siblings of the element and of its two ancestors, and their children, are searched),
-    unless it is the page's ``<h1>``, which may name a table of contents too."""
+    """The heading or label right before ``element`` that names it (``aria-labelledby``):
+    the element's previous sibling, or its wrappers' (nothing else between them), or a
+    child of that sibling; not the page's ``<h1>``, which may name a table of contents."""
     names = element.get("aria-labelledby")
     if not names:
         return None
@@ -182,11 +182,13 @@ def menu_label(element: etree._Element) -> etree._Element | None:
     node: etree._Element | None = element
     for _ in range(3):
         if node is None:
-            break
-        for sibling in itertools.islice(node.itersiblings(preceding=True), 2):
-            for candidate in (sibling, *sibling):
+            return None
+        previous = node.getprevious()
+        if previous is not None:
+            for candidate in (previous, *previous):
                 if candidate.get("id") in wanted:
                     return None if candidate.tag == "h1" else candidate
+            return None
         node = node.getparent()
     return None
 
