@@ -68,7 +68,8 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """A "last updated"-style label; one that opens a line, or follows one word
     ("Dernière mise à jour", "Date of last update"); and what follows a label up to its
     date. Compiled on first use: together they take milliseconds (every month's name,
-    case-folded), and most processes never read a stated date."""
+    case-folded), which a process that reads no page (``status``, ``list``) need not
+    pay at start-up."""
     return (
         re.compile(_LABEL, re.I),
         re.compile(r"(?:\w+\s+(?:of\s+)?)?" + _LABEL, re.I),
