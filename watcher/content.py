@@ -124,9 +124,10 @@ def extract(
     contents of ``<template>`` elements are read as shown.
     """
     panels = panel_ids(root)
-    # Read before the fields and buttons go with the rest of what has no text.
-    forms = forms_to_fill(root)
-    banners = consent_banners(root)
+    # Read before the fields and buttons go with the rest of what has no text; only
+    # the chrome rules use them, and ``select`` replaces those.
+    forms = frozenset() if select else forms_to_fill(root)
+    banners = [] if select else consent_banners(root)
     strip_never_text(root, templates)
     for element in select_all(root, remove):
         drop(element)
