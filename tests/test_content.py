@@ -530,6 +530,31 @@ def test_growth_stops_at_navigation_but_not_at_one_link_or_in_page_anchors() -> 
         assert gone not in text
 
 
+LANGUAGES = (
+    '<a href="/cy/" hreflang="cy">Cymraeg</a> <a href="/gd/" hreflang="gd">Gàidhlig</a>',
+    '<ul><li><a href="/fr/"><span lang="fr">Français</span></a></li></ul>',
+)
+
+
+@pytest.mark.parametrize(
+    ("after", "kept"),
+    [
+        (f"<div><span>Change language:</span>{LANGUAGES[0]}</div>", False),
+        (f"<div>This page is also available in: {LANGUAGES[1]}</div>", False),
+        (f"<div><p>{PROSE} Ask us for it in {LANGUAGES[1]}</p></div>", True),
+        ('<div>Change language: <a href="/cy/">Cymraeg</a></div>', True),
+    ],
+    ids=["hreflang-and-label", "lang-on-the-words", "in-a-sentence", "language-unmarked"],
+)
+def test_a_language_switcher_after_the_document_is_left_out(after: str, kept: bool) -> None:
+    # One or two links are not a menu by count, but links that name their language
+    # (as the W3C asks of a switcher) lead to translations: the site's, not the text.
+    html = f'<body><div class="doc"><h1>Terms</h1>{policy()}</div>{after}</body>'
+    text = text_of(html)
+    assert text.startswith("# Terms\n")
+    assert (re.search("Cymraeg|Français", text) is not None) is kept
+
+
 def test_layout_names_bound_the_document_but_not_its_own_headings() -> None:
     html = f"""<body><div class="site-header"><p>Example Co</p><p>Welcome back</p></div>
       <div class="doc"><h1>Terms</h1>

@@ -309,6 +309,24 @@ def is_layout(element: etree._Element) -> bool:
     return not has_descendant(element, *titles)
 
 
+def is_language_switcher(element: etree._Element, label_chars: int = 40) -> bool:
+    """Links to the page in other languages, each marked with its language (``hreflang``,
+    or ``lang`` on the link or its words, as the W3C asks), with at most a short label
+    ("Change language:") beside them: the site's, however few they are."""
+    links = [a for a in element.iter("a") if not in_page(a.get("href", "#"))]
+    if not links or not all(_names_language(link) for link in links):
+        return False
+    text = sum(len(words.strip()) for words in element.itertext())
+    link_text = sum(len(words.strip()) for link in links for words in link.itertext())
+    return text - link_text <= label_chars
+
+
+def _names_language(link: etree._Element) -> bool:
+    if link.get("hreflang") or link.get("lang"):
+        return True
+    return any(child.get("lang") for child in link.iterdescendants(etree.Element))
+
+
 def in_page(href: str) -> bool:
     """A link to a place in the same document (a table of contents entry), not to
     another page ("#/route" is a single-page-app route, not an anchor)."""

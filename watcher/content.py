@@ -43,6 +43,7 @@ from .chrome import (
     has_descendant,
     in_page,
     is_custom_control,
+    is_language_switcher,
     is_layout,
     menu_label,
 )
@@ -508,7 +509,12 @@ def _neighbours(
             continue
         if is_layout(sibling) or _is_colophon(sibling, weight):
             return kept, False
-        if weight.is_navigation() or _is_card_grid(sibling, weight) or _holds(sibling, forms):
+        if (
+            weight.is_navigation()
+            or _is_card_grid(sibling, weight)
+            or _holds(sibling, forms)
+            or (weight.links and is_language_switcher(sibling))
+        ):
             if title_beyond and _title_next(siblings[index + 1 :], weights):
                 continue
             return kept, False
