@@ -294,6 +294,45 @@ def test_numbered_lists_and_tables_of_contents_are_not_headings() -> None:
     assert headings(doc) == [(1, "1", "Scope"), (1, "2", "Data"), (1, "3", "Rights")]
 
 
+@pytest.mark.parametrize(
+    ("address", "headed"),
+    [
+        ("10 Harbour Square", []),
+        ("10. Harbour Square", [(3, "10", "Harbour Square")]),
+    ],
+    ids=["street-number", "numbered-title"],
+)
+def test_a_street_address_is_not_a_numbered_section(
+    address: str, headed: list[tuple[int, str, str]]
+) -> None:
+    # An address broken by <br> gives a paragraph per line; "10 Harbour Square" opens
+    # with a bare number that no other heading continues, so a new address (another
+    # street number) would have read as a section removed and one added.
+    html = (
+        "<h1>Privacy</h1><h2>Contact</h2><p>Write to us at:</p>"
+        f"<p>Example Ltd<br>{address}<br>Port Town, PT1 2AB</p>"
+        "<p>We answer every letter within thirty days of receiving it, by post.</p>"
+    )
+    assert headings(parse(html.encode(), "text/html")) == [
+        (1, "", "Privacy"),
+        (2, "", "Contact"),
+        *headed,
+    ]
+
+
+def test_bare_numbers_that_run_on_are_headings() -> None:
+    text = "\n\n".join(
+        [
+            "1 Scope",
+            "These terms apply to everyone who uses the service in any way at all.",
+            "2 Data",
+            "We collect as little as we can and keep it for as short a time as we can.",
+        ]
+    )
+    doc = parse(text.encode(), "text/plain")
+    assert headings(doc) == [(1, "1", "Scope"), (1, "2", "Data")]
+
+
 CLAUSE = "{} may use the service only as these terms allow, and must keep its account secure."
 
 

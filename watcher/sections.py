@@ -47,6 +47,8 @@ _DATE_LINE = re.compile(
     r"[a-z]*\.?\s*(?:\d{1,2}(?:st|nd|rd|th)?,?\s*)?\d{2,4}\s*|[\d\s./-]+)$",
     re.I,
 )
+# A number standing bare before the words: no dot, bracket or colon after it.
+_BARE_NUMBER = re.compile(r"\d{1,3}\s")
 _URLISH = re.compile(r"https?://|www\.|\S@\S|\.(com|org|net)\b", re.I)
 # Words run together by a table flattened to text: "DateVersionChangesReviewer".
 _GLUED = re.compile(r"[a-z][A-Z][a-z]+[A-Z]")
@@ -172,6 +174,7 @@ def find_headings(doc: Document) -> list[_Heading]:
             candidates[i] = found
     _drop_date_line(blocks, candidates)
     _drop_lists_of_numbers(blocks, candidates)
+    _drop_lone_bare_numbers(blocks, candidates)
     candidates.update(_list_headings(blocks))
     headings = []
     for i, (style, number, title) in sorted(candidates.items()):
@@ -308,6 +311,27 @@ def _drop_lists_of_numbers(
         run.append(i)
         previous = value
     close()
+
+
+def _drop_lone_bare_numbers(
+    blocks: tuple[Block, ...], candidates: dict[int, tuple[tuple[str, int], str, str]]
+) -> None:
+    """A paragraph opening with a bare number ("10 Harbour Square", a line of an address
+    split by ``<br>``; no dot or bracket after the number) is a heading only beside
+    another heading numbered one less or one more. A street number stands alone, and a
+    new address read as a section removed and another added."""
+    bare = {
+        i: int(number)
+        for i, (style, number, _) in candidates.items()
+        if style == ("decimal", 1)
+        and number.isdigit()
+        and blocks[i].kind == "paragraph"
+        and _BARE_NUMBER.match(blocks[i].text)
+    }
+    numbers = {int(number) for _, number, _ in candidates.values() if number.isdigit()}
+    for i, value in bare.items():
+        if value - 1 not in numbers and value + 1 not in numbers:
+            del candidates[i]
 
 
 def _primary_styles(headings: list[_Heading]) -> set[tuple[str, int]]:
