@@ -174,6 +174,44 @@ def test_text_for_print_only_is_dropped(classes: str, hidden: bool) -> None:
 
 
 @pytest.mark.parametrize(
+    ("classes", "mobile"),
+    [
+        ("cr02__item twtr-hidden--md twtr-hidden--lg", True),
+        ("cr02__item twtr-hidden--sm twtr-hidden--xs", False),
+        ("d-lg-none", True),
+        ("d-block d-md-none", True),
+        ("d-md-none d-lg-block", False),
+        ("lg:hidden", True),
+        ("hidden lg:block", False),
+        ("is-hidden-desktop", True),
+        ("is-hidden-mobile", False),
+        ("hide-for-large", True),
+        ("show-for-small-only", True),
+        ("visible-xs", True),
+        ("mobile-only", True),
+        ("overflow-hidden", False),
+    ],
+    ids=lambda value: str(value),
+)
+def test_a_copy_for_small_screens_is_not_read(classes: str, mobile: bool) -> None:
+    """Responsive pages repeat a block for small screens and let CSS show one of the
+    two; the page is read as a desktop shows it, so the block is read once."""
+    summary = "<p>Our service is a public platform: what you post can be seen.</p>"
+    page = (
+        f'<body><main><h1>Privacy</h1><div class="desktop-only">{summary}</div>'
+        f'<div class="{classes}">{summary}</div>{policy(3)}</main></body>'
+    )
+    assert text_of(page).count("public platform") == (1 if mobile else 2)
+
+
+def test_a_copy_for_small_screens_that_holds_most_of_the_text_is_read() -> None:
+    # The page's only copy of the document, marked for small screens (its desktop
+    # version built by a script): reading nothing would lose the policy.
+    page = f'<body><main><h1>Privacy</h1><div class="d-lg-none">{policy(6)}</div></main></body>'
+    assert "6. We collect" in text_of(page)
+
+
+@pytest.mark.parametrize(
     ("pager", "kept"),
     [
         (
@@ -357,6 +395,60 @@ def test_a_consent_banner_is_known_by_its_choices_whatever_its_class(
     text = text_of(f"<body><main>{block}<h1>Reports</h1>{policy(2)}</main></body>")
     assert (first_text in text) is kept, first_text
     assert "Reports" in text and "Accept all" not in text
+
+
+HIDDEN_FIELD = '<input type="hidden" name="token" value="AbC123">'
+
+
+@pytest.mark.parametrize(
+    ("form", "words", "kept"),
+    [
+        (
+            f'<form method="post" class="x1">{HIDDEN_FIELD}<div>Was this helpful?</div>'
+            '<button name="q7" value="5">Yes</button><button name="q7" value="1">No</button>'
+            "</form>",
+            "Was this helpful?",
+            False,
+        ),
+        (
+            '<form><p>Rate this page</p><input type="submit" name="r" value="Good">'
+            '<input type="submit" name="r" value="Bad"></form>',
+            "Rate this page",
+            False,
+        ),
+        (
+            "<form><p>To stop the sale of your data, send this form.</p>"
+            '<button name="opt" value="out">Opt out</button></form>',
+            "To stop the sale",
+            True,
+        ),
+        (
+            '<form><p>Choose the cookies we may set.</p><input type="checkbox" name="c">'
+            '<button name="c" value="save">Save</button><button name="c" value="all">All'
+            "</button></form>",
+            "Choose the cookies",
+            True,
+        ),
+        (
+            f"<form><p>Is this clear? {PROSE}</p>"
+            '<button name="q" value="1">Yes</button><button name="q" value="0">No</button>'
+            "</form>",
+            "Is this clear?",
+            True,
+        ),
+    ],
+    ids=["yes-no-buttons", "submit-inputs", "one-button", "with-a-check-box", "long-text"],
+)
+def test_a_vote_widget_is_known_by_its_choices_whatever_its_class(
+    form: str, words: str, kept: bool
+) -> None:
+    """Help centres ask "Was this helpful?" in a form of two submit buttons of one name,
+    their class names hashed; a form of the policy's own (one button, check boxes, a
+    paragraph to read) stays."""
+    page = f'<body><div class="doc"><h1>Help</h1>{policy(3)}<div>{form}</div></div></body>'
+    text = text_of(page)
+    assert text.startswith("# Help\n") and "3. We collect" in text
+    assert (words in text) is kept
 
 
 @pytest.mark.parametrize(

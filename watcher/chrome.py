@@ -104,6 +104,19 @@ _HEADER_WORDS = frozenset(
 )
 _LAYOUT_STEMS = ("header", "footer", "nav", "menu", "sidebar", "topbar", "masthead")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+# Class names that hide an element on a desktop screen and show it on small ones: a
+# mobile copy of a menu or of a block of the page, which is read as a desktop shows it
+# ("hidden-lg", "twtr-hidden--lg", Bulma's "is-hidden-desktop", Foundation's
+# "hide-for-large" and "show-for-small-only", Bootstrap 3's "visible-xs").
+_DESKTOP_HIDDEN = re.compile(
+    r"(?:^|[-_])hidden-{1,2}(?:lg|large|desktop)$|^hide-for-large(?:-only)?$"
+    r"|^hide-(?:on-)?desktop$|^show-for-(?:small|medium)-only$"
+    r"|^visible-(?:xs|sm)(?:-block|-inline|-inline-block)?$|^(?:mobile|tablet)-only$"
+)
+# Mobile-first display classes (Bootstrap's "d-md-none", Tailwind's "md:hidden"): the
+# one of the largest breakpoint up to a desktop's decides.
+_BREAKPOINT_DISPLAY = re.compile(r"(?:d-(sm|md|lg)-|(sm|md|lg):)([\w-]+)")
+_BREAKPOINTS = ("sm", "md", "lg")
 _PAGER_RELS = frozenset(("prev", "previous", "next"))
 # The label of a pager link: the word alone, with arrows, or before the page's name
 # ("Next: Cookie Policy"), in the languages whose dates watcher reads.
@@ -129,6 +142,8 @@ _COOKIE_WORDS = re.compile(r"cookie|consent|tracker|t[ée]moins?\b", re.I)
 _SHOWN_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
 # A consent banner says what it has to say in this many words or fewer.
 BANNER_WORDS = 150
+# A vote widget asks its question in this many words or fewer.
+VOTE_WORDS = 30
 
 
 def consent_banners(root: etree._Element) -> list[etree._Element]:
@@ -169,6 +184,30 @@ def _is_labelled_region(element: etree._Element) -> bool:
         or get("aria-label") is not None
         or get("aria-labelledby") is not None
     )
+
+
+def vote_forms(root: etree._Element) -> list[etree._Element]:
+    """Forms that ask readers to rate the page ("Was this helpful?" Yes / No), known by
+    their choices whatever their class names: two or more submit buttons of one name
+    with different values, no other control but hidden fields, and at most
+    :data:`VOTE_WORDS` words. Read before the buttons go with the rest of what has no
+    text. A policy's own form (an opt-out button, consent check boxes) is not one."""
+    return [form for form in root.iter("form") if _is_vote(form)]
+
+
+def _is_vote(form: etree._Element) -> bool:
+    choices: set[tuple[str | None, str | None]] = set()
+    for control in form.iter("input", "button", "select", "textarea"):
+        kind = (control.get("type") or ("submit" if control.tag == "button" else "")).lower()
+        if control.tag == "input" and kind == "hidden":
+            continue
+        if control.tag not in ("input", "button") or kind not in ("submit", "image"):
+            return False
+        choices.add((control.get("name"), control.get("value")))
+    names = {name for name, _ in choices}
+    if len(choices) < 2 or len(names) != 1 or None in names:
+        return False
+    return len(" ".join(_SHOWN_TEXT(form)).split()) <= VOTE_WORDS
 
 
 def menu_label(element: etree._Element) -> etree._Element | None:
@@ -212,10 +251,30 @@ def chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
         return None if tag == "header" and has_descendant(element, "h1") else "tag"
     if get("aria-modal") == "true":
         return "role"
-    names = (get("class") or "") + " " + (get("id") or "")
+    classes = get("class") or ""
+    if classes and hidden_on_desktop(classes):
+        return "mobile"
+    names = classes + " " + (get("id") or "")
     if len(names) > 3 and _furniture_names(names):
         return None if _document_part_named_like_chrome(element, names) else "name"
     return "pager" if tag == "a" and _is_pager_link(element, attrs) else None
+
+
+@lru_cache(maxsize=2048)
+def hidden_on_desktop(classes: str) -> bool:
+    """Whether class names hide their element on a desktop screen (shown on small
+    screens only; cached: pages repeat their class strings)."""
+    names = classes.split()
+    if any(_DESKTOP_HIDDEN.search(name) for name in names):
+        return True
+    display, largest = "", -1
+    for name in names:
+        found = _BREAKPOINT_DISPLAY.fullmatch(name)
+        if found:
+            breakpoint = _BREAKPOINTS.index(found[1] or found[2])
+            if breakpoint > largest:
+                display, largest = found[3], breakpoint
+    return display in ("none", "hidden")
 
 
 def _document_part_named_like_chrome(element: etree._Element, names: str) -> bool:

@@ -46,6 +46,7 @@ from .chrome import (
     is_language_switcher,
     is_layout,
     menu_label,
+    vote_forms,
 )
 from .visibility import (
     HEADING_TAGS,
@@ -129,6 +130,7 @@ def extract(
     # the chrome rules use them, and ``select`` replaces those.
     forms = frozenset() if select else forms_to_fill(root)
     banners = [] if select else consent_banners(root)
+    votes = [] if select else vote_forms(root)
     strip_never_text(root, templates)
     for element in select_all(root, remove):
         drop(element)
@@ -144,6 +146,7 @@ def extract(
     if body not in weights:
         return []  # a page hidden whole by its markup shows nothing
     chrome.update((banner, "consent") for banner in banners if banner in weights)
+    chrome.update((form, "vote") for form in votes if form in weights)
     for element in hidden:
         drop(element)
     remove_chrome(body, weights, chrome)
@@ -221,14 +224,15 @@ def _guarded(
 ) -> bool:
     """Chrome that must stay: it wraps the main landmark; it is a call-out inside the
     document (an ``<aside>`` in the article that is not a menu); or, when only its
-    class name says chrome, it holds most of the page's text."""
+    class names say chrome (or hide it on a desktop screen), it holds most of the
+    page's text."""
     weight = weights[element]
     if _wraps_main(element, weights, total):
         log.debug("not dropping <%s>: it holds the main content", element.tag)
         return True
     if kind == "aside" and not weight.is_navigation():
         return True
-    if kind == "name" and total and weight.prose >= CHROME_GUARD * total:
+    if kind in ("name", "mobile") and total and weight.prose >= CHROME_GUARD * total:
         log.debug("not dropping <%s>: it holds most of the page's text", element.tag)
         return True
     return False
