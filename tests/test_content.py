@@ -127,6 +127,17 @@ def test_script_folded_panels_are_kept_other_hidden_text_is_not(folded: str, kep
 
 
 @pytest.mark.parametrize(
+    ("hidden", "kept"),
+    [("showpromobannerfortheregion", False), ("Cookies are kept for a year.", True)],
+    ids=["a-token", "a-sentence"],
+)
+def test_one_hidden_token_under_a_heading_is_not_a_folded_section(hidden: str, kept: bool) -> None:
+    # Sites leave markers for their scripts in hidden paragraphs, right under the title.
+    html = f'<body><main><h1>Terms</h1><p style="display: none;">{hidden}</p>{policy(3)}</main>'
+    assert (hidden in text_of(html + "</body>")) is kept
+
+
+@pytest.mark.parametrize(
     ("style", "hidden"),
     [
         ("position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0, 0, 0, 0)", True),

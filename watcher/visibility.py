@@ -238,10 +238,17 @@ def _is_panel(element: etree._Element, panels: frozenset[str]) -> bool:
     if attrib.get("id", "") in panels:
         return True
     # A folded section right under its heading (script-driven accordions), or under a
-    # toggle whose label is the heading, or named as an accordion's folding part.
+    # toggle whose label is the heading, or named as an accordion's folding part. A
+    # section says something: one hidden token under a heading is a marker for scripts.
     previous = element.getprevious()
-    if previous is not None and (
-        previous.tag in HEADING_TAGS or _labelled_by_heading(previous) or _reveals_more(previous)
+    if (
+        previous is not None
+        and (
+            previous.tag in HEADING_TAGS
+            or _labelled_by_heading(previous)
+            or _reveals_more(previous)
+        )
+        and len("".join(element.itertext()).split()) != 1
     ):
         return True
     return _FOLDING.search(attrib.get("class", "")) is not None
