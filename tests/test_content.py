@@ -215,6 +215,26 @@ def test_a_copy_for_small_screens_is_not_read(classes: str, mobile: bool) -> Non
     assert text_of(page).count("public platform") == (1 if mobile else 2)
 
 
+@pytest.mark.parametrize(
+    ("desktop", "mobile", "copies"),
+    [
+        ("toc__wrapper toc__wrapper-desktop", "toc__wrapper toc__wrapper-mobile", 1),
+        ("toc--desktop", "toc--mobile is-closed", 1),
+        ("toc", "section-mobile", 2),
+    ],
+    ids=["twins", "twins-by-modifier", "no-twin"],
+)
+def test_the_mobile_twin_of_a_block_is_not_read(desktop: str, mobile: str, copies: int) -> None:
+    """Only the site's CSS shows one of two blocks named alike for desktop and mobile;
+    a block named "mobile" without such a twin (a section on mobile apps) stays."""
+    chapters = '<ul><li><a href="#c1">Who may use the service</a></li></ul>'
+    page = (
+        f'<body><main><h1>Terms</h1><div class="{desktop}">{chapters}</div>'
+        f'<div class="{mobile}">{chapters}</div>{policy(3)}</main></body>'
+    )
+    assert text_of(page).count("Who may use") == copies
+
+
 def test_a_copy_for_small_screens_that_holds_most_of_the_text_is_read() -> None:
     # The page's only copy of the document, marked for small screens (its desktop
     # version built by a script): reading nothing would lose the policy.

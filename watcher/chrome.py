@@ -252,12 +252,30 @@ def chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
     if get("aria-modal") == "true":
         return "role"
     classes = get("class") or ""
-    if classes and hidden_on_desktop(classes):
+    if classes and (hidden_on_desktop(classes) or ("mobile" in classes and _mobile_twin(element))):
         return "mobile"
     names = classes + " " + (get("id") or "")
     if len(names) > 3 and _furniture_names(names):
         return None if _document_part_named_like_chrome(element, names) else "name"
     return "pager" if tag == "a" and _is_pager_link(element, attrs) else None
+
+
+def _mobile_twin(element: etree._Element) -> bool:
+    """The small screens' copy of a block whose desktop copy stands beside it, named
+    alike ("nav__wrapper-mobile" next to "nav__wrapper-desktop"): only the site's CSS
+    tells which one shows, and a desktop shows the other."""
+    stems = [name[:-6] for name in element.get("class", "").split() if name.endswith("mobile")]
+    if not stems:
+        return False
+    parent = element.getparent()
+    if parent is None:
+        return False
+    twins = {stem + "desktop" for stem in stems}
+    return any(
+        twins.intersection(sibling.get("class", "").split())
+        for sibling in parent.iterchildren(etree.Element)
+        if sibling is not element
+    )
 
 
 @lru_cache(maxsize=2048)
