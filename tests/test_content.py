@@ -708,6 +708,44 @@ def test_nothing_after_the_page_footer_is_the_document() -> None:
     assert "word word" not in text and "mmMw" not in text and "About" not in text
 
 
+def hashed_menu(heading: str, links: list[str]) -> str:
+    """A block of links to other sections of the site, class names hashed."""
+    cards = "".join(
+        f'<a class="_9x1" href="/{slug}/"><h6 class="_9x2">{slug.title()}</h6>'
+        f'<p class="_9x3">All about {slug}.</p></a>'
+        for slug in links
+    )
+    return f'<div class="_9n1"><h2 class="_9x4">{heading}</h2><div class="_9x5">{cards}</div></div>'
+
+
+@pytest.mark.parametrize(
+    ("ending", "kept"),
+    [
+        (hashed_menu("Policies", ["standards", "improving", "enforcement"]), False),
+        (hashed_menu("Reports", ["report-2024", "report-2025", "report-2026"]), True),
+    ],
+    ids=["footer-repeating-the-menu", "links-of-its-own"],
+)
+def test_the_sites_menus_at_the_edges_of_a_whole_page_core_are_left_out(
+    ending: str, kept: bool
+) -> None:
+    """Class names hashed, no <nav> or <footer>: the menu before the block holding the
+    page's <h1> is the site's, and so is a link list at the end that goes to the same
+    pages; a link list that goes elsewhere (the document's list of reports) stays."""
+    page = (
+        '<body><div class="_li">'
+        + hashed_menu("Transparency", ["standards", "improving", "enforcement"])
+        + f'<section class="_9p1"><h1>Privacy violations</h1>{policy(4)}</section>'
+        + f"<section><p>How we review reports, step by step.</p>{policy(3)}</section>"
+        + ending
+        + "</div></body>"
+    )
+    text = text_of(page)
+    assert text.startswith("# Privacy violations\n") and "3. We collect" in text
+    assert ("Report-2025" in text) is kept
+    assert "All about standards" not in text
+
+
 def test_a_form_to_fill_bounds_the_document_and_a_policys_own_choices_stay() -> None:
     """A contact form or a newsletter sign-up after the policy is the site's: a block
     holding a field the reader types into ends the document, as a menu does. A block

@@ -30,19 +30,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 from lxml import etree
 
 from .chrome import (
-    CHROME_OR_FRAME_TAGS,
     chrome_kind,
     consent_banners,
     forms_to_fill,
     has_descendant,
     in_page,
-    is_custom_control,
     is_language_switcher,
     is_layout,
     menu_label,
@@ -53,11 +50,11 @@ from .visibility import (
     drop,
     drop_hidden,
     flat_text,
-    is_hidden,
     panel_ids,
     strip_never_text,
     unveil,
 )
+from .weights import LINK_DENSITY, NAV_LINKS, Weight, survey
 
 log = logging.getLogger(__name__)
 
@@ -73,17 +70,10 @@ CHROME_GUARD = 0.5
 ARTICLE_SHARE = 0.25
 # A block outside the core this short with a copyright sign is the page footer.
 COLOPHON_CHARS = 400
-# A focusable non-link element with at most this much text is a control, not text.
-CONTROL_CHARS = 40
 # Descend into a child while it holds this share of the landmark's text.
 CORE_SHARE = 0.75
 # A landmark (<main>) is used when it holds this share of the page's text.
 LANDMARK_SHARE = 0.5
-# A block is navigation when this share of its text is link text...
-LINK_DENSITY = 0.5
-# ... and it has at least this many links (one or two links are skipped
-# over, not a barrier: "Print", "Download PDF").
-NAV_LINKS = 3
 # A block with links whose headings and link labels make this share of its text is a
 # grid of cards linking to other pages.
 CARD_SHARE = 0.8
@@ -253,79 +243,6 @@ def _wraps_main(element: etree._Element, weights: dict[etree._Element, Weight], 
 # ---------------------------------------------------------------- main content
 
 
-@dataclass(slots=True)
-class Weight:
-    """Text in an element: all of it, the part inside links to other pages, links."""
-
-    text: int = 0
-    link: int = 0
-    links: int = 0
-
-    def subtract(self, other: Weight) -> None:
-        """Remove a dropped descendant's text."""
-        self.text -= other.text
-        self.link -= other.link
-        self.links -= other.links
-
-    @property
-    def prose(self) -> int:
-        """Text that is not link text."""
-        return self.text - self.link
-
-    def is_navigation(self) -> bool:
-        """Mostly links, and several of them: a menu, a footer, a list of related pages."""
-        return self.links >= NAV_LINKS and self.link >= LINK_DENSITY * self.text
-
-
-def weigh(top: etree._Element) -> dict[etree._Element, Weight]:
-    """The :class:`Weight` of every element under ``top`` (one bottom-up pass)."""
-    return survey(top, frozenset())[0]
-
-
-def survey(
-    top: etree._Element, panels: frozenset[str]
-) -> tuple[dict[etree._Element, Weight], list[etree._Element], dict[etree._Element, str]]:
-    """One bottom-up pass over ``top``: the :class:`Weight` of every visible element,
-    the hidden elements (to drop), and the chrome elements with why they are chrome.
-
-    Hidden elements get no weight, so their ancestors' weights leave them out.
-    """
-    weights: dict[etree._Element, Weight] = {}
-    hidden: list[etree._Element] = []
-    chrome: dict[etree._Element, str] = {}
-    for el in reversed(list(top.iter(etree.Element))):
-        # Every attribute read at once: one call instead of up to eight lookups, and
-        # most of the checks below only apply to elements with attributes.
-        attrs = dict(el.items())
-        if attrs and is_hidden(el, attrs, panels):
-            hidden.append(el)
-            continue
-        text = el.text
-        weight = Weight(len(text.strip()) if text else 0)
-        for child in el:
-            tail = child.tail
-            if tail:
-                weight.text += len(tail.strip())
-            sub = weights.get(child)
-            if sub is not None:
-                weight.text += sub.text
-                weight.link += sub.link
-                weight.links += sub.links
-        tag = el.tag
-        if tag == "a" and not in_page(attrs.get("href", "#")):
-            weight.link = weight.text
-            weight.links += 1
-        elif weight.text <= CONTROL_CHARS and "tabindex" in attrs and is_custom_control(el):
-            hidden.append(el)
-            continue
-        weights[el] = weight
-        if attrs or tag in CHROME_OR_FRAME_TAGS:
-            kind = chrome_kind(el, attrs)
-            if kind:
-                chrome[el] = kind
-    return weights, hidden, dict(reversed(chrome.items()))
-
-
 def main_content(
     body: etree._Element,
     weights: dict[etree._Element, Weight],
@@ -337,6 +254,7 @@ def main_content(
         return [body]
     top = _landmark(body, weights)
     core = _core(top, weights)
+    _trim_menus(core, weights)
     region = _grow(core, top, weights, forms)
     if top is not body and not has_descendant(top, "h1"):
         title = _title_before(top, body, weights)
@@ -426,6 +344,36 @@ def _core(top: etree._Element, weights: dict[etree._Element, Weight]) -> etree._
         if best is None or best.tag in _WHOLE or weights[best].prose < need:
             return node
         node = best
+
+
+def _trim_menus(core: etree._Element, weights: dict[etree._Element, Weight]) -> None:
+    """Drop the site's menus from the edges of the core, for a core that holds the whole
+    page (no block in it holds most of the text) where class names are hashes and name
+    nothing: the link lists before the block that holds the page's one ``<h1>``, and at
+    the end those that go to the same pages (a footer repeats the header's sections). A
+    link list at the end that goes elsewhere (a list of reports, earlier versions of the
+    terms) is the document's and stays."""
+    children = [child for child in core if (w := weights.get(child)) is not None and w.text]
+    titled = [
+        i for i, child in enumerate(children) if child.tag == "h1" or has_descendant(child, "h1")
+    ]
+    if len(titled) != 1:
+        return
+    menus: set[str] = set()
+    for child in children[: titled[0]]:
+        if weights[child].is_navigation():
+            menus.update(_link_targets(child))
+            _drop_weighed(child, weights)
+    for child in reversed(children[titled[0] + 1 :]) if menus else ():
+        targets = _link_targets(child)
+        if not weights[child].is_navigation() or len(targets & menus) < len(targets) / 2:
+            break
+        _drop_weighed(child, weights)
+
+
+def _link_targets(element: etree._Element) -> set[str]:
+    """Where the links in ``element`` go (other pages only)."""
+    return {href for a in element.iter("a") if (href := a.get("href")) and not in_page(href)}
 
 
 def _grow(

@@ -1,0 +1,96 @@
+"""Weighing a page: how much text, and how much link text, each element holds.
+
+One bottom-up pass (:func:`survey`) gives every visible element its :class:`Weight`,
+and on the way finds the hidden elements and the page chrome that
+:mod:`watcher.content` drops before it looks for the document by text density.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from .chrome import CHROME_OR_FRAME_TAGS, chrome_kind, in_page, is_custom_control
+from .visibility import is_hidden
+
+# A focusable non-link element with at most this much text is a control, not text.
+CONTROL_CHARS = 40
+# A block is navigation when this share of its text is link text...
+LINK_DENSITY = 0.5
+# ... and it has at least this many links (one or two links are skipped
+# over, not a barrier: "Print", "Download PDF").
+NAV_LINKS = 3
+
+
+@dataclass(slots=True)
+class Weight:
+    """Text in an element: all of it, the part inside links to other pages, links."""
+
+    text: int = 0
+    link: int = 0
+    links: int = 0
+
+    def subtract(self, other: Weight) -> None:
+        """Remove a dropped descendant's text."""
+        self.text -= other.text
+        self.link -= other.link
+        self.links -= other.links
+
+    @property
+    def prose(self) -> int:
+        """Text that is not link text."""
+        return self.text - self.link
+
+    def is_navigation(self) -> bool:
+        """Mostly links, and several of them: a menu, a footer, a list of related pages."""
+        return self.links >= NAV_LINKS and self.link >= LINK_DENSITY * self.text
+
+
+def weigh(top: etree._Element) -> dict[etree._Element, Weight]:
+    """The :class:`Weight` of every element under ``top`` (one bottom-up pass)."""
+    return survey(top, frozenset())[0]
+
+
+def survey(
+    top: etree._Element, panels: frozenset[str]
+) -> tuple[dict[etree._Element, Weight], list[etree._Element], dict[etree._Element, str]]:
+    """One bottom-up pass over ``top``: the :class:`Weight` of every visible element,
+    the hidden elements (to drop), and the chrome elements with why they are chrome.
+
+    Hidden elements get no weight, so their ancestors' weights leave them out.
+    """
+    weights: dict[etree._Element, Weight] = {}
+    hidden: list[etree._Element] = []
+    chrome: dict[etree._Element, str] = {}
+    for el in reversed(list(top.iter(etree.Element))):
+        # Every attribute read at once: one call instead of up to eight lookups, and
+        # most of the checks below only apply to elements with attributes.
+        attrs = dict(el.items())
+        if attrs and is_hidden(el, attrs, panels):
+            hidden.append(el)
+            continue
+        text = el.text
+        weight = Weight(len(text.strip()) if text else 0)
+        for child in el:
+            tail = child.tail
+            if tail:
+                weight.text += len(tail.strip())
+            sub = weights.get(child)
+            if sub is not None:
+                weight.text += sub.text
+                weight.link += sub.link
+                weight.links += sub.links
+        tag = el.tag
+        if tag == "a" and not in_page(attrs.get("href", "#")):
+            weight.link = weight.text
+            weight.links += 1
+        elif weight.text <= CONTROL_CHARS and "tabindex" in attrs and is_custom_control(el):
+            hidden.append(el)
+            continue
+        weights[el] = weight
+        if attrs or tag in CHROME_OR_FRAME_TAGS:
+            kind = chrome_kind(el, attrs)
+            if kind:
+                chrome[el] = kind
+    return weights, hidden, dict(reversed(chrome.items()))
