@@ -347,10 +347,10 @@ def _core(top: etree._Element, weights: dict[etree._Element, Weight]) -> etree._
 
 
 def _trim_menus(core: etree._Element, weights: dict[etree._Element, Weight]) -> None:
-    """Drop the site's menus from the edges of the core, for a core that holds the whole
-    page (no block in it holds most of the text) where class names are hashes and name
-    nothing: the link lists before the block that holds the page's one ``<h1>``, and at
-    the end those that go to the same pages (a footer repeats the header's sections). A
+    """Drop the site's menus from the edges of the core: the link lists before the block
+    that holds the page's one ``<h1>``, and at the end those that go to the same pages (a
+    footer repeats the header's sections). Where the core is the whole page (no block in
+    it holds most of the text) and class names are hashes, nothing else finds them. A
     link list at the end that goes elsewhere (a list of reports, earlier versions of the
     terms) is the document's and stays."""
     children = [child for child in core if (w := weights.get(child)) is not None and w.text]
