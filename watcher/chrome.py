@@ -252,7 +252,7 @@ def chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
     if get("aria-modal") == "true":
         return "role"
     classes = get("class") or ""
-    if classes and (hidden_on_desktop(classes) or ("mobile" in classes and _mobile_twin(element))):
+    if classes and (_hidden_on_desktop(classes) or ("mobile" in classes and _mobile_twin(element))):
         return "mobile"
     names = classes + " " + (get("id") or "")
     if len(names) > 3 and _furniture_names(names):
@@ -279,7 +279,7 @@ def _mobile_twin(element: etree._Element) -> bool:
 
 
 @lru_cache(maxsize=2048)
-def hidden_on_desktop(classes: str) -> bool:
+def _hidden_on_desktop(classes: str) -> bool:
     """Whether class names hide their element on a desktop screen (shown on small
     screens only; cached: pages repeat their class strings)."""
     names = classes.split()
