@@ -144,6 +144,8 @@ _SHOWN_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
 BANNER_WORDS = 150
 # A vote widget asks its question in this many words or fewer.
 VOTE_WORDS = 30
+# A language switcher's label ("Change language:") is this short or shorter.
+LANGUAGE_LABEL_CHARS = 40
 
 
 def consent_banners(root: etree._Element) -> list[etree._Element]:
@@ -252,7 +254,9 @@ def chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
     if get("aria-modal") == "true":
         return "role"
     classes = get("class") or ""
-    if classes and (_hidden_on_desktop(classes) or ("mobile" in classes and _mobile_twin(element))):
+    if classes and (
+        _hidden_on_desktop(classes) or ("mobile" in classes and _mobile_twin(element, classes))
+    ):
         return "mobile"
     names = classes + " " + (get("id") or "")
     if len(names) > 3 and _furniture_names(names):
@@ -260,11 +264,11 @@ def chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
     return "pager" if tag == "a" and _is_pager_link(element, attrs) else None
 
 
-def _mobile_twin(element: etree._Element) -> bool:
+def _mobile_twin(element: etree._Element, classes: str) -> bool:
     """The small screens' copy of a block whose desktop copy stands beside it, named
     alike ("nav__wrapper-mobile" next to "nav__wrapper-desktop"): only the site's CSS
     tells which one shows, and a desktop shows the other."""
-    stems = [name[:-6] for name in element.get("class", "").split() if name.endswith("mobile")]
+    stems = [name[:-6] for name in classes.split() if name.endswith("mobile")]
     if not stems:
         return False
     parent = element.getparent()
@@ -386,7 +390,7 @@ def is_layout(element: etree._Element) -> bool:
     return not has_descendant(element, *titles)
 
 
-def is_language_switcher(element: etree._Element, label_chars: int = 40) -> bool:
+def is_language_switcher(element: etree._Element) -> bool:
     """Links to the page in other languages, each marked with its language (``hreflang``,
     or ``lang`` on the link or its words, as the W3C asks), with at most a short label
     ("Change language:") beside them: the site's, however few they are."""
@@ -395,7 +399,7 @@ def is_language_switcher(element: etree._Element, label_chars: int = 40) -> bool
         return False
     text = sum(len(words.strip()) for words in element.itertext())
     link_text = sum(len(words.strip()) for link in links for words in link.itertext())
-    return text - link_text <= label_chars
+    return text - link_text <= LANGUAGE_LABEL_CHARS
 
 
 def _names_language(link: etree._Element) -> bool:

@@ -35,7 +35,6 @@ from functools import lru_cache
 from lxml import etree
 
 from .chrome import (
-    chrome_kind,
     consent_banners,
     forms_to_fill,
     has_descendant,
@@ -149,17 +148,13 @@ def extract(
 def remove_chrome(
     body: etree._Element,
     weights: dict[etree._Element, Weight],
-    found: dict[etree._Element, str] | None = None,
+    found: dict[etree._Element, str],
 ) -> None:
     """Drop navigation, banners, cookie notices, dialogs and other page furniture.
 
-    ``found`` maps the chrome elements to why they are chrome (see
-    :func:`survey`); ``weights`` (see :func:`weigh`) are kept up to date.
+    ``found`` maps the chrome elements to why they are chrome, and ``weights`` are the
+    elements' weights (both from :func:`~watcher.weights.survey`), kept up to date.
     """
-    if found is None:
-        found = {
-            el: kind for el in body.iter(etree.Element) if (kind := chrome_kind(el, el.attrib))
-        }
     total = weights[body].prose
     # Every chrome element in turn, not only the outermost: a menu inside a wrapper
     # that had to stay (it also holds the document) is still a menu.
@@ -354,9 +349,7 @@ def _trim_menus(core: etree._Element, weights: dict[etree._Element, Weight]) -> 
     link list at the end that goes elsewhere (a list of reports, earlier versions of the
     terms) is the document's and stays."""
     children = [child for child in core if (w := weights.get(child)) is not None and w.text]
-    titled = [
-        i for i, child in enumerate(children) if child.tag == "h1" or has_descendant(child, "h1")
-    ]
+    titled = [i for i, child in enumerate(children) if _has_h1(child)]
     if len(titled) != 1:
         return
     menus: set[str] = set()
@@ -364,7 +357,9 @@ def _trim_menus(core: etree._Element, weights: dict[etree._Element, Weight]) -> 
         if weights[child].is_navigation():
             menus.update(_link_targets(child))
             _drop_weighed(child, weights)
-    for child in reversed(children[titled[0] + 1 :]) if menus else ():
+    if not menus:
+        return
+    for child in reversed(children[titled[0] + 1 :]):
         targets = _link_targets(child)
         if not weights[child].is_navigation() or len(targets & menus) < len(targets) / 2:
             break

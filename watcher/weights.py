@@ -47,11 +47,6 @@ class Weight:
         return self.links >= NAV_LINKS and self.link >= LINK_DENSITY * self.text
 
 
-def weigh(top: etree._Element) -> dict[etree._Element, Weight]:
-    """The :class:`Weight` of every element under ``top`` (one bottom-up pass)."""
-    return survey(top, frozenset())[0]
-
-
 def survey(
     top: etree._Element, panels: frozenset[str]
 ) -> tuple[dict[etree._Element, Weight], list[etree._Element], dict[etree._Element, str]]:
