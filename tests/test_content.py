@@ -502,6 +502,26 @@ def test_a_page_hidden_until_its_script_runs_is_read_as_shown(page: str) -> None
     assert "Home" not in text and "Loading" not in text
 
 
+def test_a_consent_banner_outside_a_hidden_page_does_not_count_against_it() -> None:
+    """Consent scripts add their banner at the end of ``<body>``, outside the wrapper
+    that the page hides until its script runs: the banner's text is not the page's, and
+    the page was read as empty when the banner held a fifth of all the text."""
+    banner = (
+        '<div role="dialog" aria-label="Cookie consent"><p>We and our partners use cookies '
+        "and similar technologies to keep you signed in, to measure the audience of the "
+        "site and to show you advertising that is relevant to you, on this site and on "
+        f"others. You can change your mind at any time.</p>{CHOICES}</div>"
+    )
+    veiled = f'<div class="app" style="visibility: hidden"><h1>Reports</h1>{policy(2)}</div>'
+    text = text_of(f"<body>{veiled}{banner}</body>")
+    assert text.startswith("# Reports\n") and "2. We collect" in text
+    assert "partners" not in text
+    # A page that shows its text keeps the folded block it hides, banner or not.
+    shown = f'<div class="app"><h1>Reports</h1>{policy(2)}</div>'
+    login = '<div style="display: none"><p>Sign in to see your reports.</p></div>'
+    assert "Sign in" not in text_of(f"<body>{shown}{login}{banner}</body>")
+
+
 def test_a_page_hidden_by_its_markup_is_empty() -> None:
     assert text_of(f"<body hidden><h1>Privacy</h1>{policy(3)}</body>") == ""
 

@@ -130,7 +130,7 @@ def extract(
     if body is None:
         body = root
     weights, hidden, chrome = survey(body, panels)
-    if unveil(body, weights[body].text if body in weights else 0, hidden):
+    if unveil(body, weights[body].text if body in weights else 0, hidden, banners):
         weights, hidden, chrome = survey(body, panels)
     if body not in weights:
         return []  # a page hidden whole by its markup shows nothing

@@ -11,7 +11,7 @@ of the document even while folded.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import TypeAlias
 
@@ -120,14 +120,28 @@ def strip_never_text(root: etree._Element, templates: bool = False) -> None:
         drop(button)
 
 
-def unveil(body: etree._Element, shown: int, hidden: list[etree._Element]) -> bool:
+def unveil(
+    body: etree._Element,
+    shown: int,
+    hidden: list[etree._Element],
+    banners: Sequence[etree._Element] = (),
+) -> bool:
     """Show a page that hides itself until its script has run (``visibility: hidden`` on
     the ``<body>`` or on the wrapper of nearly all its text, against a flash of unstyled
     content), as its script would. ``shown`` is how much text is in view, ``hidden`` the
-    hidden elements. Returns whether a style was taken off."""
-    if shown > VEILED_CHARS or not hidden:
+    hidden elements, ``banners`` the page's consent banners. Returns whether a style
+    was taken off."""
+    # A consent banner sits outside the page's wrapper by design (its script adds it
+    # to the end of <body>): its text would otherwise count against the veil's share.
+    veiled = set(hidden)
+    aside = sum(
+        len(flat_text(b))
+        for b in banners
+        if not any(el in veiled for el in (b, *b.iterancestors()))
+    )
+    if shown - aside > VEILED_CHARS or not hidden:
         return False
-    total = len(flat_text(body))
+    total = len(flat_text(body)) - aside
     for element in hidden:
         style = element.get("style")
         if (
