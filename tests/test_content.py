@@ -41,6 +41,9 @@ def policy(paragraphs: int = 6) -> str:
         ("tarteaucitronRoot", True),
         ("sp_message_container_12", True),
         ("skip-link", True),
+        ("announcement-banner", True),
+        ("site-announcements", True),
+        ("promoBar", True),
         ("breadcrumbs", True),
         ("shareBar", True),
         ("modal fade login-modal", True),
@@ -63,6 +66,8 @@ def policy(paragraphs: int = 6) -> str:
         ("ot-sdk-cookie-policy ot-sdk-container", False),
         ("main-content", False),
         ("fortune", False),
+        ("announcement-date", False),
+        ("promotion-terms", False),
     ],
 )
 def test_chrome_class_names(names: str, chrome: bool) -> None:
@@ -542,10 +547,65 @@ def test_the_title_banner_above_a_main_without_a_title_is_kept() -> None:
     assert text.startswith("## 1. Scope\n")
 
 
+@pytest.mark.parametrize(
+    ("before", "kept"),
+    [
+        ('<div class="x1"><a href="/">Home</a> › <a href="/legal">Legal</a></div>', False),
+        (
+            '<div class="x1"><a href="/help">Help</a><img alt="Arrow" src="a.svg">'
+            "<span>Privacy Policy</span></div>",
+            False,
+        ),
+        ('<p class="x1">It replaces <a href="/old">our earlier notice</a>.</p>', True),
+        ('<div class="x1"><a href="#scope">Scope</a> <a href="#data">Data</a></div>', True),
+    ],
+    ids=["links", "ending-with-this-page", "a-sentence", "contents"],
+)
+def test_the_breadcrumb_before_the_title_is_left_out(before: str, kept: bool) -> None:
+    """Help centres put a trail of links over the title ("Help › Legal"), class names
+    hashed and no <nav>: the site renames those pages with its menus. A sentence with a
+    link, or the document's own contents, stays."""
+    title = f'<div class="x2">{before}<h1>Privacy Policy</h1></div>'
+    text = text_of(f'<body><div class="x3">{title}{policy(4)}</div></body>')
+    assert text.startswith("# Privacy Policy\n") is not kept
+    assert "4. We collect" in text
+
+
 SITE_LINKS = (
     '<a href="/docs">Documentation</a> <a href="/p">Pricing</a> '
     '<a href="/sales">Contact Sales</a> <a href="/login">Get Started</a>'
 )
+
+
+SITE_HEADER = f'<header><a href="/">Acme</a><nav>{SITE_LINKS}</nav></header>'
+
+
+@pytest.mark.parametrize(
+    "top",
+    [
+        f'<div id="announcement-banner"><p>Acme is now Acme Labs. <a href="/blog">Read more'
+        f"</a>.</p></div><nav>{SITE_LINKS}</nav>",
+        f'<div class="k0">{SITE_HEADER}<div class="k9"><p>We have updated our <a href="/t">'
+        "Terms</a>. By continuing to use Acme, you agree to them.</p></div></div>",
+        f'<div class="k9"><p>Black Friday: 30% off all plans until Sunday.</p></div>{SITE_HEADER}',
+    ],
+    ids=["named", "beside-the-site-header", "before-the-site-header"],
+)
+def test_an_announcement_bar_over_the_page_is_left_out(top: str) -> None:
+    """Sites announce sales, new names and updated terms in a bar over every page, and
+    change it often: nothing before the site's header, or beside it in the block that
+    holds it, is the document."""
+    text = text_of(f'<body>{top}<div class="k1"><h1>Terms</h1>{policy(4)}</div></body>')
+    assert text.startswith("# Terms\n") and "4. We collect" in text
+
+
+def test_the_title_beside_the_site_header_is_kept() -> None:
+    hero = '<div class="k2"><h1>Terms</h1><p>Last updated: 1 May 2025</p></div>'
+    text = text_of(
+        f'<body><div class="k0">{SITE_HEADER}{hero}</div><main>{policy(8)}</main></body>'
+    )
+    assert text.startswith("# Terms\n\nLast updated: 1 May 2025\n\n1. We collect")
+    assert "Pricing" not in text
 
 
 @pytest.mark.parametrize(
@@ -764,6 +824,22 @@ def test_the_sites_menus_at_the_edges_of_a_whole_page_core_are_left_out(
     assert text.startswith("# Privacy violations\n") and "3. We collect" in text
     assert ("Report-2025" in text) is kept
     assert "All about standards" not in text
+
+
+def test_the_name_of_a_menu_before_the_title_goes_with_it() -> None:
+    """Legal centres list their documents over the title, under a bold name
+    ("Documents"); the name is the menu's, not the first line of the policy."""
+    documents = "".join(
+        f'<li><p><a href="/{slug}">{slug.title()} policy</a></p></li>'
+        for slug in ("terms", "cookies", "content", "copyright")
+    )
+    page = (
+        f'<body><div class="page"><div class="body"><p><strong>Documents</strong></p>'
+        f"<ul>{documents}</ul><h1>Privacy Policy</h1><p><strong>Summary</strong></p>"
+        f"{policy(6)}</div></div></body>"
+    )
+    text = text_of(page)
+    assert text.startswith("# Privacy Policy\n\n**Summary**\n") and "6. We collect" in text
 
 
 def test_a_form_to_fill_bounds_the_document_and_a_policys_own_choices_stay() -> None:

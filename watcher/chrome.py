@@ -26,7 +26,8 @@ _CHROME_ROLES = frozenset(
 )
 # Class or id names of page furniture: cookie/consent banners and the
 # consent-management platforms that inject them, skip links, breadcrumbs,
-# share bars, newsletter sign-ups, pagers, readers' comments and votes, modal windows.
+# share bars, newsletter sign-ups, announcement bars, pagers, readers' comments and
+# votes, modal windows.
 # Matched inside camelCase and hashed CSS module names too ("cookieConsent--x1y2").
 # Site builders glue the wrapper word on ("footerwrapper", "dialogwrap").
 _FURNITURE_END = (
@@ -62,6 +63,8 @@ _CHROME_NAMES = re.compile(
     + r"|skip[-_]?(?:link|links|to[-_]?content|nav|navigation)|breadcrumbs?"
     r"|share[-_]?(?:bar|buttons|links|tools)|social[-_]?(?:share|links|icons)"
     r"|newsletter[-_]?(?:signup|sign-up|form)|pagination|paginator|pager|prev[-_]?next"
+    # Site-wide announcement bars ("RollWorks is now AdRoll", "Black Friday: 30% off").
+    r"|announcement(?:s|[-_]?(?:bar|banner))?|promo[-_]?(?:bar|banner)"
     # Modal windows, dialogs and pop-ups (a log-in form, cookie preferences), which CSS
     # frameworks hide until opened: named so only ("modal", "login-modal", "dialog-
     # wrapper"), never "modal-body" alone.
@@ -94,7 +97,7 @@ _CHROME_STEMS = (
     "tarteaucitron", "klaro", "iubenda-cs", "sp_message", "fides",
     "breadcrumb", "share", "social", "newsletter", "pagina", "pager", "prev", "comment",
     "disqus", "modal", "dialog", "popup", "pop-up", "rating", "vot", "feedback", "reaction",
-    "helpful",
+    "helpful", "announcement", "promo",
 )  # fmt: skip
 # The layout names a page's title may stand in (a site or page header, a masthead).
 _HEADER_WORDS = frozenset(

@@ -29,6 +29,7 @@ particular site.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -76,6 +77,15 @@ LANDMARK_SHARE = 0.5
 # A block with links whose headings and link labels make this share of its text is a
 # grid of cards linking to other pages.
 CARD_SHARE = 0.8
+# A menu's name before it ("Documents", "Legal") is at most this long.
+MENU_LABEL_CHARS = 40
+# A <header> inside these is theirs, not the site's (as ARIA maps it to "banner").
+_SECTIONING = frozenset(("article", "aside", "main", "nav", "section"))
+_HEADERS = etree.XPath("descendant-or-self::*[self::header or @role='banner']")
+# Links right before the page's title this short (characters, spaces left out) are its
+# breadcrumb, when nothing but separators and the title's own words is between them.
+TRAIL_CHARS = 160
+_CRUMB_SEPARATORS = re.compile(r"[>›»/|·•:\-–—]+")
 
 
 @lru_cache(maxsize=256)
@@ -191,12 +201,22 @@ def _drop_weighed(element: etree._Element, weights: dict[etree._Element, Weight]
     for ancestor in element.iterancestors():
         if ancestor in weights:
             weights[ancestor].subtract(weight)
-    if element.tag == "footer" or element.get("role") == "contentinfo":
+    edge = "footer" if element.tag == "footer" or element.get("role") == "contentinfo" else None
+    if edge is None and _is_site_header(element):
+        edge = "header"
+    if edge is not None:
         element.clear(keep_tail=True)
-        element.tag = "footer"
+        element.tag = edge
         weights[element] = Weight()
     else:
         drop(element)
+
+
+def _is_site_header(element: etree._Element) -> bool:
+    """The site's header (the banner at the top of every page), not an article's."""
+    if element.tag != "header" and element.get("role") != "banner":
+        return False
+    return not any(a.tag in _SECTIONING for a in element.iterancestors())
 
 
 def _inside(element: etree._Element, top: etree._Element) -> bool:
@@ -255,6 +275,7 @@ def main_content(
         title = _title_before(top, body, weights)
         if title is not None:
             region.insert(0, title)
+    _drop_breadcrumb(region, weights)
     log.debug("main content: <%s> core, %d element(s) in the region", core.tag, len(region))
     return region
 
@@ -289,6 +310,49 @@ def _drop_menus(block: etree._Element, weights: dict[etree._Element, Weight]) ->
             continue
         if is_layout(element) or weight.is_navigation():
             _drop_weighed(element, weights)
+
+
+def _drop_breadcrumb(region: list[etree._Element], weights: dict[etree._Element, Weight]) -> None:
+    """Drop the trail of links right before the page's one ``<h1>`` ("Help › Legal ›
+    Privacy"): the site renames its pages above this one with its menus, and when
+    class names are hashes nothing else tells it from the document."""
+    titles = [h1 for element in region for h1 in element.iter("h1")]
+    if len(titles) != 1:
+        return
+    crumbs = _text_before(titles[0], region, weights)
+    if crumbs is not None and _is_breadcrumb(crumbs, flat_text(titles[0])):
+        if crumbs in region:
+            region.remove(crumbs)
+        _drop_weighed(crumbs, weights)
+
+
+def _text_before(
+    element: etree._Element, region: list[etree._Element], weights: dict[etree._Element, Weight]
+) -> etree._Element | None:
+    """The nearest block with text before ``element`` in the ``region``."""
+    node = element
+    while node not in region:
+        nearest = _nearest_with_text(node.itersiblings(preceding=True), weights)
+        if nearest is not None:
+            return nearest
+        parent = node.getparent()
+        if parent is None:
+            return None
+        node = parent
+    index = region.index(node)
+    return region[index - 1] if index else None
+
+
+def _is_breadcrumb(element: etree._Element, title: str) -> bool:
+    """Short, and nothing but links to other pages, separators and maybe ``title``
+    (the trail's last step: this page, not linked)."""
+    text = flat_text(element)
+    links = [a for a in element.iter("a") if not in_page(a.get("href", "#"))]
+    if not links or len(text) > TRAIL_CHARS:
+        return False
+    for link in links:
+        text = text.replace(flat_text(link), "", 1)
+    return _CRUMB_SEPARATORS.sub("", text) in ("", title)
 
 
 def _landmark(body: etree._Element, weights: dict[etree._Element, Weight]) -> etree._Element:
@@ -353,10 +417,14 @@ def _trim_menus(core: etree._Element, weights: dict[etree._Element, Weight]) -> 
     if len(titled) != 1:
         return
     menus: set[str] = set()
-    for child in children[: titled[0]]:
+    before = children[: titled[0]]
+    for index, child in enumerate(before):
         if weights[child].is_navigation():
             menus.update(_link_targets(child))
             _drop_weighed(child, weights)
+            label = before[index - 1] if index else None
+            if label is not None and _is_label(label, weights.get(label)):
+                _drop_weighed(label, weights)
     if not menus:
         return
     for child in reversed(children[titled[0] + 1 :]):
@@ -364,6 +432,11 @@ def _trim_menus(core: etree._Element, weights: dict[etree._Element, Weight]) -> 
         if not weights[child].is_navigation() or len(targets & menus) < len(targets) / 2:
             break
         _drop_weighed(child, weights)
+
+
+def _is_label(element: etree._Element, weight: Weight | None) -> bool:
+    """A few words without links: a menu's name ("Documents")."""
+    return weight is not None and 0 < weight.text <= MENU_LABEL_CHARS and not weight.links
 
 
 def _link_targets(element: etree._Element) -> set[str]:
@@ -452,6 +525,13 @@ def _neighbours(
             # scripts insert ("word word word…" to measure fonts).
             return kept, False
         weight = weights.get(sibling)
+        if title_beyond and _holds_site_header(sibling):
+            # Nor before the site's header (emptied when dropped): skip links,
+            # announcement bars ("Black Friday: 30% off"), app banners. A block that
+            # holds it along with the page's title is the title's.
+            if weight is not None and _is_title_block(sibling, weight):
+                kept.append(sibling)
+            return kept, False
         if weight is None or weight.text == 0:
             continue
         if is_layout(sibling) or _is_colophon(sibling, weight):
@@ -469,6 +549,10 @@ def _neighbours(
             continue
         kept.append(sibling)
     return kept, True
+
+
+def _holds_site_header(element: etree._Element) -> bool:
+    return any(_is_site_header(el) for el in _HEADERS(element))
 
 
 def _holds(element: etree._Element, forms: frozenset[etree._Element]) -> bool:
