@@ -411,6 +411,16 @@ CHOICES = (
             f"</p><script>{'var x = 1; ' * 200}</script>{CHOICES}</div>",
             False,
         ),
+        (
+            '<div class="x8f"><div><p>We use cookies to measure visits and for ads.</p></div>'
+            f"<div>{CHOICES}</div></div>",
+            False,
+        ),
+        (
+            '<div class="x9f"><p>We use cookies to remember your choice of language.</p>'
+            "<button>Accept</button></div>",
+            True,
+        ),
     ],
     ids=[
         "region-in-main",
@@ -419,6 +429,8 @@ CHOICES = (
         "policy-section",
         "not-cookies",
         "with-a-long-script",
+        "unlabelled-with-two-choices",
+        "unlabelled-with-one-choice",
     ],
 )
 def test_a_consent_banner_is_known_by_its_choices_whatever_its_class(
@@ -824,6 +836,70 @@ def test_the_sites_menus_at_the_edges_of_a_whole_page_core_are_left_out(
     assert text.startswith("# Privacy violations\n") and "3. We collect" in text
     assert ("Report-2025" in text) is kept
     assert "All about standards" not in text
+
+
+SHARES = (
+    '<a href="https://twitter.com/intent/tweet?url=https%3A%2F%2Facme.example%2Fprivacy">'
+    'Post</a> <a href="https://www.facebook.com/sharer/sharer.php?u=x">Facebook</a> '
+    '<a href="https://www.linkedin.com/sharing/share-offsite/?url=x">LinkedIn</a> '
+    '<a href="mailto:?subject=Privacy%20Policy">Email</a>'
+)
+
+
+@pytest.mark.parametrize(
+    ("block", "kept"),
+    [
+        (f'<div class="q1w2"><div class="q3">{SHARES}</div></div>', False),
+        (
+            '<p>Follow us on <a href="https://twitter.com/acme">X</a> and '
+            '<a href="https://www.facebook.com/acme">Facebook</a>.</p>',
+            True,
+        ),
+        (
+            '<p>Write to <a href="mailto:privacy@acme.example">privacy@acme.example</a> or '
+            '<a href="mailto:dpo@acme.example?subject=Request">our DPO</a>.</p>',
+            True,
+        ),
+    ],
+    ids=["share-links", "profiles", "addresses"],
+)
+def test_share_links_are_known_by_where_they_go(block: str, kept: bool) -> None:
+    """A row of share buttons under the title, class names hashed, is the site's: its
+    links go to the networks' share forms, or to an e-mail without an address. Links to
+    the company's own profiles, and its addresses, are the policy's."""
+    text = text_of(f'<body><div class="x1"><h1>Privacy</h1>{block}{policy(4)}</div></body>')
+    first = re.sub(r"<[^>]+>", "", block).split()[0]
+    assert (first in text) is kept and "4. We collect" in text
+
+
+@pytest.mark.parametrize(
+    ("block", "kept"),
+    [
+        (
+            '<div class="r5"><p>Was this page helpful?</p><div><button type="button">Yes'
+            '</button><button type="button">No</button></div></div>',
+            False,
+        ),
+        (
+            '<div class="r6"><p>Questions? <a href="/contact">Write to us</a>.</p>'
+            '<button type="button">Print</button><button type="button">Save</button></div>',
+            True,
+        ),
+        (
+            '<div class="r7"><p>Want the full text of the earlier version?</p><button '
+            'aria-expanded="false">Show it</button><button aria-controls="v1">Hide</button>'
+            "</div>",
+            True,
+        ),
+    ],
+    ids=["yes-no", "with-a-link", "toggles"],
+)
+def test_a_vote_widget_without_a_form_is_known_by_its_buttons(block: str, kept: bool) -> None:
+    """Help centres ask "Was this page helpful?" with buttons a script listens to, no
+    form around them: a question and a few short buttons, nothing else."""
+    text = text_of(f"<body><main><h1>Terms</h1>{policy(4)}{block}</main></body>")
+    first = re.sub(r"<[^>]+>", "", block).split()[0]
+    assert (first in text) is kept and "4. We collect" in text
 
 
 def test_the_name_of_a_menu_before_the_title_goes_with_it() -> None:

@@ -145,6 +145,19 @@ _COOKIE_WORDS = re.compile(r"cookie|consent|tracker|t[ée]moins?\b", re.I)
 _SHOWN_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
 # A consent banner says what it has to say in this many words or fewer.
 BANNER_WORDS = 150
+# The forms that networks and mail clients open to share a page (how share buttons are
+# built: the link carries the page's address to the network's share endpoint).
+_SHARE_LINK = re.compile(
+    r"\s*(?:mailto:\?|(?:https?:)?//(?:[\w-]+\.)*(?:"
+    r"(?:twitter|x)\.com/(?:intent/(?:tweet|post)|share)"
+    r"|facebook\.com/(?:sharer|share\.php|dialog/(?:share|feed))"
+    r"|linkedin\.com/(?:shareArticle|sharing/share-offsite|cws/share)"
+    r"|reddit\.com/submit|pinterest\.[a-z.]+/pin/create|whatsapp\.com/send|wa\.me/\?"
+    r"|t(?:elegram)?\.me/share|tumblr\.com/(?:share|widgets/share)|bsky\.app/intent/compose"
+    r"|threads\.net/intent|vk\.com/share\.php|xing\.com/spi/shares|line\.me/R/msg"
+    r"))",
+    re.I,
+)
 # A vote widget asks its question in this many words or fewer.
 VOTE_WORDS = 30
 # A language switcher's label ("Change language:") is this short or shorter.
@@ -154,12 +167,12 @@ LANGUAGE_LABEL_CHARS = 40
 def consent_banners(root: etree._Element) -> list[etree._Element]:
     """Consent banners known by their choices, whatever their class names (hashed by
     CSS-in-JS): the outermost labelled region or dialog of at most :data:`BANNER_WORDS`
-    words that speaks of cookies around an "Accept all cookies" or "Refuse" button. Read
-    before the buttons go with the rest of what has no text."""
+    words that speaks of cookies around an "Accept all cookies" or "Refuse" button, else
+    the outermost such block that offers two of those choices. Read before the buttons
+    go with the rest of what has no text."""
     found: list[etree._Element] = []
     for button in root.iter("button"):
-        label = button.get("aria-label") or "".join(button.itertext())
-        if len(label) > 60 or not _CONSENT_CHOICE.fullmatch(" ".join(label.split())):
+        if not _is_consent_choice(button):
             continue
         banner = _banner_around(button)
         if banner is not None and banner not in found:
@@ -167,18 +180,30 @@ def consent_banners(root: etree._Element) -> list[etree._Element]:
     return found
 
 
+def _is_consent_choice(button: etree._Element) -> bool:
+    label = button.get("aria-label") or "".join(button.itertext())
+    return len(label) <= 60 and bool(_CONSENT_CHOICE.fullmatch(" ".join(label.split())))
+
+
 def _banner_around(button: etree._Element) -> etree._Element | None:
-    banner = None
+    labelled = unlabelled = None
     for ancestor in button.iterancestors():
         if ancestor.tag in ("body", "main", "article"):
             break
-        if _is_labelled_region(ancestor):
-            text = " ".join(_SHOWN_TEXT(ancestor))
-            if len(text.split()) > BANNER_WORDS:
-                break
-            if _COOKIE_WORDS.search(text):
-                banner = ancestor
-    return banner
+        text = " ".join(_SHOWN_TEXT(ancestor))
+        if len(text.split()) > BANNER_WORDS:
+            break  # and so are all the ancestors above
+        if _COOKIE_WORDS.search(text):
+            if _is_labelled_region(ancestor):
+                labelled = ancestor
+            else:
+                unlabelled = ancestor
+    if labelled is not None:
+        return labelled
+    # Nothing labels it: a block that offers one choice could be a policy's own form.
+    if unlabelled is not None and sum(map(_is_consent_choice, unlabelled.iter("button"))) >= 2:
+        return unlabelled
+    return None
 
 
 def _is_labelled_region(element: etree._Element) -> bool:
@@ -213,6 +238,63 @@ def _is_vote(form: etree._Element) -> bool:
     if len(choices) < 2 or len(names) != 1 or None in names:
         return False
     return len(" ".join(_SHOWN_TEXT(form)).split()) <= VOTE_WORDS
+
+
+def vote_buttons(root: etree._Element) -> list[etree._Element]:
+    """Blocks that ask readers to rate the page with buttons a script listens to, no
+    form around them ("Was this helpful?" Yes / No): the outermost block around two or
+    more buttons of a few words each, with no toggle, link or field in it, a question
+    and at most :data:`VOTE_WORDS` words."""
+    found: list[etree._Element] = []
+    for button in root.iter("button"):
+        widget = None
+        for ancestor in button.iterancestors():
+            if ancestor.tag in ("body", "main", "article", "form"):
+                break
+            text = " ".join(_SHOWN_TEXT(ancestor))
+            if len(text.split()) > VOTE_WORDS or not _only_short_buttons(ancestor):
+                break
+            if "?" in text and len(ancestor.findall(".//button")) >= 2:
+                widget = ancestor
+        if widget is not None and widget not in found:
+            found.append(widget)
+    return found
+
+
+def _only_short_buttons(element: etree._Element) -> bool:
+    """No control but buttons of a few words that open nothing, and no link."""
+    for control in element.iter("button", "a", "input", "select", "textarea"):
+        if control.tag != "button" or control.get("aria-controls") or control.get("aria-expanded"):
+            return False
+        if len("".join(control.itertext()).split()) > 3:
+            return False
+    return True
+
+
+def share_bars(root: etree._Element) -> list[etree._Element]:
+    """Share buttons known by where they go, whatever their class names: the outermost
+    block around two links or more to a network's share form or to an e-mail with no
+    address (``mailto:?subject=``), with no other text than those links'."""
+    found: list[etree._Element] = []
+    for link in root.iter("a"):
+        if not _SHARE_LINK.match(link.get("href", "")):
+            continue
+        bar = None
+        for ancestor in link.iterancestors():
+            if ancestor.tag in ("body", "main", "article") or not _only_shares(ancestor):
+                break
+            bar = ancestor
+        if bar is not None and bar not in found:
+            found.append(bar)
+    return found
+
+
+def _only_shares(element: etree._Element) -> bool:
+    links = list(element.iter("a"))
+    if len(links) < 2 or not all(_SHARE_LINK.match(a.get("href", "")) for a in links):
+        return False
+    shown = sum(len("".join(_SHOWN_TEXT(a)).split()) for a in links)
+    return len(" ".join(_SHOWN_TEXT(element)).split()) == shown
 
 
 def menu_label(element: etree._Element) -> etree._Element | None:

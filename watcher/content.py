@@ -43,6 +43,8 @@ from .chrome import (
     is_language_switcher,
     is_layout,
     menu_label,
+    share_bars,
+    vote_buttons,
     vote_forms,
 )
 from .visibility import (
@@ -129,8 +131,9 @@ def extract(
     # the chrome rules use them, and ``select`` replaces those.
     forms = frozenset() if select else forms_to_fill(root)
     banners = [] if select else consent_banners(root)
-    votes = [] if select else vote_forms(root)
+    votes = [] if select else vote_forms(root) + vote_buttons(root)
     strip_never_text(root, templates)
+    shares = [] if select else share_bars(root)
     for element in select_all(root, remove):
         drop(element)
     if select:
@@ -146,6 +149,7 @@ def extract(
         return []  # a page hidden whole by its markup shows nothing
     chrome.update((banner, "consent") for banner in banners if banner in weights)
     chrome.update((form, "vote") for form in votes if form in weights)
+    chrome.update((bar, "share") for bar in shares if bar in weights)
     for element in hidden:
         drop(element)
     remove_chrome(body, weights, chrome)
