@@ -2,7 +2,8 @@
 
 One bottom-up pass (:func:`survey`) gives every visible element its :class:`Weight`,
 and on the way finds the hidden elements and the page chrome that
-:mod:`watcher.content` drops before it looks for the document by text density.
+:mod:`watcher.content` drops before it looks for the document by text density;
+:func:`drop_weighed` drops an element and keeps its ancestors' weights right.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from .chrome import CHROME_OR_FRAME_TAGS, chrome_kind, in_page, is_custom_control
-from .visibility import is_hidden
+from .visibility import drop, is_hidden
 
 # A focusable non-link element with at most this much text is a control, not text.
 CONTROL_CHARS = 40
@@ -21,6 +22,8 @@ LINK_DENSITY = 0.5
 # ... and it has at least this many links (one or two links are skipped
 # over, not a barrier: "Print", "Download PDF").
 NAV_LINKS = 3
+# A <header> inside these is theirs, not the site's (as ARIA maps it to "banner").
+_SECTIONING = frozenset(("article", "aside", "main", "nav", "section"))
 
 
 @dataclass(slots=True)
@@ -89,3 +92,34 @@ def survey(
             if kind:
                 chrome[el] = kind
     return weights, hidden, dict(reversed(chrome.items()))
+
+
+def drop_weighed(element: etree._Element, weights: dict[etree._Element, Weight]) -> None:
+    """Drop ``element``, taking its text out of its ancestors' weights. The site's footer
+    and header are emptied instead, and stay in their places to mark where the document
+    can end and start (see :mod:`watcher.region`)."""
+    weight = weights[element]
+    for ancestor in element.iterancestors():
+        if ancestor in weights:
+            weights[ancestor].subtract(weight)
+    edge = "footer" if element.tag == "footer" or element.get("role") == "contentinfo" else None
+    if edge is None and is_site_header(element):
+        edge = "header"
+    if edge is not None:
+        element.clear(keep_tail=True)
+        element.tag = edge
+        weights[element] = Weight()
+    else:
+        drop(element)
+
+
+def is_site_header(element: etree._Element) -> bool:
+    """The site's header (the banner at the top of every page), not an article's."""
+    if element.tag != "header" and element.get("role") != "banner":
+        return False
+    return not any(a.tag in _SECTIONING for a in element.iterancestors())
+
+
+def inside(element: etree._Element, top: etree._Element) -> bool:
+    """Whether ``element`` is still in ``top``'s tree (not in a dropped subtree)."""
+    return any(ancestor is top for ancestor in element.iterancestors())

@@ -1,0 +1,336 @@
+"""The document's region around its core: what joins it, and what is cut from its edges.
+
+:func:`watcher.content.main_content` finds the *core*, the innermost block that holds
+most of the page's text; this module grows it into the document, sibling by sibling
+and level by level, over blocks that are not navigation (so the title and "last
+updated" line above it are kept), up to the first menu, link list, form to fill, grid
+of cards or copyright line on each side and never past the site's header or footer. It
+also trims what stands at the core's edges without a name to tell it: the site's menus
+in a page-wide core, the name of a menu over the title, the breadcrumb right before the
+title, and the menus of a title banner above a ``<main>`` that has no title.
+
+These are general rules about how web pages are built, never rules about a
+particular site.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+
+from lxml import etree
+
+from .chrome import has_descendant, in_page, is_language_switcher, is_layout
+from .visibility import HEADING_TAGS, flat_text
+from .weights import LINK_DENSITY, NAV_LINKS, Weight, drop_weighed, inside, is_site_header
+
+log = logging.getLogger(__name__)
+
+# A block outside the core this short with a copyright sign is the page footer.
+COLOPHON_CHARS = 400
+# A block with links whose headings and link labels make this share of its text is a
+# grid of cards linking to other pages.
+CARD_SHARE = 0.8
+# A menu's name before it ("Documents", "Legal") is at most this long.
+MENU_LABEL_CHARS = 40
+# Links right before the page's title this short (characters, spaces left out) are its
+# breadcrumb, when nothing but separators and the title's own words is between them.
+TRAIL_CHARS = 160
+_CRUMB_SEPARATORS = re.compile(r"[>›»/|·•:\-–—]+")
+_HEADERS = etree.XPath("descendant-or-self::*[self::header or @role='banner']")
+
+
+def title_before(
+    landmark: etree._Element, body: etree._Element, weights: dict[etree._Element, Weight]
+) -> etree._Element | None:
+    """The block holding the page's ``<h1>`` right before a ``<main>`` that has none:
+    sites put the policy's title and its "last updated" line in a banner above it (the
+    banner's menus left out)."""
+    node = landmark
+    while node is not body:
+        nearest = _nearest_with_text(node.itersiblings(preceding=True), weights)
+        if nearest is not None:
+            _drop_menus(nearest, weights)
+            return nearest if _is_title_block(nearest, weights[nearest]) else None
+        parent = node.getparent()
+        if parent is None:
+            return None
+        node = parent
+    return None
+
+
+def _drop_menus(block: etree._Element, weights: dict[etree._Element, Weight]) -> None:
+    """Drop the menus in a block above the document (a banner that holds the site's
+    navigation bar, by name or by its links, over the page's title), not the title."""
+    for element in list(block.iterdescendants(etree.Element)):
+        weight = weights.get(element)
+        if weight is None or not weight.text or not inside(element, block):
+            continue
+        if _has_h1(element):
+            continue
+        if is_layout(element) or weight.is_navigation():
+            drop_weighed(element, weights)
+
+
+def drop_breadcrumb(region: list[etree._Element], weights: dict[etree._Element, Weight]) -> None:
+    """Drop the trail of links right before the page's one ``<h1>`` ("Help › Legal ›
+    Privacy"): the site renames its pages above this one with its menus, and when
+    class names are hashes nothing else tells it from the document."""
+    titles = [h1 for element in region for h1 in element.iter("h1")]
+    if len(titles) != 1:
+        return
+    crumbs = _text_before(titles[0], region, weights)
+    if crumbs is not None and _is_breadcrumb(crumbs, flat_text(titles[0])):
+        if crumbs in region:
+            region.remove(crumbs)
+        drop_weighed(crumbs, weights)
+
+
+def _text_before(
+    element: etree._Element, region: list[etree._Element], weights: dict[etree._Element, Weight]
+) -> etree._Element | None:
+    """The nearest block with text before ``element`` in the ``region``."""
+    node = element
+    while node not in region:
+        nearest = _nearest_with_text(node.itersiblings(preceding=True), weights)
+        if nearest is not None:
+            return nearest
+        parent = node.getparent()
+        if parent is None:
+            return None
+        node = parent
+    index = region.index(node)
+    return region[index - 1] if index else None
+
+
+def _is_breadcrumb(element: etree._Element, title: str) -> bool:
+    """Short, and nothing but links to other pages, separators and maybe ``title``
+    (the trail's last step: this page, not linked)."""
+    text = flat_text(element)
+    links = [a for a in element.iter("a") if not in_page(a.get("href", "#"))]
+    if not links or len(text) > TRAIL_CHARS:
+        return False
+    for link in links:
+        text = text.replace(flat_text(link), "", 1)
+    return _CRUMB_SEPARATORS.sub("", text) in ("", title)
+
+
+def trim_menus(core: etree._Element, weights: dict[etree._Element, Weight]) -> None:
+    """Drop the site's menus from the edges of the core: the link lists before the block
+    that holds the page's one ``<h1>``, and at the end those that go to the same pages (a
+    footer repeats the header's sections). Where the core is the whole page (no block in
+    it holds most of the text) and class names are hashes, nothing else finds them. A
+    link list at the end that goes elsewhere (a list of reports, earlier versions of the
+    terms) is the document's and stays."""
+    children = [child for child in core if (w := weights.get(child)) is not None and w.text]
+    titled = [i for i, child in enumerate(children) if _has_h1(child)]
+    if len(titled) != 1:
+        return
+    menus: set[str] = set()
+    before = children[: titled[0]]
+    for index, child in enumerate(before):
+        if weights[child].is_navigation():
+            menus.update(_link_targets(child))
+            drop_weighed(child, weights)
+            label = before[index - 1] if index else None
+            if label is not None and _is_label(label, weights.get(label)):
+                drop_weighed(label, weights)
+    if not menus:
+        return
+    for child in reversed(children[titled[0] + 1 :]):
+        targets = _link_targets(child)
+        if not weights[child].is_navigation() or len(targets & menus) < len(targets) / 2:
+            break
+        drop_weighed(child, weights)
+
+
+def _is_label(element: etree._Element, weight: Weight | None) -> bool:
+    """A few words without links: a menu's name ("Documents")."""
+    return weight is not None and 0 < weight.text <= MENU_LABEL_CHARS and not weight.links
+
+
+def _link_targets(element: etree._Element) -> set[str]:
+    """Where the links in ``element`` go (other pages only)."""
+    return {href for a in element.iter("a") if (href := a.get("href")) and not in_page(href)}
+
+
+def grow(
+    core: etree._Element,
+    top: etree._Element,
+    weights: dict[etree._Element, Weight],
+    forms: frozenset[etree._Element],
+) -> list[etree._Element]:
+    """The core plus the non-navigation blocks around it, up to the nearest menu or form
+    to fill each side."""
+    before: list[list[etree._Element]] = []
+    after: list[list[etree._Element]] = []
+    open_before = True
+    open_after = not _drop_site_footer(core, weights)
+    node = core
+    while node is not top and (open_before or open_after):
+        if open_before:
+            preceding = list(node.itersiblings(preceding=True))
+            kept, open_before = _neighbours(preceding, weights, forms, title_beyond=True)
+            before.append(kept[::-1])
+        if open_after:
+            kept, open_after = _neighbours(list(node.itersiblings()), weights, forms)
+            after.append(kept)
+        parent = node.getparent()
+        if parent is None:
+            break
+        node = parent
+    region = [el for level in reversed(before) for el in level]
+    region.append(core)
+    region.extend(el for level in after for el in level)
+    return region
+
+
+def _drop_site_footer(core: etree._Element, weights: dict[etree._Element, Weight]) -> bool:
+    """Drop the site's footer from the end of the core, when the core is a page wrapper
+    that ends with it (a page holding several documents, none of them most of the
+    text); whether there was one, which ends the region.
+
+    The footer is the core's last blocks: a link list named as a footer or menu, with
+    the short copyright lines around it. A footer block that says something (an
+    effective date, an address) is the document's own and stays, and so does a
+    copyright line that ends the document with no such link list.
+    """
+    children = [child for child in core if (w := weights.get(child)) is not None and w.text]
+    footer: list[etree._Element] = []
+    named = False
+    while len(children) > 1:
+        last, weight = children[-1], weights[children[-1]]
+        if is_layout(last) and weight.is_navigation():
+            named = True
+        elif not _is_colophon(last, weight):
+            break
+        footer.append(children.pop())
+    if not named:
+        return False  # a copyright line alone may end the document itself
+    for element in footer:
+        drop_weighed(element, weights)
+    log.debug("main content: %d footer block(s) at the end of the core", len(footer))
+    return True
+
+
+def _neighbours(
+    siblings: Sequence[etree._Element],
+    weights: dict[etree._Element, Weight],
+    forms: frozenset[etree._Element],
+    title_beyond: bool = False,
+) -> tuple[list[etree._Element], bool]:
+    """The siblings to keep, nearest first, and whether no navigation stopped the scan.
+
+    A block holding a form to fill (a contact form or a newsletter sign-up after the
+    policy, a search box before it) is the site's, and a boundary as a menu is. With
+    ``title_beyond`` (``siblings`` are those before the document), a link list or form
+    that stands between the document and its title (a language switcher, links to the
+    other policies) is passed over, not a boundary.
+    """
+    kept: list[etree._Element] = []
+    for index, sibling in enumerate(siblings):
+        if sibling.tag == "footer" and not title_beyond:
+            # Nothing after the page's footer is the document, even when the footer was
+            # dropped as chrome: what follows it is overlays, widgets and the probes that
+            # scripts insert ("word word word…" to measure fonts).
+            return kept, False
+        weight = weights.get(sibling)
+        if title_beyond and _holds_site_header(sibling):
+            # Nor before the site's header (emptied when dropped): skip links,
+            # announcement bars ("Black Friday: 30% off"), app banners. A block that
+            # holds it along with the page's title is the title's.
+            if weight is not None and _is_title_block(sibling, weight):
+                kept.append(sibling)
+            return kept, False
+        if weight is None or weight.text == 0:
+            continue
+        if is_layout(sibling) or _is_colophon(sibling, weight):
+            return kept, False
+        if (
+            weight.is_navigation()
+            or _is_card_grid(sibling, weight)
+            or _holds(sibling, forms)
+            or (weight.links and is_language_switcher(sibling))
+        ):
+            if title_beyond and _title_next(siblings[index + 1 :], weights):
+                continue
+            return kept, False
+        if weight.link >= LINK_DENSITY * weight.text:
+            continue
+        kept.append(sibling)
+    return kept, True
+
+
+def _holds_site_header(element: etree._Element) -> bool:
+    return any(is_site_header(el) for el in _HEADERS(element))
+
+
+def _holds(element: etree._Element, forms: frozenset[etree._Element]) -> bool:
+    return bool(forms) and any(form in forms for form in element.iter("form"))
+
+
+def _is_card_grid(element: etree._Element, weight: Weight) -> bool:
+    """Cards of related pages: several links, and next to no text but their headings
+    and link labels ("Related content": a title and a "Learn more" link per card), or
+    several headings that are links to other pages (each card's title, over a teaser).
+    A part of the document says something under its headings, which link nowhere."""
+    if weight.links < NAV_LINKS:
+        return False
+    headings = list(element.iterdescendants(*HEADING_TAGS))
+    if sum(1 for heading in headings if _links_away(heading, element)) >= NAV_LINKS:
+        return True
+    heading_text = sum(len(_text(heading)) for heading in headings)
+    return weight.link + heading_text >= CARD_SHARE * weight.text
+
+
+def _links_away(heading: etree._Element, top: etree._Element) -> bool:
+    """Whether all of ``heading``'s text is a link to another page (inside it, or
+    around it below ``top``)."""
+    text = _text(heading)
+    if not text:
+        return False
+    for link in heading.iter("a"):
+        if not in_page(link.get("href", "#")) and _text(link) == text:
+            return True
+    for ancestor in heading.iterancestors():
+        if ancestor is top:
+            return False
+        if ancestor.tag == "a":
+            return not in_page(ancestor.get("href", "#"))
+    return False
+
+
+def _text(element: etree._Element) -> str:
+    """All the text under ``element``, without the spaces around it."""
+    return "".join(element.itertext()).strip()
+
+
+def _title_next(siblings: Sequence[etree._Element], weights: dict[etree._Element, Weight]) -> bool:
+    """Whether the nearest of ``siblings`` with text is the block of the page's title."""
+    nearest = _nearest_with_text(siblings, weights)
+    return nearest is not None and _is_title_block(nearest, weights[nearest])
+
+
+def _nearest_with_text(
+    siblings: Iterable[etree._Element], weights: dict[etree._Element, Weight]
+) -> etree._Element | None:
+    return next((s for s in siblings if (w := weights.get(s)) is not None and w.text), None)
+
+
+def _is_title_block(element: etree._Element, weight: Weight) -> bool:
+    """Holds the page's ``<h1>`` as prose (not a site logo linked home), and is not page
+    furniture itself."""
+    if weight.link >= LINK_DENSITY * weight.text or is_layout(element):
+        return False
+    return _has_h1(element)
+
+
+def _has_h1(element: etree._Element) -> bool:
+    """Whether ``element`` is or holds an ``<h1>``."""
+    return element.tag == "h1" or has_descendant(element, "h1")
+
+
+def _is_colophon(element: etree._Element, weight: Weight) -> bool:
+    """A short block with a copyright sign: the page's footer."""
+    return weight.text <= COLOPHON_CHARS and "©" in _text(element)
