@@ -148,7 +148,7 @@ BANNER_WORDS = 150
 # The forms that networks and mail clients open to share a page (how share buttons are
 # built: the link carries the page's address to the network's share endpoint).
 _SHARE_LINK = re.compile(
-    r"\s*(?:mailto:\?|(?:https?:)?//(?:[\w-]+\.)*(?:"
+    r"^\s*(?:mailto:\?|(?:https?:)?//(?:[\w-]+\.)*(?:"
     r"(?:twitter|x)\.com/(?:intent/(?:tweet|post)|share)"
     r"|facebook\.com/(?:sharer|share\.php|dialog/(?:share|feed))"
     r"|linkedin\.com/(?:shareArticle|sharing/share-offsite|cws/share)"
@@ -156,8 +156,9 @@ _SHARE_LINK = re.compile(
     r"|t(?:elegram)?\.me/share|tumblr\.com/(?:share|widgets/share)|bsky\.app/intent/compose"
     r"|threads\.net/intent|vk\.com/share\.php|xing\.com/spi/shares|line\.me/R/msg"
     r"))",
-    re.I,
+    re.I | re.M,
 )
+_HREFS = etree.XPath("//a/@href", smart_strings=False)
 # A vote widget asks its question in this many words or fewer.
 VOTE_WORDS = 30
 # A language switcher's label ("Change language:") is this short or shorter.
@@ -190,10 +191,9 @@ def _banner_around(button: etree._Element) -> etree._Element | None:
     for ancestor in button.iterancestors():
         if ancestor.tag in ("body", "main", "article"):
             break
-        text = " ".join(_SHOWN_TEXT(ancestor))
-        if len(text.split()) > BANNER_WORDS:
+        if _shows_over(ancestor, BANNER_WORDS):
             break  # and so are all the ancestors above
-        if _COOKIE_WORDS.search(text):
+        if _COOKIE_WORDS.search(" ".join(_SHOWN_TEXT(ancestor))):
             if _is_labelled_region(ancestor):
                 labelled = ancestor
             else:
@@ -240,6 +240,20 @@ def _is_vote(form: etree._Element) -> bool:
     return len(" ".join(_SHOWN_TEXT(form)).split()) <= VOTE_WORDS
 
 
+def _shows_over(element: etree._Element, words: int) -> bool:
+    """Whether ``element`` shows more than ``words`` words (its scripts and styles left
+    out), counting no further than that: its ancestors may hold the whole page."""
+    count = 0
+    for node in element.iter():
+        if node.text and isinstance(node.tag, str) and node.tag not in ("script", "style"):
+            count += len(node.text.split())
+        if node.tail and node is not element:
+            count += len(node.tail.split())
+        if count > words:
+            return True
+    return False
+
+
 def vote_buttons(root: etree._Element) -> list[etree._Element]:
     """Blocks that ask readers to rate the page with buttons a script listens to, no
     form around them ("Was this helpful?" Yes / No): the outermost block around two or
@@ -247,34 +261,42 @@ def vote_buttons(root: etree._Element) -> list[etree._Element]:
     and at most :data:`VOTE_WORDS` words."""
     found: list[etree._Element] = []
     for button in root.iter("button"):
+        if _short_buttons(button) != 1:
+            continue  # a toggle, or a long label: no vote widget holds it
         widget = None
         for ancestor in button.iterancestors():
             if ancestor.tag in ("body", "main", "article", "form"):
                 break
-            text = " ".join(_SHOWN_TEXT(ancestor))
-            if len(text.split()) > VOTE_WORDS or not _only_short_buttons(ancestor):
+            buttons = _short_buttons(ancestor)
+            if buttons < 0 or _shows_over(ancestor, VOTE_WORDS):
                 break
-            if "?" in text and len(ancestor.findall(".//button")) >= 2:
+            if buttons >= 2 and "?" in "".join(_SHOWN_TEXT(ancestor)):
                 widget = ancestor
         if widget is not None and widget not in found:
             found.append(widget)
     return found
 
 
-def _only_short_buttons(element: etree._Element) -> bool:
-    """No control but buttons of a few words that open nothing, and no link."""
+def _short_buttons(element: etree._Element) -> int:
+    """How many buttons ``element`` holds, or -1 when it holds another control, a link,
+    or a button that opens something or says more than a few words."""
+    count = 0
     for control in element.iter("button", "a", "input", "select", "textarea"):
         if control.tag != "button" or control.get("aria-controls") or control.get("aria-expanded"):
-            return False
+            return -1
         if len("".join(control.itertext()).split()) > 3:
-            return False
-    return True
+            return -1
+        count += 1
+    return count
 
 
 def share_bars(root: etree._Element) -> list[etree._Element]:
     """Share buttons known by where they go, whatever their class names: the outermost
     block around two links or more to a network's share form or to an e-mail with no
     address (``mailto:?subject=``), with no other text than those links'."""
+    # One search over all the addresses first: most pages have no share link at all.
+    if not _SHARE_LINK.search("\n".join(_HREFS(root))):
+        return []
     found: list[etree._Element] = []
     for link in root.iter("a"):
         if not _SHARE_LINK.match(link.get("href", "")):
