@@ -131,6 +131,8 @@ def unveil(
     content), as its script would. ``shown`` is how much text is in view, ``hidden`` the
     hidden elements, ``banners`` the page's consent banners. Returns whether a style
     was taken off."""
+    if not hidden:
+        return False
     # A consent banner sits outside the page's wrapper by design (its script adds it
     # to the end of <body>): its text would otherwise count against the veil's share.
     veiled = set(hidden)
@@ -139,7 +141,7 @@ def unveil(
         for b in banners
         if not any(el in veiled for el in (b, *b.iterancestors()))
     )
-    if shown - aside > VEILED_CHARS or not hidden:
+    if shown - aside > VEILED_CHARS:
         return False
     total = len(flat_text(body)) - aside
     for element in hidden:
