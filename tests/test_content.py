@@ -533,7 +533,7 @@ def test_a_consent_banner_outside_a_hidden_page_does_not_count_against_it() -> N
     text = text_of(f"<body>{veiled}{banner}</body>")
     assert text.startswith("# Reports\n") and "2. We collect" in text
     assert "partners" not in text
-    # A page that shows its text keeps the folded block it hides, banner or not.
+    # A page that shows its text is not veiled, banner or not: what it hides stays hidden.
     shown = f'<div class="app"><h1>Reports</h1>{policy(2)}</div>'
     login = '<div style="display: none"><p>Sign in to see your reports.</p></div>'
     assert "Sign in" not in text_of(f"<body>{shown}{login}{banner}</body>")

@@ -12,7 +12,8 @@ the document, in document order:
 2. With per-source ``select`` selectors, exactly what they match is returned.
 3. Otherwise page chrome is removed (navigation, banners, footers, cookie
    notices, dialogs, sidebars: by tag, ARIA role and the class names that
-   consent managers and front-end frameworks give them), never an element
+   consent managers and front-end frameworks give them; consent banners, vote
+   widgets and share links also by their buttons and links), never an element
    that holds most of the page's text.
 4. The main content is found by text density: from the ``<main>`` landmark
    (or ``<body>``), descend while one child holds most of the non-link text;
