@@ -1,0 +1,245 @@
+"""Page chrome changed on purpose, policy untouched: does the text watcher reads change?
+
+Usage: ``python bench/chrome.py [CORPUS] [--details]`` (run by hand; not a test)
+
+For the first capture of every document of the corpus (a ``.tar.xz`` or an unpacked
+folder; default ``../shared/corpus/genai-eu.tar.xz``), each change below is made to a
+copy of the page (parsed with lxml, changed, written back), and that copy and an
+unchanged copy written back the same way are normalised in this process with the
+default rules. The changes are what sites do to their chrome between two fetches of
+the same policy: a change of the text watcher reads is a false alarm in waiting.
+
+Prints, per change, the pages it applies to and those whose text changed; with
+``--details``, the first lines that changed. The exit status is 0 when no text
+changed, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import lxml.html
+from lxml import etree
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import DEFAULT_CORPUS, documents, machine, unpack
+
+from watcher.errors import WatcherError
+from watcher.normalise import Rules, canonical, detect_encoding, parse_html
+
+Change = Callable[[etree._Element], bool]
+
+LANDMARKS = (
+    "//nav|//header|//footer|//*[@role='navigation' or @role='banner' or @role='contentinfo']"
+)
+MAIN = "//main|//article|//*[@role='main']"
+CHOICES = (
+    '<button type="button">Accept all cookies</button><button type="button">Reject all</button>'
+)
+BANNER = (
+    '<div id="{id}" role="dialog" aria-label="Cookie consent"><p>We use cookies and similar '
+    "technologies to improve your experience, measure our audience and show you relevant "
+    f'ads.</p>{CHOICES}<a href="/cookie-settings">Manage preferences</a></div>'
+)
+HASHED_BANNER = (
+    '<div class="x8f2"><div class="x8f3"><p>We use cookies to give you the best experience, '
+    'to analyse traffic and for advertising. <a href="/cookies">Cookie policy</a></p></div>'
+    f'<div class="x8f4">{CHOICES}<button type="button">Customise</button></div></div>'
+)
+OFFER = '<p>Black Friday: 30% off all plans until Sunday. <a href="/pricing">See offers</a></p>'
+RELATED = (
+    '<aside class="related"><h2>Related articles</h2><ul>'
+    '<li><a href="/help/a">How to delete your account</a></li>'
+    '<li><a href="/help/b">Download your data</a></li>'
+    '<li><a href="/help/c">Change your email address</a></li></ul></aside>'
+)
+SHARES = (
+    '<div class="q1w2"><a href="https://twitter.com/intent/tweet?url=x">Share on X</a>'
+    '<a href="https://www.facebook.com/sharer/sharer.php?u=x">Facebook</a>'
+    '<a href="https://www.linkedin.com/sharing/share-offsite/?url=x">LinkedIn</a>'
+    '<a href="mailto:?subject=x">Email</a></div>'
+)
+HELPFUL = (
+    '<div class="r5t6"><p>Was this page helpful?</p><button type="button">Yes</button>'
+    '<button type="button">No</button></div>'
+)
+_YEAR = re.compile(r"20[12]\d")
+
+
+def fragment(html: str) -> etree._Element:
+    return lxml.html.fragment_fromstring(html)
+
+
+def at_body_start(html: str) -> Change:
+    def change(root: etree._Element) -> bool:
+        body = root.find("body")
+        if body is None:
+            return False
+        body.insert(0, fragment(html))
+        return True
+
+    return change
+
+
+def at_body_end(html: str) -> Change:
+    def change(root: etree._Element) -> bool:
+        body = root.find("body")
+        if body is None:
+            return False
+        body.append(fragment(html))
+        return True
+
+    return change
+
+
+def after_main(html: str) -> Change:
+    def change(root: etree._Element) -> bool:
+        main = root.xpath(MAIN)
+        if not main:
+            return False
+        main[0].addnext(fragment(html))
+        return True
+
+    return change
+
+
+def main_end(html: str) -> Change:
+    def change(root: etree._Element) -> bool:
+        main = root.xpath(MAIN)
+        if not main:
+            return False
+        main[0].append(fragment(html))
+        return True
+
+    return change
+
+
+def after_title(html: str) -> Change:
+    def change(root: etree._Element) -> bool:
+        titles = root.xpath("//h1")
+        if len(titles) != 1:
+            return False
+        titles[0].addnext(fragment(html))
+        return True
+
+    return change
+
+
+def rename_landmark_links(root: etree._Element) -> bool:
+    """Every link label in the site's header, navigation and footer gets a word more."""
+    renamed = 0
+    for landmark in root.xpath(LANDMARKS):
+        for link in landmark.iter("a"):
+            if link.text and link.text.strip():
+                link.text = link.text.strip() + " Plus"
+                renamed += 1
+    return renamed > 0
+
+
+def banners(root: etree._Element) -> bool:
+    """A labelled consent banner at the start of the page and another at its end."""
+    return at_body_start(BANNER.format(id="consent-a"))(root) and at_body_end(
+        BANNER.format(id="consent-b")
+    )(root)
+
+
+def next_year_in_footer(root: etree._Element) -> bool:
+    """The footer's years move on ("© 2025" becomes "© 2031")."""
+    moved = 0
+    for footer in root.xpath("//footer|//*[@role='contentinfo']"):
+        for element in footer.iter(etree.Element):
+            for name in ("text", "tail"):
+                value = getattr(element, name)
+                if value and _YEAR.search(value):
+                    setattr(element, name, _YEAR.sub("2031", value))
+                    moved += 1
+    return moved > 0
+
+
+def reverse_attributes(root: etree._Element) -> bool:
+    """Every element's attributes in the reverse order."""
+    for element in root.iter(etree.Element):
+        items = list(element.attrib.items())
+        if len(items) > 1:
+            element.attrib.clear()
+            for name, value in reversed(items):
+                element.set(name, value)
+    return True
+
+
+CHANGES: dict[str, Change] = {
+    "menu labels renamed": rename_landmark_links,
+    "consent banners added": banners,
+    "unlabelled consent banner": at_body_end(HASHED_BANNER),
+    "footer year": next_year_in_footer,
+    "attributes reordered": reverse_attributes,
+    "related articles after <main>": after_main(RELATED),
+    "announcement bar, named": at_body_start(f'<div class="announcement-bar">{OFFER}</div>'),
+    "announcement bar, hashed class": at_body_start(f'<div class="k9x2">{OFFER}</div>'),
+    "skip link": at_body_start('<a href="#main" class="skip-link">Skip to main content</a>'),
+    "share links under the title": after_title(SHARES),
+    "vote widget in <main>": main_end(HELPFUL),
+}
+
+
+def text(page: bytes, name: str) -> str:
+    return canonical(parse_html(page, Rules(), name=name))
+
+
+def written(root: etree._Element) -> bytes:
+    """The page written back as UTF-8, saying so (the original may declare nothing)."""
+    head = root.find("head")
+    if head is not None:
+        head.insert(0, etree.Element("meta", charset="utf-8"))
+    return bytes(lxml.html.tostring(root.getroottree(), encoding="utf-8"))
+
+
+def check(page: Path, name: str, change: Change) -> list[str] | None:
+    """The lines the change moved in the text (empty: none), or None where it does
+    not apply."""
+    raw = page.read_bytes()
+    source = raw.decode(detect_encoding(raw), "replace")
+    before, after = lxml.html.document_fromstring(source), lxml.html.document_fromstring(source)
+    if not change(after):
+        return None
+    try:
+        old, new = text(written(before), name), text(written(after), name)
+    except WatcherError:
+        return None
+    diff = difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0)
+    return [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--details", action="store_true", help="print the lines that moved")
+    args = parser.parse_args()
+    pages = [sorted(doc.glob("*.html"))[0] for doc in documents(unpack(args.corpus))]
+    print(f"machine: {machine()}; {len(pages)} pages (each document's first capture)")
+    print(f"{'change':34} {'pages':>6} {'text changed':>13}")
+    changed_total = 0
+    for label, change in CHANGES.items():
+        applied = changed = 0
+        for page in pages:
+            moved = check(page, page.parent.name, change)
+            if moved is None:
+                continue
+            applied += 1
+            if moved:
+                changed += 1
+                if args.details:
+                    print(f"  {page.parent.name}: {' | '.join(moved[:4])[:200]}")
+        changed_total += changed
+        print(f"{label:34} {applied:>6} {changed:>13}")
+    return 1 if changed_total else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
