@@ -73,10 +73,13 @@ _YEAR = re.compile(r"20[12]\d")
 
 
 def fragment(html: str) -> etree._Element:
+    """One element parsed from ``html``."""
     return lxml.html.fragment_fromstring(html)
 
 
 def at_body_start(html: str) -> Change:
+    """A change that puts ``html`` first in ``<body>``."""
+
     def change(root: etree._Element) -> bool:
         body = root.find("body")
         if body is None:
@@ -88,6 +91,8 @@ def at_body_start(html: str) -> Change:
 
 
 def at_body_end(html: str) -> Change:
+    """A change that puts ``html`` last in ``<body>``."""
+
     def change(root: etree._Element) -> bool:
         body = root.find("body")
         if body is None:
@@ -99,6 +104,8 @@ def at_body_end(html: str) -> Change:
 
 
 def after_main(html: str) -> Change:
+    """A change that puts ``html`` right after ``<main>`` (or the ``<article>``)."""
+
     def change(root: etree._Element) -> bool:
         main = root.xpath(MAIN)
         if not main:
@@ -110,6 +117,8 @@ def after_main(html: str) -> Change:
 
 
 def main_end(html: str) -> Change:
+    """A change that puts ``html`` last inside ``<main>`` (or the ``<article>``)."""
+
     def change(root: etree._Element) -> bool:
         main = root.xpath(MAIN)
         if not main:
@@ -121,6 +130,8 @@ def main_end(html: str) -> Change:
 
 
 def after_title(html: str) -> Change:
+    """A change that puts ``html`` right after the page's one ``<h1>``."""
+
     def change(root: etree._Element) -> bool:
         titles = root.xpath("//h1")
         if len(titles) != 1:
@@ -189,6 +200,7 @@ CHANGES: dict[str, Change] = {
 
 
 def text(page: bytes, name: str) -> str:
+    """The canonical text watcher reads in ``page`` by default."""
     return canonical(parse_html(page, Rules(), name=name))
 
 
