@@ -39,6 +39,8 @@ LANDMARKS = (
     "//nav|//header|//footer|//*[@role='navigation' or @role='banner' or @role='contentinfo']"
 )
 MAIN = "//main|//article|//*[@role='main']"
+BODY = "/html/body"
+ONE_TITLE = "//h1[count(//h1) = 1]"
 CHOICES = (
     '<button type="button">Accept all cookies</button><button type="button">Reject all</button>'
 )
@@ -77,66 +79,22 @@ def fragment(html: str) -> etree._Element:
     return lxml.html.fragment_fromstring(html)
 
 
-def at_body_start(html: str) -> Change:
-    """A change that puts ``html`` first in ``<body>``."""
+def added(html: str, anchor: str, where: str) -> Change:
+    """A change that adds ``html`` at the first element the XPath ``anchor`` finds:
+    as its first child (``where="first"``), its last child (``"last"``) or right after
+    it (``"after"``). It does not apply to a page where ``anchor`` finds nothing."""
 
     def change(root: etree._Element) -> bool:
-        body = root.find("body")
-        if body is None:
+        found = root.xpath(anchor)
+        if not found:
             return False
-        body.insert(0, fragment(html))
-        return True
-
-    return change
-
-
-def at_body_end(html: str) -> Change:
-    """A change that puts ``html`` last in ``<body>``."""
-
-    def change(root: etree._Element) -> bool:
-        body = root.find("body")
-        if body is None:
-            return False
-        body.append(fragment(html))
-        return True
-
-    return change
-
-
-def after_main(html: str) -> Change:
-    """A change that puts ``html`` right after ``<main>`` (or the ``<article>``)."""
-
-    def change(root: etree._Element) -> bool:
-        main = root.xpath(MAIN)
-        if not main:
-            return False
-        main[0].addnext(fragment(html))
-        return True
-
-    return change
-
-
-def main_end(html: str) -> Change:
-    """A change that puts ``html`` last inside ``<main>`` (or the ``<article>``)."""
-
-    def change(root: etree._Element) -> bool:
-        main = root.xpath(MAIN)
-        if not main:
-            return False
-        main[0].append(fragment(html))
-        return True
-
-    return change
-
-
-def after_title(html: str) -> Change:
-    """A change that puts ``html`` right after the page's one ``<h1>``."""
-
-    def change(root: etree._Element) -> bool:
-        titles = root.xpath("//h1")
-        if len(titles) != 1:
-            return False
-        titles[0].addnext(fragment(html))
+        new = fragment(html)
+        if where == "first":
+            found[0].insert(0, new)
+        elif where == "last":
+            found[0].append(new)
+        else:
+            found[0].addnext(new)
         return True
 
     return change
@@ -155,9 +113,8 @@ def rename_landmark_links(root: etree._Element) -> bool:
 
 def banners(root: etree._Element) -> bool:
     """A labelled consent banner at the start of the page and another at its end."""
-    return at_body_start(BANNER.format(id="consent-a"))(root) and at_body_end(
-        BANNER.format(id="consent-b")
-    )(root)
+    first = added(BANNER.format(id="consent-a"), BODY, "first")
+    return first(root) and added(BANNER.format(id="consent-b"), BODY, "last")(root)
 
 
 def next_year_in_footer(root: etree._Element) -> bool:
@@ -187,15 +144,15 @@ def reverse_attributes(root: etree._Element) -> bool:
 CHANGES: dict[str, Change] = {
     "menu labels renamed": rename_landmark_links,
     "consent banners added": banners,
-    "unlabelled consent banner": at_body_end(HASHED_BANNER),
+    "unlabelled consent banner": added(HASHED_BANNER, BODY, "last"),
     "footer year": next_year_in_footer,
     "attributes reordered": reverse_attributes,
-    "related articles after <main>": after_main(RELATED),
-    "announcement bar, named": at_body_start(f'<div class="announcement-bar">{OFFER}</div>'),
-    "announcement bar, hashed class": at_body_start(f'<div class="k9x2">{OFFER}</div>'),
-    "skip link": at_body_start('<a href="#main" class="skip-link">Skip to main content</a>'),
-    "share links under the title": after_title(SHARES),
-    "vote widget in <main>": main_end(HELPFUL),
+    "related articles after <main>": added(RELATED, MAIN, "after"),
+    "announcement bar, named": added(f'<div class="announcement-bar">{OFFER}</div>', BODY, "first"),
+    "announcement bar, hashed class": added(f'<div class="k9x2">{OFFER}</div>', BODY, "first"),
+    "skip link": added('<a href="#main" class="skip-link">Skip to main content</a>', BODY, "first"),
+    "share links under the title": added(SHARES, ONE_TITLE, "after"),
+    "vote widget in <main>": added(HELPFUL, MAIN, "last"),
 }
 
 

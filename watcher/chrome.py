@@ -237,7 +237,7 @@ def _is_vote(form: etree._Element) -> bool:
     names = {name for name, _ in choices}
     if len(choices) < 2 or len(names) != 1 or None in names:
         return False
-    return len(" ".join(_SHOWN_TEXT(form)).split()) <= VOTE_WORDS
+    return not _shows_over(form, VOTE_WORDS)
 
 
 def _shows_over(element: etree._Element, words: int) -> bool:
