@@ -8,7 +8,8 @@ an already unpacked folder. Each document folder holds raw captures
 ``change`` and ``expected``) and ``expected/*.md`` (the document text a
 person selected by hand).
 
-Each document's captures go through ``watcher import SLUG FILE... --json`` (a
+Each document's captures go through ``watcher import ID FILE... --name SLUG --json``
+(``ID`` is the source id the folder's name gives, as ``import --each`` makes it; a
 real subprocess, no configuration, a fresh data directory). Scoring:
 
 * a ``changed`` import status at a ``change: true`` capture is a true alarm,
@@ -50,6 +51,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import unpack, use_bytecode_cache
+
+from watcher.config import source_id_for
 
 TARGETS = {
     "precision": 0.97,
@@ -202,7 +205,9 @@ def run_import(folder: Path, files: Sequence[Path], data_dir: Path) -> tuple[lis
         "--config",
         str(data_dir / "no-sources.yaml"),
         "import",
-        folder.name.lower(),
+        source_id_for(folder.name),
+        "--name",
+        folder.name,
         *map(str, files),
         "--json",
     ]

@@ -465,6 +465,7 @@ def test_import_each_folder_as_its_own_source(cli: Cli, tmp_path: Path) -> None:
     for folder, pages in {
         "Acme-Privacy": ["acme_v1.html", "acme_v2.html"],
         "Bluebird Terms": ["plain_policy.txt"],
+        "Café.com Terms": ["plain_policy.txt"],
     }.items():
         (archive / folder).mkdir(parents=True)
         for i, name in enumerate(pages):
@@ -472,18 +473,22 @@ def test_import_each_folder_as_its_own_source(cli: Cli, tmp_path: Path) -> None:
             (archive / folder / f"2025010{i + 1}T000000{suffix}").write_bytes(
                 (PAGES / name).read_bytes()
             )
-    result = cli(
-        "import", "--each", str(archive / "Acme-Privacy"), str(archive / "Bluebird Terms"), "--json"
-    )
+    folders = [str(archive / name) for name in ("Acme-Privacy", "Bluebird Terms", "Café.com Terms")]
+    result = cli("import", "--each", *folders, "--json")
     assert result.code == 0, result.err
     assert [json.loads(line)["status"] for line in result.out.splitlines()] == [
         "first",
         "changed",
         "first",
+        "first",
     ]
     store = Store.open(tmp_path / "snapshots")
-    assert store.source_ids() == ["acme-privacy", "bluebird-terms"]
+    assert store.source_ids() == ["acme-privacy", "bluebird-terms", "cafe-com-terms"]
     assert store.source_row("bluebird-terms")["name"] == "Bluebird Terms"  # type: ignore[index]
+    assert store.source_row("cafe-com-terms")["name"] == "Café.com Terms"  # type: ignore[index]
     store.close()
+    (archive / "Bluebird.Terms").mkdir()
+    clash = cli("import", "--each", folders[1], str(archive / "Bluebird.Terms"))
+    assert clash.code == 2 and "'bluebird-terms' is also" in clash.err, clash.err
     bad = cli("import", "--each", str(archive / "Acme-Privacy" / "20250101T000000.html"))
     assert bad.code == 2 and "not a folder" in bad.err

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from watcher.config import STARTER, ConfigError, load, parse_duration
+from watcher.config import (
+    STARTER,
+    ConfigError,
+    load,
+    parse_duration,
+    source_id_for,
+    source_id_or_error,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -220,6 +227,24 @@ def test_missing_and_binary_config(tmp_path: Path) -> None:
 )
 def test_durations(value: object, seconds: int) -> None:
     assert parse_duration(value).total_seconds() == seconds
+
+
+@pytest.mark.parametrize(
+    ("name", "sid"),
+    [
+        ("ChatGPT-Business-Privacy-Policy", "chatgpt-business-privacy-policy"),
+        ("Booking.com-Privacy-Policy", "booking-com-privacy-policy"),
+        ("Société-Générale-Conditions", "societe-generale-conditions"),
+        ("McDonald's Terms & Conditions", "mcdonald-s-terms-conditions"),
+        ("_Drafts (old)_", "drafts-old"),
+        ("隐私政策", "archive"),
+        ("A" * 63 + ".b", "a" * 63),
+    ],
+    ids=["plain", "dot", "accents", "punctuation", "edges", "no-latin", "long"],
+)
+def test_a_name_gives_a_valid_source_id(name: str, sid: str) -> None:
+    assert source_id_for(name) == sid
+    assert source_id_or_error(sid, ValueError) == sid
 
 
 def test_cli_bad_config_exits_2_and_writes_nothing(cli: object, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..config import Config, Source, source_id_or_error
+from ..config import Config, Source, source_id_for, source_id_or_error
 from ..errors import InputError, NotFoundError, WatcherError
 from ..model import Outline
 from ..normalise import parse
@@ -371,9 +370,15 @@ def _import_source(app: App, source_id: str, name: str | None) -> Source:
     return Source(id=sid, name=name or sid, url=f"archive:{sid}", enabled=False, archive_only=True)
 
 
-def _folder_source_id(folder: Path) -> str:
-    slug = re.sub(r"[^a-z0-9_-]+", "-", folder.resolve().name.lower()).strip("-")[:64]
-    return source_id_or_error(slug or "archive", lambda m: InputError(f"{folder}: {m}"))
+def _folder_source_id(folder: Path, taken: dict[str, Path]) -> str:
+    """The source id a folder's name gives; two folders giving the same one are refused."""
+    sid = source_id_for(folder.resolve().name)
+    if sid in taken:
+        raise InputError(
+            f"{folder}: its source id '{sid}' is also {taken[sid]}'s; rename one of the folders"
+        )
+    taken[sid] = folder
+    return sid
 
 
 def _import_plan(
@@ -386,10 +391,11 @@ def _import_plan(
             raise InputError("no files to import")
         return [(_import_source(app, source, name), paths)]
     plan = []
+    taken: dict[str, Path] = {}
     for folder in (Path(source), *files):
         if not folder.is_dir():
             raise InputError(f"{folder}: not a folder (with --each, every argument is one)")
-        chosen = _import_source(app, _folder_source_id(folder), folder.name)
+        chosen = _import_source(app, _folder_source_id(folder, taken), folder.resolve().name)
         plan.append((chosen, _expand([folder])))
     return plan
 

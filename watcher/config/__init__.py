@@ -30,6 +30,7 @@ from .validate import (
     parse,
     parse_duration,
     parse_size,
+    source_id_for,
     source_id_or_error,
 )
 from .yamlfile import read_yaml
@@ -53,6 +54,7 @@ __all__ = [
     "parse",
     "parse_duration",
     "parse_size",
+    "source_id_for",
     "source_id_or_error",
 ]
 

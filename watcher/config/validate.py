@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -290,6 +291,15 @@ def _source(
         ),
         enabled=_bool(chk, merged.get("enabled", True), "enabled", where, "enabled", sid),
     )
+
+
+def source_id_for(name: str) -> str:
+    """A valid source id made from a display name or a folder's name: accents dropped,
+    lowercased, other characters turned into ``-`` ("Booking.com Terms" → "booking-com-terms").
+    A name with no letter or digit that a source id can hold gives ``archive``."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9_-]+", "-", ascii_name.lower()).strip("-_")
+    return slug[:64].rstrip("-_") or "archive"
 
 
 def source_id_or_error(value: Any, error: Callable[[str], Exception]) -> str:
