@@ -14,7 +14,9 @@ real subprocess, no configuration, a fresh data directory). Scoring:
 
 * a ``changed`` import status at a ``change: true`` capture is a true alarm,
   at a ``change: false`` capture a false alarm; a ``true`` capture without
-  ``changed`` is a missed change; ``null`` captures are not scored;
+  ``changed`` is a missed change; ``null`` captures are not scored; a capture that
+  ``watcher import`` refuses as unreadable (exit 2: empty, binary, a damaged PDF) is left
+  out and the others imported again; it counts as ``refused``, like a rejected capture;
 * extraction: the text of the version each capture's JSON line names (read
   from the store's ``versions.text``; for a rejected capture, the version in
   force before it) against ``expected``, as bags of case-folded words (link
@@ -191,10 +193,13 @@ def documents(root: Path, only: Sequence[str]) -> Iterator[Path]:
             yield truth.parent
 
 
-def run_import(folder: Path, files: Sequence[Path], data_dir: Path) -> tuple[list[Any], float]:
-    """``watcher import`` of ``files`` into a fresh store.
+def run_import(
+    folder: Path, files: Sequence[Path], data_dir: Path
+) -> tuple[list[Any], float, int, str]:
+    """``watcher import`` of ``files`` into ``data_dir``.
 
-    Returns its JSON lines and the wall time of the whole process.
+    Returns its JSON lines, the wall time of the whole process, its exit status and
+    its standard error.
     """
     command = [
         sys.executable,
@@ -227,10 +232,44 @@ def run_import(folder: Path, files: Sequence[Path], data_dir: Path) -> tuple[lis
             if line.strip():
                 lines.append(json.loads(line))
         errors = process.stderr.read() if process.stderr else ""
-    seconds = time.perf_counter() - start
-    if process.returncode != 0:
-        raise SystemExit(f"watcher import failed for {folder.name}:\n{errors}")
-    return lines, seconds
+    return lines, time.perf_counter() - start, process.returncode, errors
+
+
+@dataclass
+class Imported:
+    """What ``watcher import`` made of one document's captures."""
+
+    lines: list[Any] = field(default_factory=list)
+    seconds: float = 0.0
+    runs: int = 0
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+def import_captures(folder: Path, files: Sequence[Path], data_dir: Path) -> Imported:
+    """Import ``files``; when ``watcher import`` refuses a file it cannot read (exit 2:
+    empty, binary, a damaged PDF), leave that file out and import the others again, as a
+    user would. The result holds the JSON lines, the wall time and number of the runs,
+    and the refused files (name → watcher's message)."""
+    remaining, done = list(files), Imported()
+    while remaining:
+        lines, spent, code, errors = run_import(folder, remaining, data_dir)
+        done.seconds += spent
+        done.runs += 1
+        if code == 0:
+            done.lines = lines
+            break
+        bad = _refused_file(errors, remaining) if code == 2 else None
+        if bad is None:
+            raise SystemExit(f"watcher import failed for {folder.name}:\n{errors}")
+        done.refused[bad.name] = errors.strip().split(f"{bad}: ", 1)[-1]
+        remaining.remove(bad)
+    return done
+
+
+def _refused_file(errors: str, files: Sequence[Path]) -> Path | None:
+    """The file a one-line ``watcher import`` error names, if it names one of ``files``."""
+    message = errors.strip().removeprefix("watcher: error: ")
+    return next((f for f in files if message.startswith(f"{f}: ")), None)
 
 
 def _one_core() -> None:
@@ -241,6 +280,8 @@ def _one_core() -> None:
 
 def version_texts(data_dir: Path) -> dict[int, str]:
     """The text of every version in the store, by id."""
+    if not (data_dir / "watcher.db").exists():  # every capture refused
+        return {}
     conn = sqlite3.connect(data_dir / "watcher.db")
     try:
         return {int(row[0]): str(row[1]) for row in conn.execute("SELECT id, text FROM versions")}
@@ -266,14 +307,16 @@ def score_document(folder: Path, work: Path, startup: float) -> Score:
     files = [folder / c["file"] for c in truth]
     data_dir = work / folder.name
     data_dir.mkdir()
-    lines, seconds = run_import(folder, files, data_dir)
-    by_file = {Path(line["file"]).name: line for line in lines}
+    imported = import_captures(folder, files, data_dir)
+    by_file = {Path(line["file"]).name: line for line in imported.lines}
+    for name, message in imported.refused.items():
+        by_file[name] = {"status": "refused", "version": None, "reason": message}
     texts = version_texts(data_dir)
     score = Score(
         captures=len(truth),
-        seconds=seconds,
-        steady_seconds=max(seconds - startup, 1e-6),
-        steady_pages=len(lines),
+        seconds=imported.seconds,
+        steady_seconds=max(imported.seconds - startup * imported.runs, 1e-6),
+        steady_pages=len(imported.lines),
     )
     in_force: int | None = None
     for capture in truth:

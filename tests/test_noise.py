@@ -10,6 +10,8 @@ area (A/B blocks, the date of the day, hashes) is settled against history by
 from __future__ import annotations
 
 import importlib.util
+import json
+import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -401,3 +403,43 @@ def test_recent_texts_reads_the_versions_a_pipeline_recorded(tmp_path: Path) -> 
     finally:
         store.close()
     assert texts == [text("nav_footer_a.html"), text("changed_sentence.html")]
+
+
+def test_bench_scores_a_document_whose_folder_is_no_source_id_and_one_capture_unreadable(
+    tmp_path: Path,
+) -> None:
+    """Another collection may name a document "Café.com-…" and hold an empty capture: the
+    benchmark must still score it, the empty capture refused and the others imported."""
+    folder = tmp_path / "corpus" / "Café.com-Privacy-Policy"
+    (folder / "expected").mkdir(parents=True)
+    captures = []
+    pages = [
+        ("nav_footer_a.html", None),
+        ("nav_footer_b.html", False),
+        ("", True),  # an empty capture, labelled a change
+        ("changed_sentence.html", True),
+    ]
+    for n, (name, change) in enumerate(pages):
+        capture = f"000{n}_2026010{n + 1}T100000.html"
+        (folder / capture).write_bytes((NOISE / name).read_bytes() if name else b"")
+        expected = f"expected/{n}.md"
+        (folder / expected).write_text(text(name or "nav_footer_b.html"), encoding="utf-8")
+        captures.append({"file": capture, "change": change, "expected": expected})
+    (folder / "truth.json").write_text(json.dumps({"captures": captures}), encoding="utf-8")
+    dump = tmp_path / "rows.jsonl"
+    run = subprocess.run(
+        [sys.executable, str(BENCH), str(tmp_path / "corpus"), "--dump", str(dump)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode in (0, 1), run.stderr  # 1: a target missed (recall here)
+    rows = [json.loads(line) for line in dump.read_text(encoding="utf-8").splitlines()]
+    assert [(r["status"], r["version"]) for r in rows] == [
+        ("first", 1),
+        ("unchanged", 1),
+        ("refused", None),
+        ("changed", 2),
+    ]
+    assert rows[2]["reason"] == "empty HTML document"
+    assert "Café.com-Privacy-Policy" in run.stdout and " 0.500 " in run.stdout  # recall 1/2
