@@ -611,6 +611,58 @@ def test_an_announcement_bar_over_the_page_is_left_out(top: str) -> None:
     assert text.startswith("# Terms\n") and "4. We collect" in text
 
 
+BAR = '<div class="k9"><p>{words}</p></div>'
+
+
+@pytest.mark.parametrize(
+    ("words", "kept"),
+    [
+        ('Black Friday: 30% off. <a href="/pricing">See offers</a>', False),
+        ('We have updated our terms. <a href="/changes">What changed</a>', False),
+        ("Effective date: 1 May 2025", True),
+        ('Read this with our <a href="/cookies">Cookie Policy</a>', True),
+    ],
+    ids=["promo-bar", "update-notice", "date-line", "two-titles"],
+)
+def test_a_bar_over_a_page_without_a_site_header_is_left_out(words: str, kept: bool) -> None:
+    """A page built by a script often has no site header to mark where the page's own
+    bars end: a short notice with a link before the block that holds the page's one
+    title is the page's, not the document's. A line without a link stays (it may be the
+    policy's date), and so does a notice on a page with more than one title."""
+    second = "<h1>Cookies</h1><p>We use cookies.</p>" if "Cookie Policy" in words else ""
+    body = f'<div class="k1"><div class="k2"><h1>Terms</h1></div>{policy(4)}{second}</div>'
+    text = text_of(f"<body>{BAR.format(words=words)}{body}</body>")
+    assert (words.split(" <a")[0] in text) is kept, text
+    assert "4. We collect" in text and "# Terms" in text
+
+
+ITEMS = "".join(f'<div class="item--k3">{label}</div>' for label in ("Studio", "Code", "Research"))
+
+
+@pytest.mark.parametrize(
+    ("header", "kept"),
+    [
+        (f'<div class="headerWrap--HR7IA3TN"><div class="nav--k2">{ITEMS}</div></div>', False),
+        (f'<div id="site-header"><span>Acme</span>{ITEMS}<button>Sign in</button></div>', False),
+        ('<div class="header"><span>Last updated: 1 May 2025</span></div>', True),
+        (f'<div class="header"><h2>Acme</h2>{ITEMS}</div>', True),
+        (
+            f'<div class="header">{ITEMS}<p>Please read these terms before you use Acme.</p></div>',
+            True,
+        ),
+    ],
+    ids=["hashed-module-name", "id", "date-line", "with-a-heading", "with-a-sentence"],
+)
+def test_a_site_header_known_only_by_its_name_is_left_out(header: str, kept: bool) -> None:
+    """Script-built pages make the site's header of <div>s, its menu items buttons
+    rather than links: a block named as a header that holds only a few short labels is
+    the site's. One that holds a heading or a sentence may be the document's."""
+    page = f'<body><div class="top">{header}</div><div class="k1"><div class="t">Terms</div>'
+    text = text_of(f"{page}{policy(5)}</div></body>")
+    assert ("Research" in text or "Last updated" in text) is kept, text
+    assert "5. We collect" in text
+
+
 def test_the_title_beside_the_site_header_is_kept() -> None:
     hero = '<div class="k2"><h1>Terms</h1><p>Last updated: 1 May 2025</p></div>'
     text = text_of(

@@ -15,6 +15,7 @@ particular site.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -37,8 +38,25 @@ MENU_LABEL_CHARS = 40
 # Links right before the page's title this short (characters, spaces left out) are its
 # breadcrumb, when nothing but separators and the title's own words is between them.
 TRAIL_CHARS = 160
+# A notice this short with a link, before the page's title, is a bar over the page
+# ("Black Friday: 30% off. See offers"), not the document.
+NOTICE_CHARS = 200
 _CRUMB_SEPARATORS = re.compile(r"[>›»/|·•:\-–—]+")
 _HEADERS = etree.XPath("descendant-or-self::*[self::header or @role='banner']")
+# A site header that is only a <div>, named so by class or id ("site-header",
+# "headerWrap--HR7IA3TN"), its menu items buttons a script makes work rather than links.
+_NAMED_HEADERS = etree.XPath(
+    "descendant-or-self::*[contains(@class, 'eader') or contains(@id, 'eader')]"
+)
+_HEADER_NAME = re.compile(
+    r"(?:^|[\s_-])(?:site|global|top|app)?[-_]?header(?:[-_]?(?:wrap|wrapper|container|bar))?"
+    r"(?=$|\s|--)",
+    re.IGNORECASE,
+)
+# ... when it holds at least this many labels, none longer than this: a bar of menu
+# items, not a title banner or an article's "last updated" header.
+HEADER_LABELS = 3
+HEADER_LABEL_CHARS = 30
 
 
 def title_before(
@@ -167,11 +185,17 @@ def grow(
     after: list[list[etree._Element]] = []
     open_before = True
     open_after = not _drop_site_footer(core, weights)
+    # Whether the page's one <h1> is in the region yet (None: not one <h1> on the page).
+    titled = _has_h1(core) if _one_h1(top) else None
     node = core
     while node is not top and (open_before or open_after):
         if open_before:
             preceding = list(node.itersiblings(preceding=True))
-            kept, open_before = _neighbours(preceding, weights, forms, title_beyond=True)
+            kept, open_before = _neighbours(
+                preceding, weights, forms, title_beyond=True, titled=titled
+            )
+            if titled is False:
+                titled = any(_has_h1(el) for el in kept)
             before.append(kept[::-1])
         if open_after:
             kept, open_after = _neighbours(list(node.itersiblings()), weights, forms)
@@ -219,6 +243,7 @@ def _neighbours(
     weights: dict[etree._Element, Weight],
     forms: frozenset[etree._Element],
     title_beyond: bool = False,
+    titled: bool | None = None,
 ) -> tuple[list[etree._Element], bool]:
     """The siblings to keep, nearest first, and whether no navigation stopped the scan.
 
@@ -226,10 +251,14 @@ def _neighbours(
     policy, a search box before it) is the site's, and a boundary as a menu is. With
     ``title_beyond`` (``siblings`` are those before the document), a link list or form
     that stands between the document and its title (a language switcher, links to the
-    other policies) is passed over, not a boundary.
+    other policies) is passed over, not a boundary; once the page's one ``<h1>`` is in
+    (``titled``; None when the page has not one), a short notice with a link is a
+    boundary too: a bar over the page.
     """
     kept: list[etree._Element] = []
     for index, sibling in enumerate(siblings):
+        if titled and _is_notice(weights.get(sibling)):
+            return kept, False
         if sibling.tag == "footer" and not title_beyond:
             # Nothing after the page's footer is the document, even when the footer was
             # dropped as chrome: what follows it is overlays, widgets and the probes that
@@ -259,11 +288,37 @@ def _neighbours(
         if weight.link >= LINK_DENSITY * weight.text:
             continue
         kept.append(sibling)
+        if titled is False:
+            titled = _has_h1(sibling)
     return kept, True
 
 
+def _is_notice(weight: Weight | None) -> bool:
+    """A short block with a link to another page."""
+    return weight is not None and 0 < weight.text <= NOTICE_CHARS and weight.links > 0
+
+
+def _one_h1(element: etree._Element) -> bool:
+    """Whether ``element`` holds exactly one ``<h1>``."""
+    return sum(1 for _ in itertools.islice(element.iter("h1"), 2)) == 1
+
+
 def _holds_site_header(element: etree._Element) -> bool:
-    return any(is_site_header(el) for el in _HEADERS(element))
+    return any(is_site_header(el) for el in _HEADERS(element)) or any(
+        _is_named_header(el) for el in _NAMED_HEADERS(element)
+    )
+
+
+def _is_named_header(element: etree._Element) -> bool:
+    """A ``<div>`` named as the site's header that holds a bar of short labels and no
+    heading, outside the page's sectioning elements."""
+    names = f"{element.get('class', '')} {element.get('id', '')}"
+    if not _HEADER_NAME.search(names) or has_descendant(element, *HEADING_TAGS):
+        return False
+    labels = [text.strip() for text in element.itertext() if text.strip()]
+    if len(labels) < HEADER_LABELS or any(len(label) > HEADER_LABEL_CHARS for label in labels):
+        return False
+    return is_site_header(element, named=True)
 
 
 def _holds(element: etree._Element, forms: frozenset[etree._Element]) -> bool:

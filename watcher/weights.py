@@ -113,9 +113,10 @@ def drop_weighed(element: etree._Element, weights: dict[etree._Element, Weight])
         drop(element)
 
 
-def is_site_header(element: etree._Element) -> bool:
-    """The site's header (the banner at the top of every page), not an article's."""
-    if element.tag != "header" and element.get("role") != "banner":
+def is_site_header(element: etree._Element, named: bool = False) -> bool:
+    """The site's header (the banner at the top of every page), not an article's; with
+    ``named``, whatever its tag (its class or id names it so)."""
+    if not named and element.tag != "header" and element.get("role") != "banner":
         return False
     return not any(a.tag in _SECTIONING for a in element.iterancestors())
 
