@@ -445,6 +445,42 @@ def test_a_consent_banner_is_known_by_its_choices_whatever_its_class(
     assert "Reports" in text and "Accept all" not in text
 
 
+LINK_CHOICES = (
+    '<a href="#" class="btn-k1">Personnaliser</a><a href="#" class="btn-k2">Refuser tout</a>'
+    '<a href="javascript:void(0)" class="btn-k3">Accepter tout</a>'
+)
+KINDS = "".join(
+    f"<li><span>{kind}<br><span>These cookies {use}.</span></span></li>"
+    for kind, use in [
+        ("Necessary", "keep you signed in and the site secure " * 4),
+        ("Statistics", "count visits and find technical problems " * 4),
+        ("Experience", "remember your preferences from one visit to the next " * 4),
+        ("Personalisation", "show offers based on your earlier searches " * 4),
+    ]
+)
+
+
+def test_a_consent_banner_of_links_to_scripts_and_its_preferences_panel_are_left_out() -> None:
+    """Cookie plugins make their choices links that go nowhere but to a script, and put
+    the preferences panel the banner opens (too long to be a banner: a line on each kind
+    of cookie) beside it. Links to other pages are not choices."""
+    banner = (
+        '<div class="k7"><div class="k8">Cookies</div><div>We use cookies to run this site. '
+        f'<a href="/cookies">Read our cookie policy</a></div><div>{LINK_CHOICES}</div></div>'
+    )
+    panel = (
+        '<div class="k9"><div>Cookies</div><div>Choose the cookies you accept.</div>'
+        f'<ul>{KINDS}</ul><a href="#">Save</a>{LINK_CHOICES}</div>'
+    )
+    page = f"<body><main><h1>Privacy</h1>{policy(3)}</main><div>{banner}{panel}</div></body>"
+    text = text_of(page)
+    assert "3. We collect" in text
+    for words in ("We use cookies to run", "Refuser tout", "Statistics", "Choose the cookies"):
+        assert words not in text, words
+    linked = page.replace('href="#"', 'href="/prefs"').replace('"javascript:void(0)"', '"/ok"')
+    assert "We use cookies to run" in text_of(linked)
+
+
 HIDDEN_FIELD = '<input type="hidden" name="token" value="AbC123">'
 
 

@@ -10,6 +10,7 @@ weighs them against the page's text before dropping anything.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from lxml import etree
@@ -145,6 +146,8 @@ _COOKIE_WORDS = re.compile(r"cookie|consent|tracker|t[ée]moins?\b", re.I)
 _SHOWN_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
 # A consent banner says what it has to say in this many words or fewer.
 BANNER_WORDS = 150
+# ... and its preferences panel, with a line on each kind of cookie, in this many.
+PANEL_WORDS = 400
 # The forms that networks and mail clients open to share a page (how share buttons are
 # built: the link carries the page's address to the network's share endpoint).
 _SHARE_LINK = re.compile(
@@ -168,17 +171,31 @@ LANGUAGE_LABEL_CHARS = 40
 def consent_banners(root: etree._Element) -> list[etree._Element]:
     """Consent banners known by their choices, whatever their class names (hashed by
     CSS-in-JS): the outermost labelled region or dialog of at most :data:`BANNER_WORDS`
-    words that speaks of cookies around an "Accept all cookies" or "Refuse" button, else
-    the outermost such block that offers two of those choices. Read before the buttons
-    go with the rest of what has no text."""
+    words that speaks of cookies around an "Accept all cookies" or "Refuse" button (or a
+    link to a script), else the outermost such block that offers two of those choices;
+    and the preferences panel beside a banner. Read before the buttons go with the rest
+    of what has no text."""
     found: list[etree._Element] = []
-    for button in root.iter("button"):
+    for button in _choices(root):
         if not _is_consent_choice(button):
             continue
         banner = _banner_around(button)
         if banner is not None and banner not in found:
             found.append(banner)
+            found.extend(panel for panel in _panels_beside(banner) if panel not in found)
     return found
+
+
+def _choices(root: etree._Element) -> Iterator[etree._Element]:
+    """What a reader clicks to choose: buttons, and links that go nowhere but to a script
+    (``<a href="#" class="btn">Accept all</a>``, as cookie plugins make them)."""
+    for element in root.iter("button", "a"):
+        if element.tag == "button":
+            yield element
+        else:
+            href = (element.get("href") or "").strip()
+            if href in ("", "#") or href.startswith("javascript:"):
+                yield element
 
 
 def _is_consent_choice(button: etree._Element) -> bool:
@@ -201,9 +218,27 @@ def _banner_around(button: etree._Element) -> etree._Element | None:
     if labelled is not None:
         return labelled
     # Nothing labels it: a block that offers one choice could be a policy's own form.
-    if unlabelled is not None and sum(map(_is_consent_choice, unlabelled.iter("button"))) >= 2:
+    if unlabelled is not None and sum(map(_is_consent_choice, _choices(unlabelled))) >= 2:
         return unlabelled
     return None
+
+
+def _panels_beside(banner: etree._Element) -> list[etree._Element]:
+    """The banner's siblings that speak of cookies and offer two consent choices: the
+    preferences panel a banner opens ("Necessary", "Statistics"... Save / Refuse all /
+    Accept all), longer than a banner."""
+    return [
+        sibling
+        for sibling in banner.itersiblings(etree.Element, preceding=True)
+        if _is_panel(sibling)
+    ] + [sibling for sibling in banner.itersiblings(etree.Element) if _is_panel(sibling)]
+
+
+def _is_panel(element: etree._Element) -> bool:
+    if _shows_over(element, PANEL_WORDS):
+        return False
+    choices = sum(map(_is_consent_choice, _choices(element)))
+    return choices >= 2 and bool(_COOKIE_WORDS.search(" ".join(_SHOWN_TEXT(element))))
 
 
 def _is_labelled_region(element: etree._Element) -> bool:
