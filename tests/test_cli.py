@@ -417,6 +417,25 @@ def test_init_writes_a_starter_and_refuses_to_overwrite(cli: Cli, tmp_path: Path
     assert len(listed) == 5 and listed[0]["last_check"] is None
 
 
+def test_init_writes_no_sources_file_when_it_cannot_make_the_data_folder(
+    cli: Cli, tmp_path: Path
+) -> None:
+    (tmp_path / "snapshots").write_text("a file where the data folder goes")
+    failed = cli("init")
+    assert failed.code == 2 and "snapshots" in failed.err, failed
+    assert not (tmp_path / "sources.yaml").exists()
+
+
+def test_a_source_named_twice_is_checked_once(
+    cli: Cli, tmp_path: Path, server: LoopbackServer
+) -> None:
+    server.page("/acme", (PAGES / "acme_v1.html").read_text(encoding="utf-8"))
+    configure(tmp_path, server, {"acme": "/acme"})
+    result = cli("check", "--json", "acme", "acme", "acme")
+    assert result.code == 0 and len(result.out.splitlines()) == 1, result
+    assert len(fetch_rows(tmp_path, "acme")) == 1
+
+
 def test_help_on_every_command(cli: Cli) -> None:
     commands = [
         "init",

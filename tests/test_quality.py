@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from watcher.model import Block, Document
-from watcher.normalise import parse
+from watcher.normalise import Rules, parse
 from watcher.quality import confirmed, verdict
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -138,3 +138,24 @@ def test_confirmation_needs_the_same_text_repeatedly() -> None:
     assert not confirmed("abc", ["abc", None])
     assert not confirmed("abc", ["abc", "xyz"])
     assert confirmed("abc", ["abc", "abc"])
+
+
+@pytest.mark.parametrize(
+    ("select", "hint"),
+    [
+        (("article.policy",), "; select article.policy matched nothing on the page"),
+        (("article.policy", "#terms"), "; select article.policy, #terms matched nothing"),
+        (("div.empty",), ""),
+    ],
+    ids=["one-selector", "two-selectors", "matches-an-empty-block"],
+)
+def test_an_empty_page_says_when_its_select_matched_nothing(
+    select: tuple[str, ...], hint: str
+) -> None:
+    """A page redesigned under a source's ``select`` reads as empty: say which selector
+    no longer matches, not only that the page is empty."""
+    body = b'<html><body><main><p>Our policy.</p></main><div class="empty"></div></body></html>'
+    judged = verdict(parse(body, "text/html", rules=Rules(select=select)))
+    assert judged.reason is not None and judged.reason.startswith("empty page (no text)" + hint)
+    if not hint:
+        assert "select" not in judged.reason

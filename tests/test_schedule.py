@@ -307,6 +307,11 @@ def test_bad_config_on_reload_keeps_the_old_one(
     wait_until(lambda: read_state(tmp_path / "snapshots")["config_error"])
     state = read_state(tmp_path / "snapshots")
     assert state["running"] and "broken" in state["config_error"]
+    status = run_cli("status", cwd=tmp_path)
+    assert status.code == 2 and len(status.err.strip().splitlines()) == 1, status
+    assert (
+        "broken" in status.err and f"pid {proc.pid}, runs on with the file as it was" in status.err
+    )
     hits = server.hits("/acme")
     wait_until(lambda: server.hits("/acme") > hits, timeout=10)
     proc.send_signal(signal.SIGINT)

@@ -64,12 +64,15 @@ class Document:
     text is most likely built by JavaScript in the reader's browser (a single-page
     app, an embedded policy widget), which watcher does not run. ``frames`` are the
     addresses of the pages such a page shows in frames (an embedded policy).
+    ``unmatched`` are the source's ``select`` selectors when none of them matched
+    anything on the page.
     """
 
     title: str
     blocks: tuple[Block, ...]
     scripted: bool = False
     frames: tuple[str, ...] = ()
+    unmatched: tuple[str, ...] = ()
 
     @cached_property
     def words(self) -> int:

@@ -276,7 +276,20 @@ def parse_html(body: bytes, rules: Rules, content_type: str = "", name: str = "i
         if stamped.words >= MIN_WORDS:
             log.debug("%s: text read from <template> elements", name)
             return stamped
-    return dataclasses.replace(document, scripted=_built_by_script(body), frames=frames)
+    unmatched = (
+        rules.select
+        if rules.select and not _selects_anything(body, content_type, name, rules)
+        else ()
+    )
+    return dataclasses.replace(
+        document, scripted=_built_by_script(body), frames=frames, unmatched=unmatched
+    )
+
+
+def _selects_anything(body: bytes, content_type: str, name: str, rules: Rules) -> bool:
+    """Whether the source's ``select`` matches any element of the page (read again:
+    extraction changed the tree)."""
+    return bool(content.select_all(_parse_tree(body, content_type, name), rules.select))
 
 
 def _read_page(

@@ -116,8 +116,10 @@ def _error_sign(lines: list[str]) -> str | None:
 
 
 def _empty_page_hint(doc: Document) -> str:
-    """Why a page may look empty to watcher and not to a reader (see ``Document.frames``
-    and ``Document.scripted``)."""
+    """Why a page may look empty to watcher and not to a reader (see
+    ``Document.unmatched``, ``Document.frames`` and ``Document.scripted``)."""
+    if doc.unmatched:
+        return f"; select {', '.join(doc.unmatched)} matched nothing on the page"
     if doc.frames:
         return f"; it shows another page in a frame: track {doc.frames[0]} instead"
     if not doc.scripted:

@@ -167,7 +167,7 @@ def pick_sources(config: Config, ids: Sequence[str]) -> list[Source]:
     """The named sources (all enabled ones when none are named)."""
     if not ids:
         return list(config.enabled())
-    return [config.source(i) for i in ids]
+    return [config.source(i) for i in dict.fromkeys(ids)]  # each once, as named first
 
 
 def resolve_version(store: Store, source_id: str, ref: str) -> Version:

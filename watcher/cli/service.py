@@ -85,6 +85,7 @@ def digest(app: App, since: str, until: str | None, output: Path | None, send: b
     from ..digest import parse_period, queue_digest, write_digest
     from ..errors import NotifyError
     from ..notify import Outbox
+    from ..notify.outbox import NEXT_STEP
     from ..store import iso
 
     config = app.config()
@@ -114,11 +115,14 @@ def digest(app: App, since: str, until: str | None, output: Path | None, send: b
     if report.busy:
         click.echo("digest queued; another watcher process is sending emails now", err=True)
     elif sent < len(rows):
-        reason = next((r["last_error"] for r in rows if r["last_error"]), "see 'watcher status'")
-        raise NotifyError(
-            f"digest not sent to {len(rows) - sent} of {len(rows)} recipient(s): {reason} "
-            "(queued; 'watcher run' retries it)"
+        unsent = next(r for r in rows if r["state"] != "sent")
+        click.echo(
+            f"watcher: warning: digest not sent to {len(rows) - sent} of {len(rows)} "
+            f"recipient(s): {unsent['last_error'] or unsent['state']} "
+            f"({NEXT_STEP.get(unsent['state'], NEXT_STEP['pending'])})",
+            err=True,
         )
+        sys.exit(1)
     else:
         click.echo(f"digest sent to {sent} recipient(s)", err=True)
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..config import Config, Source, source_id_for, source_id_or_error
-from ..errors import InputError, NotFoundError, WatcherError
+from ..errors import ConfigError, InputError, NotFoundError, WatcherError
 from ..model import Outline
 from ..normalise import parse
 from ..sections import outline
@@ -49,10 +49,11 @@ def init(app: App, force: bool) -> None:
 
     if app.config_path.exists() and not force:
         raise InputError(f"{app.config_path}: already exists (use --force to overwrite)")
-    write_atomic(app.config_path, STARTER)
+    # The folders first: when one cannot be made, no sources file says all is set up.
     app.data_dir.mkdir(parents=True, exist_ok=True)
     app.reports_dir.mkdir(parents=True, exist_ok=True)
     app.store().close()
+    write_atomic(app.config_path, STARTER)
     click.echo(f"wrote {app.config_path}; data in {app.data_dir}/, reports in {app.reports_dir}/")
 
 
@@ -115,14 +116,9 @@ def _alert(app: App, store: Any, config: Config, outcomes: Sequence[Any]) -> Non
         outbox.track(outcome)
     if config.settings.smtp is None:
         return
-    report = outbox.deliver()
-    if report.errors or report.retrying or report.failed or report.uncertain:
-        reason = f": {report.errors[0]}" if report.errors else ""
-        click.echo(
-            f"watcher: warning: {report.retrying + report.failed + report.uncertain} alert(s) "
-            f"not sent{reason} (see 'watcher status'; 'watcher run' retries them)",
-            err=True,
-        )
+    undelivered = outbox.deliver().undelivered()
+    if undelivered:
+        click.echo(f"watcher: warning: alerts: {undelivered}", err=True)
 
 
 def _print_outcomes(outcomes: Sequence[Any]) -> None:
@@ -176,7 +172,7 @@ def status(app: App, as_json: bool) -> None:
     then the daemon, the outbox (emails not sent) and open failure incidents."""
     from ..status import service_state, source_states
 
-    config = app.config()
+    config = _config_for_status(app)
     store = app.store()
     try:
         states = source_states(store, config)
@@ -205,6 +201,22 @@ def status(app: App, as_json: bool) -> None:
         ("source", "last check", "outcome", "versions", "last change", "next check", "last error"),
     )
     _print_service(service)
+
+
+def _config_for_status(app: App) -> Config:
+    """The sources file; when it is invalid, the one-line error also says whether a
+    running daemon carries on with the file it read before."""
+    from ..daemonstate import read_state
+
+    try:
+        return app.config()
+    except ConfigError as error:
+        daemon = read_state(app.data_dir)
+        if not daemon["running"]:
+            raise
+        raise ConfigError(
+            f"{error} (the daemon, pid {daemon['pid']}, runs on with the file as it was)"
+        ) from error
 
 
 def _print_service(service: dict[str, Any]) -> None:

@@ -96,6 +96,30 @@ class DeliveryReport:
         """Rows this run tried to send."""
         return self.sent + self.retrying + self.failed + self.uncertain
 
+    def undelivered(self) -> str | None:
+        """What was not delivered and what becomes of it, in one line; None if all was."""
+        parts = [
+            f"{count} {what}"
+            for count, what in (
+                (self.retrying, f"not sent yet ({NEXT_STEP['pending']})"),
+                (self.failed, f"refused by the server ({NEXT_STEP['failed']})"),
+                (self.uncertain, f"of uncertain delivery ({NEXT_STEP['uncertain']})"),
+            )
+            if count
+        ]
+        if not parts:
+            return None
+        reason = f": {self.errors[0]}" if self.errors else ""
+        return "; ".join(parts) + reason
+
+
+# What becomes of an email that was not delivered, by its state.
+NEXT_STEP = {
+    "pending": "'watcher run' retries",
+    "failed": "queue again with 'watcher outbox --retry ID'",
+    "uncertain": "listed by 'watcher status'; send again with 'watcher outbox --retry ID'",
+}
+
 
 # ---------------------------------------------------------------- the outbox
 
