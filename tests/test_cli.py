@@ -436,6 +436,27 @@ def test_a_source_named_twice_is_checked_once(
     assert len(fetch_rows(tmp_path, "acme")) == 1
 
 
+def test_imported_history_counts_when_it_was_captured_not_when_imported(
+    cli: Cli, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for stamp, name in [("20250101T120000", "acme_v1.html"), ("20250301T120000", "acme_v2.html")]:
+        (archive / f"acme-{stamp}.html").write_bytes((PAGES / name).read_bytes())
+    assert cli("import", "acme", str(archive)).code == 0
+    (tmp_path / "sources.yaml").write_text("sources: []\n")
+    states = json.loads(cli("status", "--json").out)["sources"]
+    assert [s["last_change"] for s in states] == ["2025-03-01T12:00:00+00:00"]
+    march = tmp_path / "march.html"
+    assert (
+        cli("digest", "--since", "2025-02-25", "--until", "2025-03-05", "-o", str(march)).code == 0
+    )
+    this_week = tmp_path / "week.html"
+    assert cli("digest", "-o", str(this_week)).code == 0
+    assert "Sharing" in march.read_text(encoding="utf-8")  # the section that changed
+    assert "Sharing" not in this_week.read_text(encoding="utf-8")
+
+
 def test_help_on_every_command(cli: Cli) -> None:
     commands = [
         "init",

@@ -272,7 +272,7 @@ def _change_entry(
         source_id=source_id,
         source_name=names.get(source_id, source_id),
         url=meta.url,
-        detected_at=format_time(row["detected_at"], timezone),
+        detected_at=format_time(row["changed_at"], timezone),
         classification=row["classification"] or changes.classification,
         headline=row["headline"] or changes.headline(),
         sections=tuple(short_label(s) for s in changes.changed_sections()),

@@ -171,5 +171,11 @@ def _v4(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE fetches ADD COLUMN rules_hash TEXT")
 
 
+def _v5(db: sqlite_utils.Database) -> None:
+    """Which fetches made or met a version: an imported change counts from when its new
+    version was captured (see :meth:`watcher.store.Store.changes`)."""
+    db.table("fetches").create_index(["version_id"], if_not_exists=True)
+
+
 Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5]

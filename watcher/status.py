@@ -30,7 +30,7 @@ def source_state(store: Store, source_id: str) -> dict[str, Any]:
     return {
         "last_check": last["started_at"] if last else None,
         "last_outcome": last["outcome"] if last else None,
-        "last_change": changes[-1]["detected_at"] if changes else None,
+        "last_change": changes[-1]["changed_at"] if changes else None,
         "last_error": (problem["reason"] or problem["error"]) if failing and problem else None,
         "versions": len(store.versions(source_id)),
         "changes": len(changes),

@@ -415,12 +415,21 @@ class Store:
     def changes(
         self, source_id: str | None = None, since: str | None = None, until: str | None = None
     ) -> list[dict[str, Any]]:
-        """Recorded changes, oldest first, filtered by source and detection time."""
-        sql, params = "SELECT * FROM changes WHERE 1 = 1", []
+        """Recorded changes, oldest first, filtered by source and by ``changed_at``: when
+        the change was detected, or for history imported from archived captures, when its
+        new version was captured (an import of 2025's captures made today is not news of
+        today's)."""
+        sql = (
+            "SELECT * FROM (SELECT c.*, CASE WHEN EXISTS (SELECT 1 FROM fetches f "
+            "WHERE f.version_id = c.new_version_id AND f.outcome = 'changed' "
+            "AND f.origin = 'import') THEN v.captured_at ELSE c.detected_at END AS changed_at "
+            "FROM changes c JOIN versions v ON v.id = c.new_version_id) WHERE 1 = 1"
+        )
+        params = []
         for clause, value in (
             ("source_id = ?", source_id),
-            ("detected_at >= ?", since),
-            ("detected_at < ?", until),
+            ("changed_at >= ?", since),
+            ("changed_at < ?", until),
         ):
             if value is not None:
                 sql += f" AND {clause}"
