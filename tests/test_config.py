@@ -169,6 +169,14 @@ def test_check_records_are_kept_for_ever_unless_told_otherwise(
         ("settings:\n  keep_checks: 12h\n", "settings.keep_checks: '12h' is out of range"),
         ("a: 1\na: 2\n", ":2: duplicate key 'a'"),
         ("- just\n- a list\n", "the top level must be a mapping"),
+        (
+            "defaults:\n  notify: [nobody]\nsources:\n  - id: a\n    url: https://x.org\n",
+            ":2: defaults.notify: 'nobody' is not an email address",
+        ),
+        (
+            "defaults:\n  interval: soon\nsources:\n  - {id: a, url: 'https://x.org', tags: [t]}\n",
+            ":2: interval 'soon' is not a duration",
+        ),
     ],
     ids=[
         "malformed-yaml",
@@ -199,6 +207,8 @@ def test_check_records_are_kept_for_ever_unless_told_otherwise(
         "keep-checks-under-a-day",
         "duplicate-yaml-key",
         "top-level-list",
+        "bad-default-email",
+        "bad-default-interval",
     ],
 )
 def test_bad_config_gives_one_clear_line(tmp_path: Path, text: str, expected: str) -> None:

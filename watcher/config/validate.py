@@ -257,7 +257,7 @@ def _source(
 ) -> Source:
     if not isinstance(raw, dict):
         raise chk.fail(
-            f"sources[{index}] must be a mapping with id, name and url", parent, "sources"
+            f"sources[{index}] must be a mapping with an id and a url", parent, "sources"
         )
     raw_id = raw.get("id")
     if raw_id is None:
@@ -270,26 +270,37 @@ def _source(
     problem = check_url(url)
     if problem:
         raise chk.fail(problem, raw, "url", sid)
-    merged = {**defaults, **raw}
-    where = raw if any(k in raw for k in DEFAULT_KEYS) else defaults
+
+    def inherited(key: str) -> tuple[Any, str, Any, str | None]:
+        """``key``'s value, named as where it is written: in the source or in ``defaults``
+        (an error in the defaults is not the first source's)."""
+        if key in raw:
+            return raw[key], key, raw, sid
+        return defaults.get(key), f"defaults.{key}", defaults, None
+
+    def texts(key: str, check: Callable[[str], str | None] | None = None) -> tuple[str, ...]:
+        value, what, mapping, source = inherited(key)
+        return _text_list(chk, value, what, mapping, key, source, check)
+
+    interval, _, interval_in, interval_of = inherited("interval")
+    enabled, enabled_what, enabled_in, enabled_of = inherited("enabled")
     return Source(
         id=sid,
         name=_text(chk, raw.get("name", sid), "name", raw, "name", sid),
         url=url,
-        interval=_interval(
-            chk, merged.get("interval", "1d"), raw if "interval" in raw else defaults, sid
+        interval=_interval(chk, "1d" if interval is None else interval, interval_in, interval_of),
+        select=texts("select", check_selector),
+        remove=texts("remove", check_selector),
+        tags=texts("tags"),
+        notify=texts("notify", _email_problem),
+        enabled=_bool(
+            chk,
+            True if enabled is None else enabled,
+            enabled_what,
+            enabled_in,
+            "enabled",
+            enabled_of,
         ),
-        select=_text_list(
-            chk, merged.get("select"), "select", where, "select", sid, check_selector
-        ),
-        remove=_text_list(
-            chk, merged.get("remove"), "remove", where, "remove", sid, check_selector
-        ),
-        tags=_text_list(chk, merged.get("tags"), "tags", where, "tags", sid),
-        notify=_text_list(
-            chk, merged.get("notify"), "notify", where, "notify", sid, _email_problem
-        ),
-        enabled=_bool(chk, merged.get("enabled", True), "enabled", where, "enabled", sid),
     )
 
 
