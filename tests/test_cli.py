@@ -492,3 +492,119 @@ def test_import_each_folder_as_its_own_source(cli: Cli, tmp_path: Path) -> None:
     assert clash.code == 2 and "'bluebird-terms' is also" in clash.err, clash.err
     bad = cli("import", "--each", str(archive / "Acme-Privacy" / "20250101T000000.html"))
     assert bad.code == 2 and "not a folder" in bad.err
+
+
+# ---------------------------------------------------------------- bad values, a store with versions
+
+
+def store_with_beta(cli: Cli, tmp_path: Path) -> None:
+    """A store where source ``beta`` has two imported versions, and a sources file."""
+    for stamp, name in [("20250101T000000", "acme_v1.html"), ("20250201T000000", "acme_v2.html")]:
+        (tmp_path / f"p-{stamp}.html").write_bytes((PAGES / name).read_bytes())
+    result = cli("import", "beta", "p-20250101T000000.html", "p-20250201T000000.html")
+    assert result.code == 0, result.err
+    (tmp_path / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
+
+
+def tree(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``root`` with its size and modification time."""
+    return {
+        str(path.relative_to(root)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def assert_refused(cli: Cli, tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    """Exit 2, one ``watcher: error:`` line holding ``message``, and nothing written."""
+    before = tree(tmp_path)
+    result = cli(*args)
+    lines = result.err.strip().splitlines()
+    assert result.code == 2 and len(lines) == 1, result.err
+    assert lines[0].startswith("watcher: error: ") and message in lines[0], lines[0]
+    assert tree(tmp_path) == before
+
+
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(
+            ("diff", "beta", "2026-11-24T99:00"),
+            "'2026-11-24T99:00' is neither a version id nor a date",
+            id="diff-hour-99",
+        ),
+        pytest.param(
+            ("show", "beta", "2026-11-24T99:00"),
+            "'2026-11-24T99:00' is neither a version id nor a date",
+            id="show-hour-99",
+        ),
+        pytest.param(
+            ("show", "beta", "0001-01-01T00:00+05:00"),
+            "'0001-01-01T00:00+05:00' is neither a version id nor a date",
+            id="show-before-year-1-in-utc",
+        ),
+        pytest.param(
+            ("show", "beta", "²"),
+            "'²' is neither a version id nor a date",
+            id="show-superscript-two",
+        ),
+        pytest.param(
+            ("diff", "beta", HUGE + "99"),
+            f"source 'beta' has no version {HUGE}99",
+            id="diff-huge-id",
+        ),
+        pytest.param(
+            ("show", "beta", HUGE + "99"),
+            f"source 'beta' has no version {HUGE}99",
+            id="show-huge-id",
+        ),
+        pytest.param(
+            ("history", "beta", "--limit", HUGE),
+            f"--limit: {HUGE} is out of range (1 to 9223372036854775807)",
+            id="history-huge-limit",
+        ),
+        pytest.param(
+            ("history", "beta", "--limit", "0"), "--limit: 0 is out of range", id="limit-0"
+        ),
+        pytest.param(
+            ("history", "beta", "--limit", "9" * 5000),
+            f"--limit: {'9' * 5000} is out of range",
+            id="limit-5000-digits",
+        ),
+        pytest.param(
+            ("history", "beta", "--limit", "ten"),
+            "--limit: 'ten' is not a whole number",
+            id="limit-not-a-number",
+        ),
+        pytest.param(("report", HUGE), f"CHANGE: {HUGE} is out of range", id="report-huge-id"),
+        pytest.param(
+            ("outbox", "--retry", HUGE), f"--retry: {HUGE} is out of range", id="outbox-huge-retry"
+        ),
+        pytest.param(
+            ("outbox", "--limit", HUGE), f"--limit: {HUGE} is out of range", id="outbox-huge-limit"
+        ),
+        pytest.param(
+            ("prune", "--older-than", "999999", "--dry-run"),
+            "--older-than: 999999 days ago is before the year 1",
+            id="prune-before-year-1",
+        ),
+        pytest.param(
+            ("digest", "--since", "99999999d"),
+            "--since '99999999d' is out of range (years 1 to 9999)",
+            id="digest-since-before-year-1",
+        ),
+        pytest.param(
+            ("digest", "--until", "9999-12-31"),
+            "--until '9999-12-31' is out of range (years 1 to 9999)",
+            id="digest-until-after-year-9999",
+        ),
+    ],
+)
+def test_values_out_of_range_are_one_line_errors(
+    cli: Cli, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    store_with_beta(cli, tmp_path)
+    assert_refused(cli, tmp_path, args, message)

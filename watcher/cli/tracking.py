@@ -18,6 +18,7 @@ from ..normalise import parse
 from ..sections import outline
 from . import (
     App,
+    Whole,
     cli,
     emit_json,
     need_source_in_store,
@@ -239,7 +240,7 @@ def _print_service(service: dict[str, Any]) -> None:
 @cli.command()
 @click.argument("source")
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
-@click.option("--limit", type=click.IntRange(1), help="At most this many versions.")
+@click.option("--limit", type=Whole(), help="At most this many versions.")
 @pass_app
 def history(app: App, source: str, as_json: bool, limit: int | None) -> None:
     """The versions of SOURCE, newest first."""
