@@ -608,3 +608,24 @@ def test_values_out_of_range_are_one_line_errors(
 ) -> None:
     store_with_beta(cli, tmp_path)
     assert_refused(cli, tmp_path, args, message)
+
+
+@pytest.mark.parametrize(
+    ("command", "ref"),
+    [
+        ("show", "2026-13-45"),
+        ("diff", "2026-13-45"),
+        ("show", "2026-02-30"),
+        ("diff", "2026-02-30"),
+        ("show", "2026-00-10"),
+        ("show", "0000-01-01"),
+    ],
+    ids=lambda value: str(value),
+)
+def test_an_impossible_date_is_not_a_version(
+    cli: Cli, tmp_path: Path, command: str, ref: str
+) -> None:
+    store_with_beta(cli, tmp_path)
+    assert_refused(
+        cli, tmp_path, (command, "beta", ref), f"'{ref}' is neither a version id nor a date"
+    )

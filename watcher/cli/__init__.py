@@ -215,6 +215,12 @@ def resolve_version(store: Store, source_id: str, ref: str) -> Version:
             raise NotFoundError(f"source '{source_id}' has no version {ref}")
         return store.version(source_id, number)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", ref, re.ASCII):
+        from datetime import date
+
+        try:
+            date.fromisoformat(ref)
+        except ValueError:
+            raise _not_a_version(ref) from None
         return store.version_at(source_id, ref + "T23:59:59+00:00")
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}T[\d:]+(Z|[+-]\d{2}:?\d{2})?", ref, re.ASCII):
         from datetime import datetime
