@@ -629,3 +629,31 @@ def test_an_impossible_date_is_not_a_version(
     assert_refused(
         cli, tmp_path, (command, "beta", ref), f"'{ref}' is neither a version id nor a date"
     )
+
+
+OUTPUT_COMMANDS = {
+    "diff": ("diff", "beta"),
+    "compare": ("compare", "p-20250101T000000.html", "p-20250201T000000.html"),
+    "digest": ("digest",),
+}
+OUTPUTS = {
+    "existing-folder": ("out/", "out: is a directory"),
+    "folder-not-there": ("/proc/x.txt", "/proc/x.txt: cannot write: No such file or directory"),
+    "file-in-the-way": (
+        "p-20250101T000000.html/x.txt",
+        "p-20250101T000000.html/x.txt: cannot write: p-20250101T000000.html is not a folder",
+    ),
+}
+
+
+@pytest.mark.parametrize("target", list(OUTPUTS))
+@pytest.mark.parametrize("command", list(OUTPUT_COMMANDS))
+def test_an_output_that_cannot_be_written_is_named(
+    cli: Cli, tmp_path: Path, command: str, target: str
+) -> None:
+    """The error names the path given, not the temporary file written first, and no
+    temporary file is left behind."""
+    store_with_beta(cli, tmp_path)
+    (tmp_path / "out").mkdir()
+    output, message = OUTPUTS[target]
+    assert_refused(cli, tmp_path, (*OUTPUT_COMMANDS[command], "-o", output), message)
