@@ -657,3 +657,42 @@ def test_an_output_that_cannot_be_written_is_named(
     (tmp_path / "out").mkdir()
     output, message = OUTPUTS[target]
     assert_refused(cli, tmp_path, (*OUTPUT_COMMANDS[command], "-o", output), message)
+
+
+ACCEPTED = "(accepted: .html, .htm, .xhtml, .txt, .md, .markdown, .pdf)"
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        pytest.param(
+            ("j/data-20250301T000000.json",),
+            f"j/data-20250301T000000.json: cannot import a .json file {ACCEPTED}",
+            id="named-json-file",
+        ),
+        pytest.param(
+            ("j/p-20250301T000000",),
+            "j/p-20250301T000000: cannot import a file without an extension",
+            id="named-file-without-extension",
+        ),
+        pytest.param(("empty",), f"no files to import in empty {ACCEPTED}", id="empty-folder"),
+        pytest.param(
+            ("empty", "j"),
+            f"no files to import in empty, j {ACCEPTED}",
+            id="folders-of-no-captures",
+        ),
+    ],
+)
+def test_import_refuses_what_is_not_a_capture(
+    cli: Cli, tmp_path: Path, files: tuple[str, ...], message: str
+) -> None:
+    store_with_beta(cli, tmp_path)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "j").mkdir()
+    (tmp_path / "j" / "data-20250301T000000.json").write_text("{}\n")
+    (tmp_path / "j" / "p-20250301T000000").write_bytes((PAGES / "acme_v2.html").read_bytes())
+    assert_refused(cli, tmp_path, ("import", "beta", *files), message)
+
+
+def test_import_help_gives_the_stamps_it_reads(cli: Cli) -> None:
+    assert "YYYYMMDD[T]hhmmss" in " ".join(cli("import", "--help").out.split())
