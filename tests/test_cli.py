@@ -8,6 +8,7 @@ import pty
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -696,3 +697,29 @@ def test_import_refuses_what_is_not_a_capture(
 
 def test_import_help_gives_the_stamps_it_reads(cli: Cli) -> None:
     assert "YYYYMMDD[T]hhmmss" in " ".join(cli("import", "--help").out.split())
+
+
+def in_two_days() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+
+
+@pytest.mark.parametrize(
+    ("name", "captured"),
+    [
+        pytest.param("p-30000101T000000.html", datetime(3000, 1, 1, tzinfo=UTC), id="year-3000"),
+        pytest.param(None, in_two_days(), id="in-two-days"),
+        pytest.param("no-stamp.html", datetime(2100, 1, 1, tzinfo=UTC), id="modified-in-2100"),
+    ],
+)
+def test_import_refuses_a_capture_time_in_the_future(
+    cli: Cli, tmp_path: Path, name: str | None, captured: datetime
+) -> None:
+    """Nothing is imported, not even the good capture named with it."""
+    store_with_beta(cli, tmp_path)
+    name = name or f"p-{captured:%Y%m%dT%H%M%S}.html"
+    future = tmp_path / name
+    future.write_bytes((PAGES / "acme_v1.html").read_bytes())
+    os.utime(future, (captured.timestamp(), captured.timestamp()))
+    (tmp_path / "p-20250301T000000.html").write_bytes((PAGES / "acme_v1.html").read_bytes())
+    message = f"{name}: captured {captured.isoformat()}, more than a day in the future"
+    assert_refused(cli, tmp_path, ("import", "beta", "p-20250301T000000.html", name), message)
