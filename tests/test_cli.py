@@ -8,6 +8,7 @@ import pty
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -532,3 +533,233 @@ def test_import_each_folder_as_its_own_source(cli: Cli, tmp_path: Path) -> None:
     assert clash.code == 2 and "'bluebird-terms' is also" in clash.err, clash.err
     bad = cli("import", "--each", str(archive / "Acme-Privacy" / "20250101T000000.html"))
     assert bad.code == 2 and "not a folder" in bad.err
+
+
+# ---------------------------------------------------------------- bad values, a store with versions
+
+
+def store_with_beta(cli: Cli, tmp_path: Path) -> None:
+    """A store where source ``beta`` has two imported versions, and a sources file."""
+    for stamp, name in [("20250101T000000", "acme_v1.html"), ("20250201T000000", "acme_v2.html")]:
+        (tmp_path / f"p-{stamp}.html").write_bytes((PAGES / name).read_bytes())
+    result = cli("import", "beta", "p-20250101T000000.html", "p-20250201T000000.html")
+    assert result.code == 0, result.err
+    (tmp_path / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
+
+
+def tree(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``root`` with its size and modification time."""
+    return {
+        str(path.relative_to(root)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def assert_refused(cli: Cli, tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    """Exit 2, one ``watcher: error:`` line holding ``message``, and nothing written."""
+    before = tree(tmp_path)
+    result = cli(*args)
+    lines = result.err.strip().splitlines()
+    assert result.code == 2 and len(lines) == 1, result.err
+    assert lines[0].startswith("watcher: error: ") and message in lines[0], lines[0]
+    assert tree(tmp_path) == before
+
+
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(
+            ("diff", "beta", "2026-11-24T99:00"),
+            "'2026-11-24T99:00' is neither a version id nor a date",
+            id="diff-hour-99",
+        ),
+        pytest.param(
+            ("show", "beta", "2026-11-24T99:00"),
+            "'2026-11-24T99:00' is neither a version id nor a date",
+            id="show-hour-99",
+        ),
+        pytest.param(
+            ("show", "beta", "0001-01-01T00:00+05:00"),
+            "'0001-01-01T00:00+05:00' is neither a version id nor a date",
+            id="show-before-year-1-in-utc",
+        ),
+        pytest.param(
+            ("show", "beta", "²"),
+            "'²' is neither a version id nor a date",
+            id="show-superscript-two",
+        ),
+        pytest.param(
+            ("diff", "beta", HUGE + "99"),
+            f"source 'beta' has no version {HUGE}99",
+            id="diff-huge-id",
+        ),
+        pytest.param(
+            ("show", "beta", HUGE + "99"),
+            f"source 'beta' has no version {HUGE}99",
+            id="show-huge-id",
+        ),
+        pytest.param(
+            ("history", "beta", "--limit", HUGE),
+            f"--limit: {HUGE} is out of range (1 to 9223372036854775807)",
+            id="history-huge-limit",
+        ),
+        pytest.param(
+            ("history", "beta", "--limit", "0"), "--limit: 0 is out of range", id="limit-0"
+        ),
+        pytest.param(
+            ("history", "beta", "--limit", "9" * 5000),
+            f"--limit: {'9' * 5000} is out of range",
+            id="limit-5000-digits",
+        ),
+        pytest.param(
+            ("history", "beta", "--limit", "ten"),
+            "--limit: 'ten' is not a whole number",
+            id="limit-not-a-number",
+        ),
+        pytest.param(("report", HUGE), f"CHANGE: {HUGE} is out of range", id="report-huge-id"),
+        pytest.param(
+            ("outbox", "--retry", HUGE), f"--retry: {HUGE} is out of range", id="outbox-huge-retry"
+        ),
+        pytest.param(
+            ("outbox", "--limit", HUGE), f"--limit: {HUGE} is out of range", id="outbox-huge-limit"
+        ),
+        pytest.param(
+            ("prune", "--older-than", "999999", "--dry-run"),
+            "--older-than: 999999 days ago is before the year 1",
+            id="prune-before-year-1",
+        ),
+        pytest.param(
+            ("digest", "--since", "99999999d"),
+            "--since '99999999d' is out of range (years 1 to 9999)",
+            id="digest-since-before-year-1",
+        ),
+        pytest.param(
+            ("digest", "--until", "9999-12-31"),
+            "--until '9999-12-31' is out of range (years 1 to 9999)",
+            id="digest-until-after-year-9999",
+        ),
+    ],
+)
+def test_values_out_of_range_are_one_line_errors(
+    cli: Cli, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    store_with_beta(cli, tmp_path)
+    assert_refused(cli, tmp_path, args, message)
+
+
+@pytest.mark.parametrize(
+    ("command", "ref"),
+    [
+        ("show", "2026-13-45"),
+        ("diff", "2026-13-45"),
+        ("show", "2026-02-30"),
+        ("diff", "2026-02-30"),
+        ("show", "2026-00-10"),
+        ("show", "0000-01-01"),
+    ],
+    ids=lambda value: str(value),
+)
+def test_an_impossible_date_is_not_a_version(
+    cli: Cli, tmp_path: Path, command: str, ref: str
+) -> None:
+    store_with_beta(cli, tmp_path)
+    assert_refused(
+        cli, tmp_path, (command, "beta", ref), f"'{ref}' is neither a version id nor a date"
+    )
+
+
+OUTPUT_COMMANDS = {
+    "diff": ("diff", "beta"),
+    "compare": ("compare", "p-20250101T000000.html", "p-20250201T000000.html"),
+    "digest": ("digest",),
+}
+OUTPUTS = {
+    "existing-folder": ("out/", "out: is a directory"),
+    "folder-not-there": ("/proc/x.txt", "/proc/x.txt: cannot write: No such file or directory"),
+    "file-in-the-way": (
+        "p-20250101T000000.html/x.txt",
+        "p-20250101T000000.html/x.txt: cannot write: p-20250101T000000.html is not a folder",
+    ),
+}
+
+
+@pytest.mark.parametrize("target", list(OUTPUTS))
+@pytest.mark.parametrize("command", list(OUTPUT_COMMANDS))
+def test_an_output_that_cannot_be_written_is_named(
+    cli: Cli, tmp_path: Path, command: str, target: str
+) -> None:
+    """The error names the path given, not the temporary file written first, and no
+    temporary file is left behind."""
+    store_with_beta(cli, tmp_path)
+    (tmp_path / "out").mkdir()
+    output, message = OUTPUTS[target]
+    assert_refused(cli, tmp_path, (*OUTPUT_COMMANDS[command], "-o", output), message)
+
+
+ACCEPTED = "(accepted: .html, .htm, .xhtml, .txt, .md, .markdown, .pdf)"
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        pytest.param(
+            ("j/data-20250301T000000.json",),
+            f"j/data-20250301T000000.json: cannot import a .json file {ACCEPTED}",
+            id="named-json-file",
+        ),
+        pytest.param(
+            ("j/p-20250301T000000",),
+            "j/p-20250301T000000: cannot import a file without an extension",
+            id="named-file-without-extension",
+        ),
+        pytest.param(("empty",), f"no files to import in empty {ACCEPTED}", id="empty-folder"),
+        pytest.param(
+            ("empty", "j"),
+            f"no files to import in empty, j {ACCEPTED}",
+            id="folders-of-no-captures",
+        ),
+    ],
+)
+def test_import_refuses_what_is_not_a_capture(
+    cli: Cli, tmp_path: Path, files: tuple[str, ...], message: str
+) -> None:
+    store_with_beta(cli, tmp_path)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "j").mkdir()
+    (tmp_path / "j" / "data-20250301T000000.json").write_text("{}\n")
+    (tmp_path / "j" / "p-20250301T000000").write_bytes((PAGES / "acme_v2.html").read_bytes())
+    assert_refused(cli, tmp_path, ("import", "beta", *files), message)
+
+
+def test_import_help_gives_the_stamps_it_reads(cli: Cli) -> None:
+    assert "YYYYMMDD[T]hhmmss" in " ".join(cli("import", "--help").out.split())
+
+
+def in_two_days() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+
+
+@pytest.mark.parametrize(
+    ("name", "captured"),
+    [
+        pytest.param("p-30000101T000000.html", datetime(3000, 1, 1, tzinfo=UTC), id="year-3000"),
+        pytest.param(None, in_two_days(), id="in-two-days"),
+        pytest.param("no-stamp.html", datetime(2100, 1, 1, tzinfo=UTC), id="modified-in-2100"),
+    ],
+)
+def test_import_refuses_a_capture_time_in_the_future(
+    cli: Cli, tmp_path: Path, name: str | None, captured: datetime
+) -> None:
+    """Nothing is imported, not even the good capture named with it."""
+    store_with_beta(cli, tmp_path)
+    name = name or f"p-{captured:%Y%m%dT%H%M%S}.html"
+    future = tmp_path / name
+    future.write_bytes((PAGES / "acme_v1.html").read_bytes())
+    os.utime(future, (captured.timestamp(), captured.timestamp()))
+    (tmp_path / "p-20250301T000000.html").write_bytes((PAGES / "acme_v1.html").read_bytes())
+    message = f"{name}: captured {captured.isoformat()}, more than a day in the future"
+    assert_refused(cli, tmp_path, ("import", "beta", "p-20250301T000000.html", name), message)

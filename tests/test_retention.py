@@ -122,8 +122,8 @@ def test_prune_command_keeps_conditional_checks_working(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--older-than", "0"), "Invalid value for '--older-than'"),
-        (("--older-than", "soon"), "Invalid value for '--older-than'"),
+        (("--older-than", "0"), "watcher: error: --older-than: 0 is out of range"),
+        (("--older-than", "soon"), "watcher: error: --older-than: 'soon' is not a whole number"),
         ((), "Missing option '--older-than'"),
     ],
     ids=["zero-days", "not-a-number", "missing"],

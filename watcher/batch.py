@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,7 +31,7 @@ from .errors import InputError
 from .model import Capture, FetchResult
 from .normalise import check_text_like
 from .pipeline import Outcome, Pipeline, sync_sources
-from .store import iso, sha256
+from .store import iso, sha256, utcnow
 
 if TYPE_CHECKING:
     import asyncio
@@ -357,6 +357,10 @@ async def _check_in_parallel(
 
 # ---------------------------------------------------------------- import
 
+#: How far ahead of the clock a capture time may be (time zones, a clock a little off);
+#: beyond that it is a mistake, and would make every earlier capture "older than the
+#: latest version".
+FUTURE_SLACK = timedelta(days=1)
 _STAMP = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})T?(\d{2})(\d{2})(\d{2})(?!\d)")
 _CONTENT_TYPES = {
     ".html": "text/html",
@@ -434,12 +438,13 @@ def prepare_import(
     """Check and normalise every file of an import before anything is written.
 
     Raises :class:`InputError` naming the first file (in capture order) that is
-    missing, binary, too large, unreadable as a document, or older than the
-    source's latest version; the store is only read.
+    missing, binary, too large, captured more than a day from now, unreadable as a
+    document, or older than the source's latest version; the store is only read.
     """
     max_bytes = pipeline.settings.fetch.max_bytes
     for path in paths:
         check_file(path, max_bytes)
+    _check_not_future(paths)
     ordered = sorted(paths, key=lambda p: (capture_time(p), p.name))
     _check_order(pipeline, source, ordered)
     spool.mkdir(parents=True, exist_ok=True)
@@ -455,6 +460,15 @@ def prepare_import(
             for future in futures:
                 future.cancel()
     return PreparedImport(source, tuple(zip(ordered, digests, targets, strict=True)))
+
+
+def _check_not_future(paths: Sequence[Path]) -> None:
+    """Refuse a file whose capture time is more than :data:`FUTURE_SLACK` from now."""
+    latest = utcnow() + FUTURE_SLACK
+    for path in paths:
+        moment = capture_time(path)
+        if moment > latest:
+            raise InputError(f"{path}: captured {iso(moment)}, more than a day in the future")
 
 
 def _check_order(pipeline: Pipeline, source: Source, ordered: Sequence[Path]) -> None:

@@ -75,13 +75,20 @@ def _moment(value: str, timezone: str, what: str, end_of_day: bool = False) -> d
             day = datetime.fromisoformat(value).replace(tzinfo=zone)
             return (day + timedelta(days=1) if end_of_day else day).astimezone(UTC)
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone)
+        return moment.astimezone(UTC)
     except ValueError:
         raise InputError(
             f"{what} '{value}' is not a date (YYYY-MM-DD) or timestamp (YYYY-MM-DDThh:mm)"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31 ends in year 10000; 0001-01-01+05:00 is year 0 in UTC
+        raise _out_of_range(what, value) from None
+
+
+def _out_of_range(what: str, value: str) -> InputError:
+    """The error for a date or duration that reaches outside the years a date can have."""
+    return InputError(f"{what} '{value}' is out of range (years 1 to 9999)")
 
 
 def parse_period(
@@ -92,21 +99,27 @@ def parse_period(
     # what was recorded a moment ago is in the digest.
     current = (now or datetime.now(UTC)).replace(microsecond=0) + timedelta(seconds=1)
     end = _moment(until, timezone, "--until", end_of_day=True) if until else current
-    start = end - DEFAULT_SPAN
-    if since:
-        if _DATE.match(since) or "T" in since:
-            start = _moment(since, timezone, "--since")
-        else:
-            try:
-                start = end - parse_duration(since)
-            except ValueError:
-                raise InputError(
-                    f"--since '{since}' is neither a duration (e.g. 7d, 36h) nor a date "
-                    "(YYYY-MM-DD)"
-                ) from None
+    if since and (_DATE.match(since) or "T" in since):
+        start = _moment(since, timezone, "--since")
+    else:
+        start = _start(end, since)
     if start >= end:
         raise InputError(f"the digest period is empty: {iso(start)} is not before {iso(end)}")
     return Period(start.replace(microsecond=0), end.replace(microsecond=0), timezone)
+
+
+def _start(end: datetime, since: str | None) -> datetime:
+    """``end`` less the duration ``since`` (``7d``, ``36h``; a week when none)."""
+    try:
+        span = parse_duration(since) if since else DEFAULT_SPAN
+    except ValueError:
+        raise InputError(
+            f"--since '{since}' is neither a duration (e.g. 7d, 36h) nor a date (YYYY-MM-DD)"
+        ) from None
+    try:
+        return end - span
+    except OverflowError:  # it would start before year 1
+        raise _out_of_range("--since", since or f"{DEFAULT_SPAN.days}d") from None
 
 
 def digest_path(reports_dir: Path, period: Period) -> Path:

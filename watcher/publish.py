@@ -6,6 +6,7 @@ reader or a crash never sees half a report.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import tempfile
@@ -25,19 +26,48 @@ Format = Literal["text", "markdown", "html", "json"]
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:
-    """Write ``content`` to ``path`` so that readers see the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``content`` to ``path`` so that readers see the old file or the new one.
+
+    An :class:`OSError` names ``path``, not the temporary file written first, and
+    leaves no temporary file behind.
+    """
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
     data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        reason = f"{_file_in_the_way(path)} is not a folder"
+        raise _cannot_write(path, errno.ENOTDIR, reason) from None
+    except OSError as exc:
+        raise _cannot_write(path, exc.errno, exc.strerror or str(exc)) from None
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _cannot_write(path, exc.errno, exc.strerror or str(exc)) from None
         raise
+
+
+def _cannot_write(path: Path, code: int | None, reason: str) -> OSError:
+    """The error of a file that cannot be written, naming the file asked for."""
+    return OSError(code, f"cannot write: {reason}", str(path))
+
+
+def _file_in_the_way(path: Path) -> Path:
+    """The first of ``path``'s folders that exists but is not a folder."""
+    for parent in reversed(path.parents):
+        if parent.exists() and not parent.is_dir():
+            return parent
+    return path.parent
 
 
 def report_meta(

@@ -170,21 +170,74 @@ def pick_sources(config: Config, ids: Sequence[str]) -> list[Source]:
     return [config.source(i) for i in dict.fromkeys(ids)]  # each once, as named first
 
 
+#: The largest integer SQLite stores: no id or count of rows is larger.
+SQLITE_MAX = 2**63 - 1
+
+
+class Whole(click.ParamType[int, Any]):
+    """A whole number from ``low`` to :data:`SQLITE_MAX`: an id or a count of rows.
+
+    Anything else is refused with one line naming the argument (an
+    :class:`InputError`), where a larger number would reach SQLite and fail there.
+    """
+
+    name = "integer"
+
+    def __init__(self, low: int = 1) -> None:
+        self.low = low
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        """``value`` as an ``int``, or :class:`InputError`."""
+        what = _param_name(param)
+        text = str(value).strip()
+        if not re.fullmatch(r"[+-]?[0-9]+", text):
+            raise InputError(f"{what}: '{text}' is not a whole number")
+        # int() refuses more than 4,300 digits: such a number is out of range anyway.
+        number = int(text) if len(text.lstrip("+-0")) <= 19 else None
+        if number is None or not self.low <= number <= SQLITE_MAX:
+            raise InputError(f"{what}: {text} is out of range ({self.low} to {SQLITE_MAX})")
+        return number
+
+
+def _param_name(param: click.Parameter | None) -> str:
+    """How the user wrote a parameter: ``--limit``, ``CHANGE``."""
+    if isinstance(param, click.Option):
+        return max(param.opts, key=len)
+    return param.human_readable_name if param is not None else "value"
+
+
 def resolve_version(store: Store, source_id: str, ref: str) -> Version:
     """A version by id (``12``) or by date (``2025-01-31`` or an ISO timestamp: the
     version in force then)."""
-    if ref.isdigit():
-        return store.version(source_id, int(ref))
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", ref):
+    if re.fullmatch(r"[0-9]+", ref):
+        number = int(ref) if len(ref.lstrip("0")) <= 19 else SQLITE_MAX + 1
+        if number > SQLITE_MAX:  # no such row: SQLite could not even be asked
+            raise NotFoundError(f"source '{source_id}' has no version {ref}")
+        return store.version(source_id, number)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", ref, re.ASCII):
+        from datetime import date
+
+        try:
+            date.fromisoformat(ref)
+        except ValueError:
+            raise _not_a_version(ref) from None
         return store.version_at(source_id, ref + "T23:59:59+00:00")
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T[\d:]+(Z|[+-]\d{2}:?\d{2})?", ref):
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T[\d:]+(Z|[+-]\d{2}:?\d{2})?", ref, re.ASCII):
         from datetime import datetime
 
         from ..store import iso
 
-        moment = datetime.fromisoformat(ref.replace("Z", "+00:00"))
-        return store.version_at(source_id, iso(moment))
-    raise InputError(f"'{ref}' is neither a version id nor a date (YYYY-MM-DD)")
+        try:
+            moment = iso(datetime.fromisoformat(ref.replace("Z", "+00:00")))
+        except (ValueError, OverflowError):  # 99:00, or before year 1 in UTC
+            raise _not_a_version(ref) from None
+        return store.version_at(source_id, moment)
+    raise _not_a_version(ref)
+
+
+def _not_a_version(ref: str) -> InputError:
+    """The error for a version reference that is neither an id nor a date."""
+    return InputError(f"'{ref}' is neither a version id nor a date (YYYY-MM-DD)")
 
 
 def need_source_in_store(store: Any, source_id: str) -> None:

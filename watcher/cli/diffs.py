@@ -13,6 +13,7 @@ import click
 from ..errors import NotFoundError
 from . import (
     App,
+    Whole,
     cli,
     need_source_in_store,
     pass_app,
@@ -125,7 +126,7 @@ def diff_cmd(
 
 
 @cli.command()
-@click.argument("change", type=int)
+@click.argument("change", type=Whole())
 @pass_app
 def report(app: App, change: int) -> None:
     """Write the HTML report of recorded change CHANGE under the reports directory."""

@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import secrets
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from ..errors import InputError
 from . import (
     App,
+    Whole,
     cli,
     emit_json,
     pass_app,
@@ -132,11 +135,11 @@ def digest(app: App, since: str, until: str | None, output: Path | None, send: b
 @click.option(
     "--retry",
     "retry_ids",
-    type=int,
+    type=Whole(),
     multiple=True,
     help="Queue failed or uncertain email ID again (repeatable).",
 )
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--limit", type=Whole(), default=50, show_default=True)
 @pass_app
 def outbox(app: App, as_json: bool, retry_ids: tuple[int, ...], limit: int) -> None:
     """Emails queued, sent, failed or of uncertain delivery, newest first."""
@@ -174,7 +177,7 @@ def outbox(app: App, as_json: bool, retry_ids: tuple[int, ...], limit: int) -> N
 @click.option(
     "--older-than",
     "days",
-    type=click.IntRange(min=1),
+    type=Whole(),
     required=True,
     metavar="DAYS",
     help="Delete records of checks started more than DAYS days ago.",
@@ -188,14 +191,12 @@ def prune(app: App, days: int, dry_run: bool, as_json: bool) -> None:
     Versions, raw captures, changes and emails are never deleted, nor the checks
     that made versions, imported captures, or each source's latest checks.
     """
-    from datetime import timedelta
-
     from ..retention import prune_checks
-    from ..store import utcnow
 
+    before = _days_ago(days)
     store = app.store(create=False)
     try:
-        pruned = prune_checks(store, utcnow() - timedelta(days=days), dry_run)
+        pruned = prune_checks(store, before, dry_run)
     finally:
         store.close()
     if as_json:
@@ -208,6 +209,16 @@ def prune(app: App, days: int, dry_run: bool, as_json: bool) -> None:
     click.echo(
         f"{verb} {pruned.records} check record(s) from before {pruned.before}; {pruned.kept} kept"
     )
+
+
+def _days_ago(days: int) -> datetime:
+    """The moment ``days`` days ago; :class:`InputError` when that is before year 1."""
+    from ..store import utcnow
+
+    try:
+        return utcnow() - timedelta(days=days)
+    except OverflowError:
+        raise InputError(f"--older-than: {days} days ago is before the year 1") from None
 
 
 # ---------------------------------------------------------------- demo

@@ -18,6 +18,7 @@ from ..normalise import parse
 from ..sections import outline
 from . import (
     App,
+    Whole,
     cli,
     emit_json,
     need_source_in_store,
@@ -251,7 +252,7 @@ def _print_service(service: dict[str, Any]) -> None:
 @cli.command()
 @click.argument("source")
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
-@click.option("--limit", type=click.IntRange(1), help="At most this many versions.")
+@click.option("--limit", type=Whole(), help="At most this many versions.")
 @pass_app
 def history(app: App, source: str, as_json: bool, limit: int | None) -> None:
     """The versions of SOURCE, newest first."""
@@ -358,15 +359,25 @@ def sections(app: App, target: str, as_json: bool) -> None:
 
 
 def _expand(paths: Sequence[Path]) -> list[Path]:
+    """The files to import: those named, and the importable files of folders named.
+
+    A file named with another extension is refused; a folder's are skipped.
+    """
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(
-                sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMPORTABLE)
-            )
+            out.extend(sorted(p for p in path.iterdir() if p.is_file() and _importable(p)))
+        elif path.exists() and not _importable(path):
+            kind = f"a {path.suffix} file" if path.suffix else "a file without an extension"
+            raise InputError(f"{path}: cannot import {kind} (accepted: {', '.join(IMPORTABLE)})")
         else:
             out.append(path)
     return out
+
+
+def _importable(path: Path) -> bool:
+    """Whether ``path``'s extension is one of a capture."""
+    return path.suffix.lower() in IMPORTABLE
 
 
 def _import_source(app: App, source_id: str, name: str | None) -> Source:
@@ -393,6 +404,14 @@ def _folder_source_id(folder: Path, taken: dict[str, Path]) -> str:
     return sid
 
 
+def _nothing_to_import(folders: Sequence[Path]) -> InputError:
+    """The error of an import given only folders without captures, or nothing."""
+    if not folders:
+        return InputError("no files to import: name files or folders after the source")
+    named = ", ".join(str(folder) for folder in folders)
+    return InputError(f"no files to import in {named} (accepted: {', '.join(IMPORTABLE)})")
+
+
 def _import_plan(
     app: App, source: str, files: tuple[Path, ...], name: str | None, each: bool
 ) -> list[tuple[Source, list[Path]]]:
@@ -400,7 +419,7 @@ def _import_plan(
     if not each:
         paths = _expand(files)
         if not paths:
-            raise InputError("no files to import")
+            raise _nothing_to_import(files)
         return [(_import_source(app, source, name), paths)]
     plan = []
     taken: dict[str, Path] = {}
@@ -429,9 +448,10 @@ def import_(
 ) -> None:
     """Backfill SOURCE's history from archived captures (files or folders), oldest first.
 
-    A file's capture time is the first YYYYMMDDhhmmss timestamp in its name,
-    else its modification time. SOURCE may be a configured id or a new id
-    (recorded as an archive-only source). With --each, every argument is a
+    A file's capture time is the first YYYYMMDD[T]hhmmss timestamp in its name
+    (20250131T083000 or 20250131083000, UTC), else its modification time.
+    SOURCE may be a configured id or a new id (recorded as an archive-only
+    source). With --each, every argument is a
     folder of one document's captures: `watcher import --each archive/*/`.
     """
     from ..batch import MIN_PARALLEL, prepare_import, record_import, start_workers, worker_count
