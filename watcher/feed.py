@@ -201,6 +201,6 @@ def feed_hook(
         try:
             write_feeds(store, reports_dir, config, record.source.id)
         except OSError as exc:  # the change is recorded; a feed can be rebuilt later
-            log.warning("change %d: cannot write the feeds: %s", record.change_id, exc)
+            log.warning("change %d: feeds not written: %s", record.change_id, exc)
 
     return refresh

@@ -192,11 +192,19 @@ class Whole(click.ParamType[int, Any]):
         text = str(value).strip()
         if not re.fullmatch(r"[+-]?[0-9]+", text):
             raise InputError(f"{what}: '{text}' is not a whole number")
-        # int() refuses more than 4,300 digits: such a number is out of range anyway.
-        number = int(text) if len(text.lstrip("+-0")) <= 19 else None
-        if number is None or not self.low <= number <= SQLITE_MAX:
+        number = _stored_int(text)
+        if number is None or number < self.low:
             raise InputError(f"{what}: {text} is out of range ({self.low} to {SQLITE_MAX})")
         return number
+
+
+def _stored_int(digits: str) -> int | None:
+    """The whole number ``digits`` spell (a sign allowed) when SQLite can store it."""
+    # int() refuses more than 4,300 digits: such a number is out of range anyway.
+    if len(digits.lstrip("+-0")) > 19:
+        return None
+    number = int(digits)
+    return number if abs(number) <= SQLITE_MAX else None
 
 
 def _param_name(param: click.Parameter | None) -> str:
@@ -210,8 +218,8 @@ def resolve_version(store: Store, source_id: str, ref: str) -> Version:
     """A version by id (``12``) or by date (``2025-01-31`` or an ISO timestamp: the
     version in force then)."""
     if re.fullmatch(r"[0-9]+", ref):
-        number = int(ref) if len(ref.lstrip("0")) <= 19 else SQLITE_MAX + 1
-        if number > SQLITE_MAX:  # no such row: SQLite could not even be asked
+        number = _stored_int(ref)
+        if number is None:  # no such row: SQLite could not even be asked
             raise NotFoundError(f"source '{source_id}' has no version {ref}")
         return store.version(source_id, number)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", ref, re.ASCII):
