@@ -533,6 +533,9 @@ def test_import_each_folder_as_its_own_source(cli: Cli, tmp_path: Path) -> None:
     assert clash.code == 2 and "'bluebird-terms' is also" in clash.err, clash.err
     bad = cli("import", "--each", str(archive / "Acme-Privacy" / "20250101T000000.html"))
     assert bad.code == 2 and "not a folder" in bad.err
+    (archive / "Dove Terms").mkdir()
+    empty = cli("import", "--each", folders[1], str(archive / "Dove Terms"))
+    assert empty.code == 2 and f"no files to import in {archive / 'Dove Terms'}" in empty.err
 
 
 # ---------------------------------------------------------------- bad values, a store with versions
@@ -678,7 +681,6 @@ OUTPUT_COMMANDS = {
     "digest": ("digest",),
 }
 OUTPUTS = {
-    "existing-folder": ("out/", "out: is a directory"),
     "folder-not-there": ("/proc/x.txt", "/proc/x.txt: cannot write: No such file or directory"),
     "file-in-the-way": (
         "p-20250101T000000.html/x.txt",
@@ -698,6 +700,79 @@ def test_an_output_that_cannot_be_written_is_named(
     (tmp_path / "out").mkdir()
     output, message = OUTPUTS[target]
     assert_refused(cli, tmp_path, (*OUTPUT_COMMANDS[command], "-o", output), message)
+
+
+@pytest.mark.parametrize("output", ["out", "out/", "newdir/"])
+@pytest.mark.parametrize("command", ["diff", "compare"])
+def test_an_output_naming_a_folder_is_refused(
+    cli: Cli, tmp_path: Path, command: str, output: str
+) -> None:
+    """A folder, existing or not yet made, is not written as a file of that name."""
+    store_with_beta(cli, tmp_path)
+    (tmp_path / "out").mkdir()
+    message = f"--output: {output} is a folder; give a file name"
+    assert_refused(cli, tmp_path, (*OUTPUT_COMMANDS[command], "-o", output), message)
+
+
+@pytest.mark.parametrize("output", ["out", "out/", "newdir/"])
+def test_a_digest_written_to_a_folder_takes_its_usual_name(
+    cli: Cli, tmp_path: Path, output: str
+) -> None:
+    store_with_beta(cli, tmp_path)
+    (tmp_path / "out").mkdir()
+    result = cli("digest", "--until", "2025-02-02", "-o", output)
+    assert result.code == 0, result.err
+    written = tmp_path / output / "digest-2025-W05.html"
+    assert result.out.strip() == str(Path(output) / "digest-2025-W05.html")
+    assert "<html" in written.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(("prune",), "Missing option '--older-than' (see 'watcher prune --help')"),
+        pytest.param(("import",), "Missing argument 'SOURCE' (see 'watcher import --help')"),
+        pytest.param(("diff", "--bogus"), "No such option '--bogus' (see 'watcher diff --help')"),
+        pytest.param(("nosuch",), "No such command 'nosuch' (see 'watcher --help')"),
+        pytest.param(
+            ("compare", "a", "b", "--format", "pdf"),
+            "'pdf' is not one of 'text', 'markdown', 'html', 'json'",
+        ),
+    ],
+    ids=["missing-option", "missing-argument", "unknown-option", "unknown-command", "bad-choice"],
+)
+def test_usage_errors_are_one_line(
+    cli: Cli, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    assert_refused(cli, tmp_path, args, message)
+
+
+def test_no_command_prints_the_help(cli: Cli) -> None:
+    result = cli()
+    assert result.code == 2 and "Commands:" in result.err and "history" in result.err
+
+
+def test_a_configured_source_not_yet_checked_says_so(cli: Cli, tmp_path: Path) -> None:
+    store_with_beta(cli, tmp_path)
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - {id: gamma, name: Gamma, url: 'http://127.0.0.1:9/'}\n", encoding="utf-8"
+    )
+    for command in ("history", "show", "diff"):
+        message = "source 'gamma' has not been checked yet (run 'watcher check gamma')"
+        assert_refused(cli, tmp_path, (command, "gamma"), message)
+    assert_refused(cli, tmp_path, ("history", "delta"), "no source 'delta' in the store")
+
+
+def test_list_marks_a_shortened_name(cli: Cli, tmp_path: Path) -> None:
+    name = "Acme Worldwide Holdings Privacy and Cookie Statement"
+    (tmp_path / "sources.yaml").write_text(
+        f"sources:\n  - {{id: acme, name: '{name}', url: 'http://127.0.0.1:9/'}}\n",
+        encoding="utf-8",
+    )
+    result = cli("list")
+    assert result.code == 0, result.err
+    assert "Acme Worldwide Holdings Privacy and Coo…" in result.out
+    assert name not in result.out
 
 
 ACCEPTED = "(accepted: .html, .htm, .xhtml, .txt, .md, .markdown, .pdf)"

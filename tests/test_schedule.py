@@ -462,3 +462,22 @@ def test_run_refuses_a_bad_sources_file(tmp_path: Path) -> None:
         and len(result.err.splitlines()) == 1
     )
     assert not (tmp_path / "snapshots" / "daemon.lock").exists()
+
+
+@pytest.mark.parametrize(
+    ("log_file", "reason"),
+    [
+        ("notes.txt/watcher.log", "a file is in the way of its folder"),
+        ("logs", "Is a directory"),
+    ],
+    ids=["file-in-the-way", "a-folder"],
+)
+def test_run_names_a_log_file_it_cannot_write(tmp_path: Path, log_file: str, reason: str) -> None:
+    (tmp_path / "notes.txt").write_text("notes\n")
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "sources.yaml").write_text(f"settings: {{log_file: {log_file}}}\nsources: []\n")
+    result = run_cli("run", cwd=tmp_path)
+    assert result.code == 2 and len(result.err.splitlines()) == 1, result.err
+    assert result.err.startswith(f"watcher: error: settings.log_file: cannot write {log_file}")
+    assert reason in result.err
+    assert not (tmp_path / "snapshots").exists()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
+from .errors import ConfigError
 
 
 def _logfmt_value(value: Any) -> str:
@@ -53,8 +54,7 @@ def setup_logging(log_file: Path | None, level: int = logging.INFO) -> None:
     formatter = LogfmtFormatter()
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.handlers.WatchedFileHandler(log_file, encoding="utf-8"))
+        handlers.append(_file_handler(log_file))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
@@ -64,6 +64,19 @@ def setup_logging(log_file: Path | None, level: int = logging.INFO) -> None:
     root.setLevel(level)
     for noisy in ("apscheduler", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def _file_handler(log_file: Path) -> logging.Handler:
+    """A handler appending to ``log_file``, or a :class:`ConfigError` naming the setting."""
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        return logging.handlers.WatchedFileHandler(log_file, encoding="utf-8")
+    except (FileExistsError, NotADirectoryError):
+        reason = "a file is in the way of its folder"
+        raise ConfigError(f"settings.log_file: cannot write {log_file}: {reason}") from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ConfigError(f"settings.log_file: cannot write {log_file}: {reason}") from None
 
 
 def log_path(config: Config) -> Path | None:

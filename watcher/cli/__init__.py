@@ -198,6 +198,26 @@ class Whole(click.ParamType[int, Any]):
         return number
 
 
+class OutputFile(click.ParamType[Path, Any]):
+    """A file to write. A folder, existing or named with a trailing slash, is
+    refused with one line (an :class:`InputError`) rather than written as a file."""
+
+    name = "file"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
+        """``value`` as a :class:`Path`, or :class:`InputError`."""
+        if isinstance(value, Path):
+            return value
+        if names_folder(str(value)):
+            raise InputError(f"{_param_name(param)}: {value} is a folder; give a file name")
+        return Path(value)
+
+
+def names_folder(text: str) -> bool:
+    """Whether a path the user wrote means a folder: one that exists, or ends with a slash."""
+    return text.endswith(("/", os.sep)) or Path(text).is_dir()
+
+
 def _stored_int(digits: str) -> int | None:
     """The whole number ``digits`` spell (a sign allowed) when SQLite can store it."""
     # int() refuses more than 4,300 digits: such a number is out of range anyway.
@@ -248,10 +268,25 @@ def _not_a_version(ref: str) -> InputError:
     return InputError(f"'{ref}' is neither a version id nor a date (YYYY-MM-DD)")
 
 
-def need_source_in_store(store: Any, source_id: str) -> None:
-    """Fail clearly when the store knows nothing of ``source_id``."""
-    if store.source_row(source_id) is None:
-        raise NotFoundError(f"no source '{source_id}' in the store {store.data_dir}")
+def need_source_in_store(app: App, store: Any, source_id: str) -> None:
+    """Fail clearly when the store knows nothing of ``source_id``: a source that
+    ``sources.yaml`` lists but no check has reached yet is told apart from a typo."""
+    if store.source_row(source_id) is not None:
+        return
+    try:
+        configured = any(source.id == source_id for source in app.config().sources)
+    except WatcherError:  # a broken or missing sources.yaml: the store is all we know
+        configured = False
+    if configured:
+        raise NotFoundError(
+            f"source '{source_id}' has not been checked yet (run 'watcher check {source_id}')"
+        )
+    raise NotFoundError(f"no source '{source_id}' in the store {store.data_dir}")
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, with an ellipsis where it was cut."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def write_output(text: str, output: Path | None) -> None:
@@ -266,6 +301,13 @@ def write_output(text: str, output: Path | None) -> None:
 
 
 # ---------------------------------------------------------------- entry point
+
+
+def _click_message(exc: click.ClickException) -> str:
+    """Click's error on one line, with where to read more for a usage error."""
+    message = exc.format_message().strip().rstrip(".").replace("\n", " ")
+    ctx = exc.ctx if isinstance(exc, click.UsageError) else None
+    return f"{message} (see '{ctx.command_path} --help')" if ctx is not None else message
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -284,9 +326,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
+    except click.exceptions.NoArgsIsHelpError as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        fail(_click_message(exc), exc.exit_code)
     except click.Abort:
         fail("aborted", 130)
     except WatcherError as exc:

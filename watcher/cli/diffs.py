@@ -13,6 +13,7 @@ import click
 from ..errors import NotFoundError
 from . import (
     App,
+    OutputFile,
     Whole,
     cli,
     need_source_in_store,
@@ -46,7 +47,7 @@ def _format_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--output",
         "-o",
-        type=click.Path(path_type=Path),
+        type=OutputFile(),
         help="Write to this file instead of stdout.",
     )(f)
 
@@ -97,7 +98,7 @@ def diff_cmd(
 
     store = app.store(create=False)
     try:
-        need_source_in_store(store, source)
+        need_source_in_store(app, store, source)
         new_v: Version | None
         if old is None:
             recent = store.versions(source, 2)

@@ -17,6 +17,7 @@ from . import (
     Whole,
     cli,
     emit_json,
+    names_folder,
     pass_app,
     table,
 )
@@ -78,14 +79,14 @@ def run(ctx: click.Context, tick: float, grace: float) -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(path_type=Path),
-    help="Write here instead of reports/digest-YYYY-Www.html.",
+    type=click.Path(path_type=str),
+    help="Write here instead of reports/digest-YYYY-Www.html (a folder: that name in it).",
 )
 @click.option("--send", is_flag=True, help="Email it to settings.digest.recipients.")
 @pass_app
-def digest(app: App, since: str, until: str | None, output: Path | None, send: bool) -> None:
+def digest(app: App, since: str, until: str | None, output: str | None, send: bool) -> None:
     """Write the HTML digest of a period (default: the last 7 days), optionally email it."""
-    from ..digest import parse_period, queue_digest, write_digest
+    from ..digest import digest_path, parse_period, queue_digest, write_digest
     from ..errors import NotifyError
     from ..notify import Outbox
     from ..notify.outbox import NEXT_STEP
@@ -98,9 +99,12 @@ def digest(app: App, since: str, until: str | None, output: Path | None, send: b
     if send and not settings.digest.recipients:
         raise NotifyError(f"{config.path}: settings.digest.recipients is empty; cannot --send")
     period = parse_period(since, until, settings.timezone)
+    target = Path(output) if output else None
+    if output and names_folder(output):
+        target = Path(output) / digest_path(app.reports_dir, period).name
     store = app.store()
     try:
-        made, path = write_digest(store, config, period, app.reports_dir, output)
+        made, path = write_digest(store, config, period, app.reports_dir, target)
         click.echo(str(path))
         if not send:
             return

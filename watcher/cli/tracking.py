@@ -26,6 +26,7 @@ from . import (
     pick_sources,
     progress,
     resolve_version,
+    shorten,
     table,
 )
 
@@ -153,7 +154,7 @@ def list_sources(app: App, as_json: bool) -> None:
         [
             (
                 s["id"],
-                s["name"][:40],
+                shorten(s["name"], 40),
                 s["interval"],
                 "yes" if s["enabled"] else "no",
                 s["last_check"],
@@ -258,7 +259,7 @@ def history(app: App, source: str, as_json: bool, limit: int | None) -> None:
     """The versions of SOURCE, newest first."""
     store = app.store(create=False)
     try:
-        need_source_in_store(store, source)
+        need_source_in_store(app, store, source)
         rows = store.versions(source, limit)
     finally:
         store.close()
@@ -296,7 +297,7 @@ def show(app: App, source: str, version: str | None) -> None:
     """
     store = app.store(create=False)
     try:
-        need_source_in_store(store, source)
+        need_source_in_store(app, store, source)
         found = resolve_version(store, source, version) if version else store.latest_version(source)
         if found is None:
             raise NotFoundError(f"source '{source}' has no versions yet")
@@ -321,7 +322,7 @@ def _outline_of(app: App, target: str) -> Outline:
         return _outline_of_file(path)
     store = app.store(create=False)
     try:
-        need_source_in_store(store, target)
+        need_source_in_store(app, store, target)
         latest = store.latest_version(target)
     finally:
         store.close()
@@ -426,8 +427,11 @@ def _import_plan(
     for folder in (Path(source), *files):
         if not folder.is_dir():
             raise InputError(f"{folder}: not a folder (with --each, every argument is one)")
-        chosen = _import_source(app, _folder_source_id(folder, taken), folder.resolve().name)
-        plan.append((chosen, _expand([folder])))
+        sid = _folder_source_id(folder, taken)
+        paths = _expand([folder])
+        if not paths:  # refused, not skipped: a typo in a glob should not pass unseen
+            raise _nothing_to_import([folder])
+        plan.append((_import_source(app, sid, folder.resolve().name), paths))
     return plan
 
 
