@@ -157,6 +157,10 @@ def test_check_records_are_kept_for_ever_unless_told_otherwise(
         ),
         ("sources: {id: a}\n", "'sources' must be a list"),
         ("sources:\n  - https://x.org\n", "sources[0] must be a mapping"),
+        (
+            "sources:\n  - {id: a, url: 'https://x.org'}\n\n  - https://y.org\n",
+            ":4: sources[1] must be a mapping",
+        ),
         ("sources:\n  - url: https://x.org\n", "sources[0] has no id"),
         ("color: blue\n", ":1: unknown key 'color' in the top level"),
         ("settings:\n  timezone: Mars/Olympus\n", "unknown time zone"),
@@ -195,6 +199,7 @@ def test_check_records_are_kept_for_ever_unless_told_otherwise(
         "huge-value",
         "sources-not-list",
         "source-not-mapping",
+        "second-source-not-mapping",
         "no-id",
         "unknown-top-key",
         "bad-timezone",

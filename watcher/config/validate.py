@@ -29,7 +29,7 @@ from .settings import (
     SmtpSettings,
     Source,
 )
-from .yamlfile import YamlMapping, short
+from .yamlfile import YamlList, YamlMapping, short
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,9 @@ class _Checker:
 
 
 def _line_of(mapping: Any, key: str | None) -> int:
+    """The line of ``key`` in a mapping, or of item ``key`` (its index) in a list."""
+    if isinstance(mapping, YamlList) and key is not None and key.isdigit():
+        return mapping.item_lines[int(key)]
     if isinstance(mapping, YamlMapping):
         if key is not None and key in mapping.key_lines:
             return mapping.key_lines[key]
@@ -256,9 +259,8 @@ def _source(
     chk: _Checker, raw: Any, defaults: Mapping[str, Any], index: int, parent: Any
 ) -> Source:
     if not isinstance(raw, dict):
-        raise chk.fail(
-            f"sources[{index}] must be a mapping with an id and a url", parent, "sources"
-        )
+        message = f"sources[{index}] must be a mapping with an id and a url"
+        raise chk.fail(message, parent["sources"], str(index))
     raw_id = raw.get("id")
     if raw_id is None:
         raise chk.fail(f"sources[{index}] has no id", raw)

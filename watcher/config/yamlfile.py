@@ -12,7 +12,7 @@ from ..errors import ConfigError
 from .settings import MAX_CONFIG_BYTES
 
 if TYPE_CHECKING:
-    from yaml.nodes import MappingNode, ScalarNode
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,12 @@ class YamlMapping(dict[str, Any]):
     key_lines: dict[str, int]
 
 
+class YamlList(list[Any]):
+    """A YAML sequence that remembers the line of each item."""
+
+    item_lines: list[int]
+
+
 @functools.cache
 def _loader() -> Any:
     """A safe YAML loader (libyaml's when installed) that records key lines and
@@ -45,6 +51,7 @@ def _loader() -> Any:
         pass
 
     Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+    Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
     for tag in ("int", "float", "timestamp", "binary", "bool"):
         _checked_scalar(Loader, f"tag:yaml.org,2002:{tag}")
     return Loader
@@ -65,6 +72,13 @@ def _construct_mapping(loader: Any, node: MappingNode) -> Iterable[YamlMapping]:
                 )
             data.key_lines[str(key_node.value)] = key_node.start_mark.line + 1
     data.update(loader.construct_mapping(node, deep=True))
+
+
+def _construct_sequence(loader: Any, node: SequenceNode) -> Iterable[YamlList]:
+    data = YamlList()
+    data.item_lines = [item.start_mark.line + 1 for item in node.value]
+    yield data
+    data.extend(loader.construct_sequence(node, deep=True))
 
 
 def _checked_scalar(loader_class: Any, tag: str) -> None:
