@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
-from .publish import report_path, write_atomic
+from .publish import report_path, write_atomic, write_failure
 from .store import Store, iso, utcnow
 
 if TYPE_CHECKING:
@@ -201,6 +201,6 @@ def feed_hook(
         try:
             write_feeds(store, reports_dir, config, record.source.id)
         except OSError as exc:  # the change is recorded; a feed can be rebuilt later
-            log.warning("change %d: feeds not written: %s", record.change_id, exc)
+            log.warning("change %d: feeds not written: %s", record.change_id, write_failure(exc))
 
     return refresh

@@ -57,6 +57,12 @@ def write_atomic(path: Path, content: str | bytes) -> None:
         raise
 
 
+def write_failure(exc: OSError) -> str:
+    """Why a write failed, for a warning: ``reports/feed.xml: reports is not a folder``."""
+    reason = str(exc.strerror or exc).removeprefix("cannot write: ")
+    return f"{exc.filename}: {reason}" if exc.filename else reason
+
+
 def _cannot_write(path: Path, code: int | None, reason: str) -> OSError:
     """The error of a file that cannot be written, naming the file asked for."""
     return OSError(code, f"cannot write: {reason}", str(path))

@@ -68,17 +68,16 @@ class App:
         return pipeline
 
     def _write_report(self, store: Store, record: ChangeRecord, config: Config) -> None:
-        from ..publish import write_change_report
+        from ..publish import write_change_report, write_failure
 
         change_id = record.change_id
         try:
             write_change_report(store, change_id, self.reports_dir, config, record.changes)
         except OSError as exc:  # the change is recorded; its report can be written later
             log.warning(
-                "change %d: cannot write its report under %s: %s (run 'watcher report %d')",
+                "change %d: report not written: %s (run 'watcher report %d')",
                 change_id,
-                self.reports_dir,
-                exc.strerror or exc,
+                write_failure(exc),
                 change_id,
             )
 
