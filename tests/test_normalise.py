@@ -320,6 +320,31 @@ def test_layout_cells_and_single_cell_rows() -> None:
     assert text_of(html) == "Only cell text here\n\n| a | b |\n"
 
 
+def test_a_table_that_lays_out_the_page_is_read_as_blocks() -> None:
+    """A cell holding headings is the page's layout: its headings, paragraphs and the
+    table inside it keep their kinds, where they were once one long line of text."""
+    html = (
+        "<body><table><tr><td><h1>Privacy notice</h1><p>Updated May 2025.</p>"
+        "<h2>What we collect</h2><p>Your name.</p><p>Your address.</p>"
+        "<table><tr><th>Data</th><th>Kept</th></tr><tr><td><p>Name</p></td><td>5 years</td>"
+        "</tr></table><h2>Your rights</h2><p>Ask us.</p></td></tr></table></body>"
+    )
+    doc = parse(html.encode(), "text/html")
+    assert doc.blocks == (
+        Block("heading", "Privacy notice", 1),
+        Block("paragraph", "Updated May 2025."),
+        Block("heading", "What we collect", 2),
+        Block("paragraph", "Your name."),
+        Block("paragraph", "Your address."),
+        Block("row", "Data | Kept"),
+        Block("row", "Name | 5 years"),
+        Block("heading", "Your rights", 2),
+        Block("paragraph", "Ask us."),
+    )
+    addresses = "<body><table><tr><td><p>Acme Ltd</p><p>1 Main Street</p></td></tr></table>"
+    assert text_of(addresses) == "Acme Ltd 1 Main Street\n", "a cell of data stays one line"
+
+
 @pytest.mark.parametrize(
     ("body", "content_type", "expected"),
     [

@@ -26,6 +26,8 @@ _BOLD = frozenset(("b", "strong"))
 # A heading with at most this much text is one line, whatever blocks it wraps its words
 # in; a longer one is an unclosed heading tag that swallowed the blocks after it.
 HEADING_LINE_CHARS = 300
+# A table cell holding one of these is a page's layout, not a table's data.
+_LAYOUT_MARKS = ("h1", "h2", "h3", "h4", "h5", "h6", "table")
 # Tags the walker acts on; any other tag is inline markup whose text just flows.
 _STRUCTURAL = _BLOCKS | _BOLD | frozenset(("br", "tr", "td", "th"))
 
@@ -100,7 +102,7 @@ class Walker:
             self.bold += 1
         elif tag == "br":
             self._line_break()
-        elif tag == "tr" and self.table_depth:
+        elif tag == "tr" and self.table_depth and not _lays_out(el, self.cells is None):
             self._flush()
             self.cells = []
         elif tag in ("td", "th") and self.cells is not None:
@@ -210,6 +212,16 @@ class Walker:
         self.bold_parts.clear()
         if text:
             self.blocks.append(Block(kind, text, level, bold))
+
+
+def _lays_out(row: etree._Element, outside_cells: bool) -> bool:
+    """Whether a table row lays out a page rather than holding a table's data: one
+    of its cells holds a heading or a table of its own. Its cells are then read as
+    containers of blocks, not flattened into one line each."""
+    if not outside_cells:
+        return False
+    cells = (child for child in row if child.tag in ("td", "th"))
+    return any(next(cell.iter(_LAYOUT_MARKS), None) is not None for cell in cells)
 
 
 def _is_one_line(heading: etree._Element) -> bool:
