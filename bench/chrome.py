@@ -71,6 +71,16 @@ HELPFUL = (
     '<div class="r5t6"><p>Was this page helpful?</p><button type="button">Yes</button>'
     '<button type="button">No</button></div>'
 )
+SIGNUP = (
+    '<form action="/subscribe" method="post"><p>Get the latest news from us every month.</p>'
+    '<input type="email" name="email" placeholder="Your email"><button type="submit">'
+    "Subscribe</button></form>"
+)
+CHAT = (
+    '<div id="chat-widget-container"><div class="chat-bubble"><p>Hi there! Questions about '
+    'our product? We are happy to help.</p><button type="button">Chat with us</button></div>'
+    "</div>"
+)
 _YEAR = re.compile(r"20[12]\d")
 
 
@@ -153,6 +163,8 @@ CHANGES: dict[str, Change] = {
     "skip link": added('<a href="#main" class="skip-link">Skip to main content</a>', BODY, "first"),
     "share links under the title": added(SHARES, ONE_TITLE, "after"),
     "vote widget in <main>": added(HELPFUL, MAIN, "last"),
+    "newsletter sign-up in <main>": added(SIGNUP, MAIN, "last"),
+    "chat bubble at the page's end": added(CHAT, BODY, "last"),
 }
 
 

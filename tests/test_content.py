@@ -53,6 +53,12 @@ def policy(paragraphs: int = 6) -> str:
         ("was-this-helpful", True),
         ("dialog-wrapper", True),
         ("cookie-dialogwrap", True),
+        ("chat-widget-container", True),
+        ("chatBubble", True),
+        ("intercom-launcher", True),
+        ("hubspot-messages-iframe-container", True),
+        ("live-chat", False),
+        ("chat-data", False),
         ("dialogue-quote", False),
         ("modal-body", False),
         ("feedback", False),
@@ -988,6 +994,74 @@ def test_a_vote_widget_without_a_form_is_known_by_its_buttons(block: str, kept: 
     text = text_of(f"<body><main><h1>Terms</h1>{policy(4)}{block}</main></body>")
     first = re.sub(r"<[^>]+>", "", block).split()[0]
     assert (first in text) is kept and "4. We collect" in text
+
+
+SIGNUP = (
+    '<form action="/subscribe" method="post"><p>Our news every month.</p>'
+    '<input type="email" name="email" placeholder="Your e-mail"><button>Subscribe</button></form>'
+)
+
+
+@pytest.mark.parametrize(
+    ("block", "gone", "kept"),
+    [
+        pytest.param(SIGNUP, "Our news", "", id="sign-up"),
+        pytest.param(
+            f'<div class="x5"><h5>Stay updated</h5><div class="x6">{SIGNUP}</div></div>',
+            "Stay updated",
+            "",
+            id="sign-up-under-its-title",
+        ),
+        pytest.param(
+            '<form><p>Our news.</p><input name="newsletter_email" type="text"><input '
+            'type="checkbox" name="agree"> I agree<input type="submit" value="Go"></form>',
+            "Our news",
+            "",
+            id="field-named-email-and-a-consent-box",
+        ),
+        pytest.param(
+            f"<div><h2>Updates</h2><p>We may change this policy; subscribe to hear of it.</p>"
+            f"{SIGNUP}</div>",
+            "Our news",
+            "We may change this policy",
+            id="a-policy-paragraph-beside-it-stays",
+        ),
+        pytest.param(
+            '<form><p>Sign in.</p><input type="email" name="email"><input type="password" '
+            'name="pw"><button>Sign in</button></form>',
+            "",
+            "Sign in.",
+            id="log-in-form-is-not-one",
+        ),
+        pytest.param(
+            '<form><p>Your request.</p><input type="email" name="email"><textarea '
+            'name="message"></textarea><button>Send</button></form>',
+            "",
+            "Your request.",
+            id="contact-form-is-not-one",
+        ),
+    ],
+)
+def test_a_newsletter_sign_up_inside_the_document_is_known_by_its_one_field(
+    block: str, gone: str, kept: str
+) -> None:
+    """A sign-up to news by e-mail inside ``<main>``, however it is named, is not the
+    document; nor is its title. A policy's own paragraph beside it stays, and forms
+    that ask more than an address are not sign-ups (the region decides about those)."""
+    text = text_of(f"<body><main><h1>Terms</h1>{policy(4)}{block}</main></body>")
+    assert "4. We collect" in text
+    assert not gone or gone not in text
+    assert kept in text
+
+
+def test_a_chat_widget_after_a_page_without_a_footer_is_not_the_document() -> None:
+    bubble = (
+        '<div id="chat-widget-container"><div class="chat-bubble"><p>Hi! Questions? We are'
+        ' here to help.</p><button type="button">Chat with us</button></div></div>'
+    )
+    section = "<section id='live-chat'><h2>Live chat</h2><p>We keep chat logs 90 days.</p>"
+    text = text_of(f"<body><h1>Privacy</h1>{policy(4)}{section}</section>{bubble}</body>")
+    assert "We keep chat logs 90 days." in text and "Questions?" not in text
 
 
 def test_the_name_of_a_menu_before_the_title_goes_with_it() -> None:

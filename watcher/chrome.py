@@ -78,6 +78,13 @@ _CHROME_NAMES = re.compile(
     # "article-feedback"): readers' votes, not the document.
     r"|article[-_]?(?:ratings?|votes?|voting|feedback|reactions?|helpful(?:ness)?)"
     r"|(?:was[-_]?)?this[-_]?(?:article[-_]?|page[-_]?)?helpful"
+    # Chat widgets that sites float over every page (a chat's launcher, its bubble, the
+    # frames chat services inject), never a bare "chat" or "live-chat": a policy names
+    # its section on chat data so.
+    r"|(?:live[-_]?)?chat[-_]?(?:widget|bubble|launcher|frame|iframe|button)"
+    r"|intercom[-_](?:launcher|container|frame|messenger|lightweight-app)"
+    r"|drift[-_](?:widget|frame|conductor)|crisp[-_]client|tidio[-_]chat"
+    r"|hubspot[-_]messages(?:[-_]iframe)?|fc[-_]frame|beacon[-_]container"
     r")" + _FURNITURE_END + "|" + _PLATFORMS
 )
 _PLATFORM_NAMES = re.compile(_PLATFORMS)
@@ -98,7 +105,8 @@ _CHROME_STEMS = (
     "tarteaucitron", "klaro", "iubenda-cs", "sp_message", "fides",
     "breadcrumb", "share", "social", "newsletter", "pagina", "pager", "prev", "comment",
     "disqus", "modal", "dialog", "popup", "pop-up", "rating", "vot", "feedback", "reaction",
-    "helpful", "announcement", "promo",
+    "helpful", "announcement", "promo", "chat", "intercom", "drift", "crisp", "hubspot",
+    "fc-frame", "fc_frame", "beacon",
 )  # fmt: skip
 # The layout names a page's title may stand in (a site or page header, a masthead).
 _HEADER_WORDS = frozenset(
@@ -164,6 +172,16 @@ _SHARE_LINK = re.compile(
 _HREFS = etree.XPath("//a/@href", smart_strings=False)
 # A vote widget asks its question in this many words or fewer.
 VOTE_WORDS = 30
+# ... and a newsletter sign-up its offer in this many.
+SIGNUP_WORDS = 40
+_NOT_FIELDS = frozenset(("hidden", "submit", "button", "image", "reset", "checkbox"))
+_EMAIL_WORD = re.compile(r"e-?mail|courriel", re.I)
+# Text outside forms and headings, a link outside forms, or a second form.
+_BESIDE_FORM = etree.XPath(
+    "boolean(.//text()[normalize-space()][not(ancestor::script or ancestor::style"
+    " or ancestor::form or ancestor::h1 or ancestor::h2 or ancestor::h3 or ancestor::h4"
+    " or ancestor::h5 or ancestor::h6)] | .//a[not(ancestor::form)] | .//form[2])"
+)
 # A language switcher's label ("Change language:") is this short or shorter.
 LANGUAGE_LABEL_CHARS = 40
 
@@ -287,6 +305,49 @@ def _shows_over(element: etree._Element, words: int) -> bool:
         if count > words:
             return True
     return False
+
+
+def signup_forms(root: etree._Element) -> list[etree._Element]:
+    """Forms that sign readers up to news by e-mail ("Our news every month" [your
+    e-mail] Subscribe), known by their one field whatever their class names: an
+    e-mail address and nothing else to type or choose (check boxes aside: the consent
+    to the mailing), with at most :data:`SIGNUP_WORDS` words. Each goes with the
+    blocks around it that show nothing else but a heading (the offer's title: "Stay
+    updated"): no other text, link or form. A contact or log-in form asks more than
+    an address; a policy's paragraph beside a form to subscribe to its updates stays."""
+    found: list[etree._Element] = []
+    for form in root.iter("form"):
+        if not _is_signup(form):
+            continue
+        widget = form
+        for ancestor in form.iterancestors():
+            if ancestor.tag in ("body", "main", "article") or _BESIDE_FORM(ancestor):
+                break
+            if _shows_over(ancestor, SIGNUP_WORDS):
+                break
+            widget = ancestor
+        found.append(widget)
+    return found
+
+
+def _is_signup(form: etree._Element) -> bool:
+    fields = 0
+    for control in form.iter("input", "select", "textarea"):
+        kind = (control.get("type") or "text").lower()
+        if control.tag == "input" and kind in _NOT_FIELDS:
+            continue
+        if control.tag != "input" or kind not in ("email", "text") or not _asks_email(control):
+            return False
+        fields += 1
+    return fields == 1 and not _shows_over(form, SIGNUP_WORDS)
+
+
+def _asks_email(field: etree._Element) -> bool:
+    if (field.get("type") or "").lower() == "email":
+        return True
+    get = field.get
+    said = (get("name"), get("id"), get("placeholder"), get("autocomplete"), get("aria-label"))
+    return bool(_EMAIL_WORD.search(" ".join(filter(None, said))))
 
 
 def vote_buttons(root: etree._Element) -> list[etree._Element]:

@@ -41,6 +41,7 @@ from .chrome import (
     has_descendant,
     menu_label,
     share_bars,
+    signup_forms,
     vote_buttons,
     vote_forms,
 )
@@ -116,6 +117,7 @@ def extract(
     forms = frozenset() if select else forms_to_fill(root)
     banners = [] if select else consent_banners(root)
     votes = [] if select else vote_forms(root) + vote_buttons(root)
+    signups = [] if select else signup_forms(root)
     strip_never_text(root, templates)
     shares = [] if select else share_bars(root)
     for element in select_all(root, remove):
@@ -133,6 +135,7 @@ def extract(
         return []  # a page hidden whole by its markup shows nothing
     chrome.update((banner, "consent") for banner in banners if banner in weights)
     chrome.update((form, "vote") for form in votes if form in weights)
+    chrome.update((form, "signup") for form in signups if form in weights)
     chrome.update((bar, "share") for bar in shares if bar in weights)
     for element in hidden:
         drop(element)
