@@ -10,6 +10,7 @@ from __future__ import annotations
 from lxml import etree
 
 from . import visibility
+from .chrome import has_descendant
 from .model import Block, BlockKind
 from .textformats import clean_pre, clean_text
 
@@ -26,8 +27,8 @@ _BOLD = frozenset(("b", "strong"))
 # A heading with at most this much text is one line, whatever blocks it wraps its words
 # in; a longer one is an unclosed heading tag that swallowed the blocks after it.
 HEADING_LINE_CHARS = 300
-# A table cell holding one of these is a page's layout, not a table's data.
-_LAYOUT_MARKS = ("h1", "h2", "h3", "h4", "h5", "h6", "table")
+# Blocks that, beside a heading in a table cell, make it a page's layout.
+_CELL_BLOCKS = ("p", "ul", "ol", "dl", "div", "section", "blockquote", "pre", *_HEADINGS)
 # Tags the walker acts on; any other tag is inline markup whose text just flows.
 _STRUCTURAL = _BLOCKS | _BOLD | frozenset(("br", "tr", "td", "th"))
 
@@ -215,13 +216,36 @@ class Walker:
 
 
 def _lays_out(row: etree._Element, outside_cells: bool) -> bool:
-    """Whether a table row lays out a page rather than holding a table's data: one
-    of its cells holds a heading or a table of its own. Its cells are then read as
-    containers of blocks, not flattened into one line each."""
+    """Whether a table row lays out a page rather than holding a table's data: a cell
+    holds a table of its own, or a heading with other blocks beside it, or a heading in
+    a table of one row (a section's title bar). Its cells are then read as containers
+    of blocks, not flattened into one line each. A heading alone in a cell of a table
+    of many rows (a category's name) is data."""
     if not outside_cells:
         return False
-    cells = (child for child in row if child.tag in ("td", "th"))
-    return any(next(cell.iter(_LAYOUT_MARKS), None) is not None for cell in cells)
+    for cell in row:
+        if cell.tag not in ("td", "th"):
+            continue
+        if has_descendant(cell, "table"):
+            return True
+        heading = next(cell.iterdescendants(*_HEADINGS), None)
+        if heading is not None and (_only_row(row) or _blocks_beside(cell, heading)):
+            return True
+    return False
+
+
+def _only_row(row: etree._Element) -> bool:
+    table = next(row.iterancestors("table"), None)
+    return table is not None and len(table.xpath("./tr | ./*/tr")) == 1
+
+
+def _blocks_beside(cell: etree._Element, heading: etree._Element) -> bool:
+    """Whether ``cell`` holds a block that neither holds ``heading`` nor lies in it."""
+    around = set(heading.iterancestors())
+    return any(
+        block is not heading and block not in around and heading not in block.iterancestors()
+        for block in cell.iterdescendants(*_CELL_BLOCKS)
+    )
 
 
 def _is_one_line(heading: etree._Element) -> bool:
