@@ -1064,6 +1064,20 @@ def test_a_chat_widget_after_a_page_without_a_footer_is_not_the_document() -> No
     assert "We keep chat logs 90 days." in text and "Questions?" not in text
 
 
+def test_nothing_after_a_site_footer_wrapped_in_blocks_is_the_document() -> None:
+    """A footer that a page builder wraps in blocks of its own still ends the document:
+    a notification badge or a widget after it is not the policy's last line."""
+    footer = "".join(f'<a href="/{slug}">{slug.title()}</a> ' for slug in ("about", "help", "jobs"))
+    page = (
+        f'<body><div class="app"><div class="content"><article><h1>Privacy</h1>{policy(4)}'
+        f'</article></div><div id="footer-scene"><div class="to-hydrate"><footer>{footer}'
+        "</footer></div></div></div>"
+        '<div id="push"><div class="count">1</div><div>New messages for you</div></div></body>'
+    )
+    text = text_of(page)
+    assert text.endswith(f"4. {PROSE}\n") and "New messages" not in text
+
+
 def test_the_name_of_a_menu_before_the_title_goes_with_it() -> None:
     """Legal centres list their documents over the title, under a bold name
     ("Documents"); the name is the menu's, not the first line of the policy."""

@@ -273,6 +273,8 @@ def _neighbours(
                 kept.append(sibling)
             return kept, False
         if weight is None or weight.text == 0:
+            if not title_beyond and has_descendant(sibling, "footer"):
+                return kept, False  # a wrapper left with only the emptied site footer
             continue
         if is_layout(sibling) or _is_colophon(sibling, weight):
             return kept, False
