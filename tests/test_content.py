@@ -1078,6 +1078,39 @@ def test_nothing_after_a_site_footer_wrapped_in_blocks_is_the_document() -> None
     assert text.endswith(f"4. {PROSE}\n") and "New messages" not in text
 
 
+def tabbed(labels: str, panes: int = 3) -> str:
+    """A legal notice in tabs: a list of labels, then panes of which the first shows."""
+    shown = f'<div class="tab"><h2>Privacy</h2>{policy(4)}</div>'
+    others = "".join(
+        f'<div class="tab" style="display: none"><h2>Notice {n}</h2><p>{PROSE}</p></div>'
+        for n in range(2, panes + 1)
+    )
+    return (
+        f'<body><main><h1>Legal notices</h1><div class="full"><section class="menu"><ul>'
+        f'{labels}</ul></section></div><div id="tabs">{shown}{others}</div></main></body>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("labels", "kept"),
+    [
+        pytest.param("<li>Privacy</li><li>Publisher</li><li>Copyright</li>", False, id="tabs"),
+        pytest.param(
+            "<li><a href='#p'>Privacy</a></li><li>Publisher</li><li>Copyright</li>",
+            True,
+            id="a-link-among-them",
+        ),
+        pytest.param("<li>Privacy</li><li>Publisher</li>", True, id="fewer-labels-than-panes"),
+    ],
+)
+def test_the_labels_of_tabs_a_script_switches_are_not_the_document(labels: str, kept: bool) -> None:
+    """A list with one short label per pane, right before panes all hidden but one, is
+    the script's tab strip: a new tab's label is not a change of the policy."""
+    text = text_of(tabbed(labels))
+    assert ("Publisher" in text) is kept
+    assert "## Privacy" in text and "4. We collect" in text and "Notice 2" not in text
+
+
 def test_the_name_of_a_menu_before_the_title_goes_with_it() -> None:
     """Legal centres list their documents over the title, under a bold name
     ("Documents"); the name is the menu's, not the first line of the policy."""

@@ -184,6 +184,9 @@ _BESIDE_FORM = etree.XPath(
 )
 # A language switcher's label ("Change language:") is this short or shorter.
 LANGUAGE_LABEL_CHARS = 40
+# A tab's label is this short or shorter, and stands this few levels above its panes.
+TAB_LABEL_CHARS = 40
+TAB_LEVELS = 3
 
 
 def consent_banners(root: etree._Element) -> list[etree._Element]:
@@ -348,6 +351,56 @@ def _asks_email(field: etree._Element) -> bool:
     get = field.get
     said = (get("name"), get("id"), get("placeholder"), get("autocomplete"), get("aria-label"))
     return bool(_EMAIL_WORD.search(" ".join(filter(None, said))))
+
+
+def tab_strips(hidden: list[etree._Element]) -> list[etree._Element]:
+    """Lists of tab labels that a script switches panes with, known by the panes
+    whatever their names: a block whose children are panes of one tag, all hidden but
+    one, and right before it a list with one short label per pane and no link
+    ("Privacy" "Publication" "Copyright" over the first of three legal notices). The
+    labels are the page's controls, not the document; a list of links (a table of
+    contents) or of another length stays."""
+    hidden_set = set(hidden)
+    found: list[etree._Element] = []
+    seen: set[etree._Element] = set()
+    for pane in hidden:
+        parent = pane.getparent()
+        if parent is None or parent in seen:
+            continue
+        seen.add(parent)
+        panes = [child for child in parent if isinstance(child.tag, str)]
+        if len(panes) < 2 or len({child.tag for child in panes}) != 1:
+            continue
+        if sum(1 for child in panes if child not in hidden_set) != 1:
+            continue
+        strip = _labels_before(parent, len(panes))
+        if strip is not None:
+            found.append(strip)
+    return found
+
+
+def _labels_before(block: etree._Element, count: int) -> etree._Element | None:
+    """The list of ``count`` short labels without links that stands right before
+    ``block`` (or before the blocks that hold only it), if there is one."""
+    for _ in range(TAB_LEVELS):
+        previous = block.getprevious()
+        while previous is not None and not "".join(_SHOWN_TEXT(previous)).strip():
+            previous = previous.getprevious()
+        if previous is not None:
+            lists = [previous] if previous.tag in ("ul", "ol") else list(previous.iter("ul", "ol"))
+            if len(lists) != 1 or has_descendant(previous, "a"):
+                return None
+            items = [item for item in lists[0] if item.tag == "li"]
+            if len(items) != count or len(items) != len(lists[0]):
+                return None
+            labels = ["".join(item.itertext()).strip() for item in items]
+            if any(not label or len(label) > TAB_LABEL_CHARS for label in labels):
+                return None
+            return previous
+        block = block.getparent()
+        if block is None:
+            return None
+    return None
 
 
 def vote_buttons(root: etree._Element) -> list[etree._Element]:

@@ -42,6 +42,7 @@ from .chrome import (
     menu_label,
     share_bars,
     signup_forms,
+    tab_strips,
     vote_buttons,
     vote_forms,
 )
@@ -137,6 +138,7 @@ def extract(
     chrome.update((form, "vote") for form in votes if form in weights)
     chrome.update((form, "signup") for form in signups if form in weights)
     chrome.update((bar, "share") for bar in shares if bar in weights)
+    chrome.update((strip, "tabs") for strip in tab_strips(hidden) if strip in weights)
     for element in hidden:
         drop(element)
     remove_chrome(body, weights, chrome)
