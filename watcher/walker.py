@@ -54,6 +54,8 @@ class Walker:
         # Inline elements standing in a list without <li> around them (a list of links
         # that a script framework renders as <ul><a/><a/></ul>): each is an item.
         self.loose_items: set[etree._Element] = set()
+        # Tables holding a heading or a table, whose rows may lay out the page.
+        self.tables_with_blocks: dict[etree._Element, bool] = {}
 
     def walk(self, root: etree._Element) -> None:
         """Add the blocks of ``root``'s subtree (and of the text that follows it)."""
@@ -103,7 +105,7 @@ class Walker:
             self.bold += 1
         elif tag == "br":
             self._line_break()
-        elif tag == "tr" and self.table_depth and not _lays_out(el, self.cells is None):
+        elif tag == "tr" and self.table_depth and not self._lays_out(el):
             self._flush()
             self.cells = []
         elif tag in ("td", "th") and self.cells is not None:
@@ -111,6 +113,20 @@ class Walker:
         elif tag in _BLOCKS:
             self._open_block(el, tag)
         self._text(el.text)
+
+    def _lays_out(self, row: etree._Element) -> bool:
+        """Whether ``row`` lays out the page (:func:`_lays_out`); a table with no heading
+        and no table inside is data, row after row, and is looked into once."""
+        if self.cells is not None:
+            return False
+        table = next(row.iterancestors("table"), None)
+        if table is None:
+            return False
+        maybe = self.tables_with_blocks.get(table)
+        if maybe is None:
+            maybe = has_descendant(table, "table", *_HEADINGS)
+            self.tables_with_blocks[table] = maybe
+        return maybe and _lays_out(row)
 
     def _end(self, el: etree._Element, tag: str) -> None:
         if tag in _BOLD:
@@ -215,14 +231,12 @@ class Walker:
             self.blocks.append(Block(kind, text, level, bold))
 
 
-def _lays_out(row: etree._Element, outside_cells: bool) -> bool:
+def _lays_out(row: etree._Element) -> bool:
     """Whether a table row lays out a page rather than holding a table's data: a cell
     holds a table of its own, or a heading with other blocks beside it, or a heading in
     a table of one row (a section's title bar). Its cells are then read as containers
     of blocks, not flattened into one line each. A heading alone in a cell of a table
     of many rows (a category's name) is data."""
-    if not outside_cells:
-        return False
     for cell in row:
         if cell.tag not in ("td", "th"):
             continue
