@@ -356,6 +356,17 @@ def test_a_table_that_lays_out_the_page_is_read_as_blocks() -> None:
     ), "a heading alone in a cell of a table of many rows is data"
 
 
+def test_a_table_inside_a_cell_loses_no_cell_and_leaves_the_next_rows_whole() -> None:
+    """Before, the cell before the inner table was lost, and every row after it fell
+    apart into paragraphs of one cell each."""
+    html = (
+        "<body><table><tr><th>Name</th><th>Detail</th></tr><tr><td>Ads</td><td><table>"
+        "<tr><td>x</td><td>y</td></tr></table></td></tr><tr><td>Mail</td><td>plain</td></tr>"
+        "</table></body>"
+    )
+    assert text_of(html) == "| Name | Detail |\n\nAds\n\n| x | y |\n| Mail | plain |\n"
+
+
 @pytest.mark.parametrize(
     ("body", "content_type", "expected"),
     [
