@@ -324,9 +324,10 @@ def signup_forms(root: etree._Element) -> list[etree._Element]:
             continue
         widget = form
         for ancestor in form.iterancestors():
-            if ancestor.tag in ("body", "main", "article") or _BESIDE_FORM(ancestor):
+            # The word count first: it stops early, where the XPath reads the whole block.
+            if ancestor.tag in ("body", "main", "article") or _shows_over(ancestor, SIGNUP_WORDS):
                 break
-            if _shows_over(ancestor, SIGNUP_WORDS):
+            if _BESIDE_FORM(ancestor):
                 break
             widget = ancestor
         found.append(widget)

@@ -71,11 +71,9 @@ def _file_handler(log_file: Path) -> logging.Handler:
     try:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         return logging.handlers.WatchedFileHandler(log_file, encoding="utf-8")
-    except (FileExistsError, NotADirectoryError):
-        reason = "a file is in the way of its folder"
-        raise ConfigError(f"settings.log_file: cannot write {log_file}: {reason}") from None
     except OSError as exc:
-        reason = exc.strerror or str(exc)
+        in_the_way = isinstance(exc, (FileExistsError, NotADirectoryError))
+        reason = "a file is in the way of its folder" if in_the_way else exc.strerror or str(exc)
         raise ConfigError(f"settings.log_file: cannot write {log_file}: {reason}") from None
 
 

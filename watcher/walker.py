@@ -126,7 +126,7 @@ class Walker:
         if maybe is None:
             maybe = has_descendant(table, "table", *_HEADINGS)
             self.tables_with_blocks[table] = maybe
-        return maybe and _lays_out(row)
+        return maybe and _lays_out(row, table)
 
     def _end(self, el: etree._Element, tag: str) -> None:
         if tag in _BOLD:
@@ -231,7 +231,7 @@ class Walker:
             self.blocks.append(Block(kind, text, level, bold))
 
 
-def _lays_out(row: etree._Element) -> bool:
+def _lays_out(row: etree._Element, table: etree._Element) -> bool:
     """Whether a table row lays out a page rather than holding a table's data: a cell
     holds a table of its own, or a heading with other blocks beside it, or a heading in
     a table of one row (a section's title bar). Its cells are then read as containers
@@ -243,14 +243,13 @@ def _lays_out(row: etree._Element) -> bool:
         if has_descendant(cell, "table"):
             return True
         heading = next(cell.iterdescendants(*_HEADINGS), None)
-        if heading is not None and (_only_row(row) or _blocks_beside(cell, heading)):
+        if heading is not None and (_only_row(table) or _blocks_beside(cell, heading)):
             return True
     return False
 
 
-def _only_row(row: etree._Element) -> bool:
-    table = next(row.iterancestors("table"), None)
-    return table is not None and len(table.xpath("./tr | ./*/tr")) == 1
+def _only_row(table: etree._Element) -> bool:
+    return len(table.xpath("./tr | ./*/tr")) == 1
 
 
 def _blocks_beside(cell: etree._Element, heading: etree._Element) -> bool:
