@@ -35,17 +35,7 @@ from functools import lru_cache
 
 from lxml import etree
 
-from .chrome import (
-    consent_banners,
-    forms_to_fill,
-    has_descendant,
-    menu_label,
-    share_bars,
-    signup_forms,
-    tab_strips,
-    vote_buttons,
-    vote_forms,
-)
+from .chrome import forms_to_fill, has_descendant, menu_label
 from .region import drop_breadcrumb, grow, title_before, trim_menus
 from .visibility import (
     HEADING_TAGS,
@@ -57,6 +47,14 @@ from .visibility import (
     unveil,
 )
 from .weights import Weight, drop_weighed, inside, survey
+from .widgets import (
+    consent_banners,
+    share_bars,
+    signup_forms,
+    tab_strips,
+    vote_buttons,
+    vote_forms,
+)
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,341 @@
+"""Page widgets known by what they do, whatever their class names: consent banners
+and their preferences panels, "Was this helpful?" votes, newsletter sign-ups, tab
+strips and share bars. Each finder reads the whole page once and returns the outermost
+block of each widget; :mod:`watcher.content` counts them as chrome.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from lxml import etree
+
+from .chrome import has_descendant
+
+# The whole label of a consent banner's buttons ("Accept all cookies", "Refuse
+# non-essential cookies", "Tout refuser", "Alle ablehnen"), in the languages whose dates
+# watcher reads.
+_CONSENT_CHOICE = re.compile(
+    r"(?:i\s+)?(?:accept|allow|agree|reject|refuse|decline|deny|got\s+it"
+    r"|(?:tout\s+)?(?:accepter|refuser)|j['’]accepte|(?:alle\s+)?(?:akzeptieren|ablehnen)"
+    r"|zustimmen|aceptar|rechazar|accetta|rifiuta|aceitar|rejeitar|accepteren|weigeren)"
+    r"\b[^.!?]{0,40}",
+    re.I,
+)
+_COOKIE_WORDS = re.compile(r"cookie|consent|tracker|t[ée]moins?\b", re.I)
+# The text of an element, without its scripts' and styles' (not stripped yet).
+_SHOWN_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
+# A consent banner says what it has to say in this many words or fewer.
+BANNER_WORDS = 150
+# ... and its preferences panel, with a line on each kind of cookie, in this many.
+PANEL_WORDS = 400
+# The forms that networks and mail clients open to share a page (how share buttons are
+# built: the link carries the page's address to the network's share endpoint).
+_SHARE_LINK = re.compile(
+    r"^\s*(?:mailto:\?|(?:https?:)?//(?:[\w-]+\.)*(?:"
+    r"(?:twitter|x)\.com/(?:intent/(?:tweet|post)|share)"
+    r"|facebook\.com/(?:sharer|share\.php|dialog/(?:share|feed))"
+    r"|linkedin\.com/(?:shareArticle|sharing/share-offsite|cws/share)"
+    r"|reddit\.com/submit|pinterest\.[a-z.]+/pin/create|whatsapp\.com/send|wa\.me/\?"
+    r"|t(?:elegram)?\.me/share|tumblr\.com/(?:share|widgets/share)|bsky\.app/intent/compose"
+    r"|threads\.net/intent|vk\.com/share\.php|xing\.com/spi/shares|line\.me/R/msg"
+    r"))",
+    re.I | re.M,
+)
+_HREFS = etree.XPath("//a/@href", smart_strings=False)
+# A vote widget asks its question in this many words or fewer.
+VOTE_WORDS = 30
+# ... and a newsletter sign-up its offer in this many.
+SIGNUP_WORDS = 40
+_NOT_FIELDS = frozenset(("hidden", "submit", "button", "image", "reset", "checkbox"))
+_EMAIL_WORD = re.compile(r"e-?mail|courriel", re.I)
+# Text outside forms and headings, a link outside forms, or a second form.
+_BESIDE_FORM = etree.XPath(
+    "boolean(.//text()[normalize-space()][not(ancestor::script or ancestor::style"
+    " or ancestor::form or ancestor::h1 or ancestor::h2 or ancestor::h3 or ancestor::h4"
+    " or ancestor::h5 or ancestor::h6)] | .//a[not(ancestor::form)] | .//form[2])"
+)
+# A tab's label is this short or shorter, and stands this few levels above its panes.
+TAB_LABEL_CHARS = 40
+TAB_LEVELS = 3
+
+
+def consent_banners(root: etree._Element) -> list[etree._Element]:
+    """Consent banners known by their choices, whatever their class names (hashed by
+    CSS-in-JS): the outermost labelled region or dialog of at most :data:`BANNER_WORDS`
+    words that speaks of cookies around an "Accept all cookies" or "Refuse" button (or a
+    link to a script), else the outermost such block that offers two of those choices;
+    and the preferences panel beside a banner. Read before the buttons go with the rest
+    of what has no text."""
+    found: list[etree._Element] = []
+    for button in _choices(root):
+        if not _is_consent_choice(button):
+            continue
+        banner = _banner_around(button)
+        if banner is not None and banner not in found:
+            found.append(banner)
+            found.extend(panel for panel in _panels_beside(banner) if panel not in found)
+    return found
+
+
+def _choices(root: etree._Element) -> Iterator[etree._Element]:
+    """What a reader clicks to choose: buttons, and links that go nowhere but to a script
+    (``<a href="#" class="btn">Accept all</a>``, as cookie plugins make them)."""
+    for element in root.iter("button", "a"):
+        if element.tag == "button":
+            yield element
+        else:
+            href = (element.get("href") or "").strip()
+            if href in ("", "#") or href.startswith("javascript:"):
+                yield element
+
+
+def _is_consent_choice(button: etree._Element) -> bool:
+    label = button.get("aria-label") or "".join(button.itertext())
+    return len(label) <= 60 and bool(_CONSENT_CHOICE.fullmatch(" ".join(label.split())))
+
+
+def _banner_around(button: etree._Element) -> etree._Element | None:
+    labelled = unlabelled = None
+    for ancestor in button.iterancestors():
+        if ancestor.tag in ("body", "main", "article"):
+            break
+        if _shows_over(ancestor, BANNER_WORDS):
+            break  # and so are all the ancestors above
+        if _COOKIE_WORDS.search(" ".join(_SHOWN_TEXT(ancestor))):
+            if _is_labelled_region(ancestor):
+                labelled = ancestor
+            else:
+                unlabelled = ancestor
+    if labelled is not None:
+        return labelled
+    # Nothing labels it: a block that offers one choice could be a policy's own form.
+    if unlabelled is not None and sum(map(_is_consent_choice, _choices(unlabelled))) >= 2:
+        return unlabelled
+    return None
+
+
+def _panels_beside(banner: etree._Element) -> list[etree._Element]:
+    """The banner's siblings that speak of cookies and offer two consent choices: the
+    preferences panel a banner opens ("Necessary", "Statistics"... Save / Refuse all /
+    Accept all), longer than a banner."""
+    return [
+        sibling
+        for sibling in banner.itersiblings(etree.Element, preceding=True)
+        if _is_panel(sibling)
+    ] + [sibling for sibling in banner.itersiblings(etree.Element) if _is_panel(sibling)]
+
+
+def _is_panel(element: etree._Element) -> bool:
+    if _shows_over(element, PANEL_WORDS):
+        return False
+    choices = sum(map(_is_consent_choice, _choices(element)))
+    return choices >= 2 and bool(_COOKIE_WORDS.search(" ".join(_SHOWN_TEXT(element))))
+
+
+def _is_labelled_region(element: etree._Element) -> bool:
+    get = element.get
+    return (
+        element.tag in ("aside", "dialog")
+        or get("role") in ("region", "dialog", "alertdialog")
+        or get("aria-label") is not None
+        or get("aria-labelledby") is not None
+    )
+
+
+def vote_forms(root: etree._Element) -> list[etree._Element]:
+    """Forms that ask readers to rate the page ("Was this helpful?" Yes / No), known by
+    their choices whatever their class names: two or more submit buttons of one name
+    with different values, no other control but hidden fields, and at most
+    :data:`VOTE_WORDS` words. Read before the buttons go with the rest of what has no
+    text. A policy's own form (an opt-out button, consent check boxes) is not one."""
+    return [form for form in root.iter("form") if _is_vote(form)]
+
+
+def _is_vote(form: etree._Element) -> bool:
+    choices: set[tuple[str | None, str | None]] = set()
+    for control in form.iter("input", "button", "select", "textarea"):
+        kind = (control.get("type") or ("submit" if control.tag == "button" else "")).lower()
+        if control.tag == "input" and kind == "hidden":
+            continue
+        if control.tag not in ("input", "button") or kind not in ("submit", "image"):
+            return False
+        choices.add((control.get("name"), control.get("value")))
+    names = {name for name, _ in choices}
+    if len(choices) < 2 or len(names) != 1 or None in names:
+        return False
+    return not _shows_over(form, VOTE_WORDS)
+
+
+def _shows_over(element: etree._Element, words: int) -> bool:
+    """Whether ``element`` shows more than ``words`` words (its scripts and styles left
+    out), counting no further than that: its ancestors may hold the whole page."""
+    count = 0
+    for node in element.iter():
+        if node.text and isinstance(node.tag, str) and node.tag not in ("script", "style"):
+            count += len(node.text.split())
+        if node.tail and node is not element:
+            count += len(node.tail.split())
+        if count > words:
+            return True
+    return False
+
+
+def signup_forms(root: etree._Element) -> list[etree._Element]:
+    """Forms that sign readers up to news by e-mail ("Our news every month" [your
+    e-mail] Subscribe), known by their one field whatever their class names: an
+    e-mail address and nothing else to type or choose (check boxes aside: the consent
+    to the mailing), with at most :data:`SIGNUP_WORDS` words. Each goes with the
+    blocks around it that show nothing else but a heading (the offer's title: "Stay
+    updated"): no other text, link or form. A contact or log-in form asks more than
+    an address; a policy's paragraph beside a form to subscribe to its updates stays."""
+    found: list[etree._Element] = []
+    for form in root.iter("form"):
+        if not _is_signup(form):
+            continue
+        widget = form
+        for ancestor in form.iterancestors():
+            # The word count first: it stops early, where the XPath reads the whole block.
+            if ancestor.tag in ("body", "main", "article") or _shows_over(ancestor, SIGNUP_WORDS):
+                break
+            if _BESIDE_FORM(ancestor):
+                break
+            widget = ancestor
+        found.append(widget)
+    return found
+
+
+def _is_signup(form: etree._Element) -> bool:
+    fields = 0
+    for control in form.iter("input", "select", "textarea"):
+        kind = (control.get("type") or "text").lower()
+        if control.tag == "input" and kind in _NOT_FIELDS:
+            continue
+        if control.tag != "input" or kind not in ("email", "text") or not _asks_email(control):
+            return False
+        fields += 1
+    return fields == 1 and not _shows_over(form, SIGNUP_WORDS)
+
+
+def _asks_email(field: etree._Element) -> bool:
+    if (field.get("type") or "").lower() == "email":
+        return True
+    get = field.get
+    said = (get("name"), get("id"), get("placeholder"), get("autocomplete"), get("aria-label"))
+    return bool(_EMAIL_WORD.search(" ".join(filter(None, said))))
+
+
+def tab_strips(hidden: list[etree._Element]) -> list[etree._Element]:
+    """Lists of tab labels that a script switches panes with, known by the panes
+    whatever their names: a block whose children are panes of one tag, all hidden but
+    one, and right before it a list with one short label per pane and no link
+    ("Privacy" "Publication" "Copyright" over the first of three legal notices). The
+    labels are the page's controls, not the document; a list of links (a table of
+    contents) or of another length stays."""
+    hidden_set = set(hidden)
+    found: list[etree._Element] = []
+    seen: set[etree._Element] = set()
+    for pane in hidden:
+        parent = pane.getparent()
+        if parent is None or parent in seen:
+            continue
+        seen.add(parent)
+        panes = [child for child in parent if isinstance(child.tag, str)]
+        if len(panes) < 2 or len({child.tag for child in panes}) != 1:
+            continue
+        if sum(1 for child in panes if child not in hidden_set) != 1:
+            continue
+        strip = _labels_before(parent, len(panes))
+        if strip is not None:
+            found.append(strip)
+    return found
+
+
+def _labels_before(block: etree._Element, count: int) -> etree._Element | None:
+    """The list of ``count`` short labels without links that stands right before
+    ``block`` (or before the blocks that hold only it), if there is one."""
+    for _ in range(TAB_LEVELS):
+        previous = block.getprevious()
+        while previous is not None and not "".join(_SHOWN_TEXT(previous)).strip():
+            previous = previous.getprevious()
+        if previous is not None:
+            lists = [previous] if previous.tag in ("ul", "ol") else list(previous.iter("ul", "ol"))
+            if len(lists) != 1 or has_descendant(previous, "a"):
+                return None
+            items = [item for item in lists[0] if item.tag == "li"]
+            if len(items) != count or len(items) != len(lists[0]):
+                return None
+            labels = ["".join(item.itertext()).strip() for item in items]
+            if any(not label or len(label) > TAB_LABEL_CHARS for label in labels):
+                return None
+            return previous
+        block = block.getparent()
+        if block is None:
+            return None
+    return None
+
+
+def vote_buttons(root: etree._Element) -> list[etree._Element]:
+    """Blocks that ask readers to rate the page with buttons a script listens to, no
+    form around them ("Was this helpful?" Yes / No): the outermost block around two or
+    more buttons of a few words each, with no toggle, link or field in it, a question
+    and at most :data:`VOTE_WORDS` words."""
+    found: list[etree._Element] = []
+    for button in root.iter("button"):
+        if _short_buttons(button) != 1:
+            continue  # a toggle, or a long label: no vote widget holds it
+        widget = None
+        for ancestor in button.iterancestors():
+            if ancestor.tag in ("body", "main", "article", "form"):
+                break
+            buttons = _short_buttons(ancestor)
+            if buttons < 0 or _shows_over(ancestor, VOTE_WORDS):
+                break
+            if buttons >= 2 and "?" in "".join(_SHOWN_TEXT(ancestor)):
+                widget = ancestor
+        if widget is not None and widget not in found:
+            found.append(widget)
+    return found
+
+
+def _short_buttons(element: etree._Element) -> int:
+    """How many buttons ``element`` holds, or -1 when it holds another control, a link,
+    or a button that opens something or says more than a few words."""
+    count = 0
+    for control in element.iter("button", "a", "input", "select", "textarea"):
+        if control.tag != "button" or control.get("aria-controls") or control.get("aria-expanded"):
+            return -1
+        if len("".join(control.itertext()).split()) > 3:
+            return -1
+        count += 1
+    return count
+
+
+def share_bars(root: etree._Element) -> list[etree._Element]:
+    """Share buttons known by where they go, whatever their class names: the outermost
+    block around two links or more to a network's share form or to an e-mail with no
+    address (``mailto:?subject=``), with no other text than those links'."""
+    # One search over all the addresses first: most pages have no share link at all.
+    if not _SHARE_LINK.search("\n".join(_HREFS(root))):
+        return []
+    found: list[etree._Element] = []
+    for link in root.iter("a"):
+        if not _SHARE_LINK.match(link.get("href", "")):
+            continue
+        bar = None
+        for ancestor in link.iterancestors():
+            if ancestor.tag in ("body", "main", "article") or not _only_shares(ancestor):
+                break
+            bar = ancestor
+        if bar is not None and bar not in found:
+            found.append(bar)
+    return found
+
+
+def _only_shares(element: etree._Element) -> bool:
+    links = list(element.iter("a"))
+    if len(links) < 2 or not all(_SHARE_LINK.match(a.get("href", "")) for a in links):
+        return False
+    shown = sum(len("".join(_SHOWN_TEXT(a)).split()) for a in links)
+    return len(" ".join(_SHOWN_TEXT(element)).split()) == shown
