@@ -151,6 +151,24 @@ def reverse_attributes(root: etree._Element) -> bool:
     return True
 
 
+def heading_permalinks(root: etree._Element) -> bool:
+    """Every heading below the title gets a link to itself that shows a pilcrow, as
+    documentation builders add them (shown on hover)."""
+    headings = root.xpath("//h2|//h3|//h4")
+    for n, heading in enumerate(headings):
+        heading.append(fragment(f'<a class="headerlink" href="#h{n}">\u00b6</a>'))
+    return bool(headings)
+
+
+def back_to_top_links(root: etree._Element) -> bool:
+    """A "Back to top" link at the end of every section: before each ``<h2>`` but the
+    first."""
+    headings = root.xpath("//h2")[1:]
+    for heading in headings:
+        heading.addprevious(fragment('<p class="t9"><a href="#top">Back to top</a></p>'))
+    return bool(headings)
+
+
 CHANGES: dict[str, Change] = {
     "menu labels renamed": rename_landmark_links,
     "consent banners added": banners,
@@ -165,6 +183,8 @@ CHANGES: dict[str, Change] = {
     "vote widget in <main>": added(HELPFUL, MAIN, "last"),
     "newsletter sign-up in <main>": added(SIGNUP, MAIN, "last"),
     "chat bubble at the page's end": added(CHAT, BODY, "last"),
+    "permalinks beside the headings": heading_permalinks,
+    "back-to-top links after sections": back_to_top_links,
 }
 
 

@@ -967,6 +967,92 @@ def test_share_links_are_known_by_where_they_go(block: str, kept: bool) -> None:
 
 
 @pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("", '<a class="headerlink" href="#{id}" title="Permalink">\u00b6</a>'),
+        ('<a aria-hidden="true" class="anchor" href="#{id}">#</a> ', ""),
+        ("", ' <a href="#{id}" aria-label="Link to this section">\U0001f517\ufe0f</a>'),
+        ("", '<a class="hash-link" href="#{id}">\u200b</a>'),
+    ],
+    ids=["pilcrow", "hash-before", "link-emoji", "zero-width"],
+)
+def test_links_to_a_heading_itself_are_not_its_words(before: str, after: str) -> None:
+    """The symbol that a site puts beside each heading to give its address (shown on
+    hover) is not part of the title: a site that turns them on changes every heading's
+    markup, not its words."""
+    heads = ("Data we collect", "Sharing", "Your rights")
+
+    def page(links: bool) -> str:
+        body = "".join(
+            f'<h2 id="h{i}">{before.format(id=f"h{i}") if links else ""}{title}'
+            f"{after.format(id=f'h{i}') if links else ''}</h2>{policy(2)}"
+            for i, title in enumerate(heads)
+        )
+        return f"<body><main><h1>Privacy</h1>{body}</main></body>"
+
+    assert text_of(page(links=True)) == text_of(page(links=False))
+    assert "## Sharing\n" in text_of(page(links=True))
+
+
+@pytest.mark.parametrize(
+    ("after_section", "kept"),
+    [
+        ('<p><a href="#top">Back to top \u2191</a></p>', False),
+        ('<a href="#doc" class="k2">Retour</a><hr>', False),
+        ('<p class="up"><a href="#sec-{n}">Revenir en haut</a></p>', False),
+        ('<p>See <a href="#sec-{n}">the start of this section</a> for details.</p>', True),
+        ('<p><a href="#sec-{m}">Next: section {m}</a></p>', True),
+    ],
+    ids=["to-top", "to-the-document", "to-its-section", "in-a-sentence", "down-the-page"],
+)
+def test_links_back_up_the_page_are_dropped(after_section: str, kept: bool) -> None:
+    """ "Back to top" after each section is the page's navigation, known by where it
+    goes (the top, or a block it stands in); a link in a sentence, or one down the page,
+    is the document's."""
+    sections = "".join(
+        f'<section id="sec-{n}"><h2>Part {n}</h2>{policy(2)}'
+        f"{after_section.format(n=n, m=n + 1)}</section>"
+        for n in range(1, 4)
+    )
+    text = text_of(f'<body><main id="doc"><h1>Privacy</h1>{sections}</main></body>')
+    words = re.sub(r"<[^>]+>", "", after_section.format(n=1, m=2)).split()
+    assert (" ".join(words[:2]) in text) is kept
+    assert "## Part 3\n" in text and "2. We collect" in text
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        '<h2 id="h{n}"><a href="#h{n}">Title {n}</a></h2>',
+        '<h2 id="h{n}"><span class="num">{n}.</span> <a href="#h{n}">Title {n}</a></h2>',
+        '<h2 id="h{n}"><a href="#h{n}">Title {n}</a><a href="#h{n}">\u00b6</a></h2>',
+    ],
+    ids=["its-title", "its-number", "title-and-pilcrow"],
+)
+def test_a_heading_that_links_to_itself_keeps_its_title(heading: str) -> None:
+    """A heading whose title or number is a link to itself (to copy its address) keeps
+    them: that link is not one back up the page."""
+    heads = "".join(heading.format(n=n) + policy(2) for n in range(1, 4))
+    text = text_of(f"<body><main><h1>Privacy</h1>{heads}</main></body>")
+    assert re.search(r"^## (3\. )?Title 3$", text, re.M)
+    assert ("## 3. Title 3" in text) is ("{n}." in heading)
+
+
+@pytest.mark.parametrize(
+    "link",
+    ['<a href="#s3">\u00a7 3</a>', '<a href="#fn1">*</a>', '<a href="/faq">#</a>'],
+    ids=["section-number", "footnote-mark", "link-elsewhere"],
+)
+def test_symbols_that_say_something_stay(link: str) -> None:
+    """A section sign with its number, a footnote's mark and a link to another page are
+    the document's, whatever they show."""
+    text = text_of(
+        f"<body><main><h1>Privacy</h1><p>As set out in {link} below.</p>{policy(4)}</main></body>"
+    )
+    assert re.sub(r"<[^>]+>", "", link) in text
+
+
+@pytest.mark.parametrize(
     ("block", "kept"),
     [
         (

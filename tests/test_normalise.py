@@ -343,7 +343,7 @@ def test_a_table_that_lays_out_the_page_is_read_as_blocks() -> None:
     )
     addresses = "<body><table><tr><td><p>Acme Ltd</p><p>1 Main Street</p></td></tr></table>"
     assert text_of(addresses) == "Acme Ltd 1 Main Street\n", "a cell of data stays one line"
-    title_bar = "<table><tr><td><h3>1. Terms</h3></td><td><a href='#top'>Top</a></td></tr></table>"
+    title_bar = "<table><tr><td><h3>1. Terms</h3></td><td><a href='#toc'>Top</a></td></tr></table>"
     assert (
         text_of(f"<body>{title_bar}<p>We agree.</p></body>") == "### 1. Terms\n\nTop\n\nWe agree.\n"
     )

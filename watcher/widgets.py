@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from .chrome import has_descendant
+from .chrome import has_descendant, in_page, in_sentence
+from .visibility import HEADING_TAGS
 
 # The whole label of a consent banner's buttons ("Accept all cookies", "Refuse
 # non-essential cookies", "Tout refuser", "Alle ablehnen"), in the languages whose dates
@@ -44,6 +45,11 @@ _SHARE_LINK = re.compile(
     re.I | re.M,
 )
 _HREFS = etree.XPath("//a/@href", smart_strings=False)
+# A link back up the page ("Back to top", "Retour") says so in this many words or fewer.
+TOP_LINK_WORDS = 4
+# What a heading's link to itself shows: a pilcrow, a hash, a section sign or a link
+# symbol, never a word (zero-width spaces and emoji selectors aside).
+_PERMALINK_TEXT = re.compile(r"[\s\u200b\ufeff]*[¶#§🔗⚓]\ufe0f?[\s\u200b\ufeff]*")
 # A vote widget asks its question in this many words or fewer.
 VOTE_WORDS = 30
 # ... and a newsletter sign-up its offer in this many.
@@ -339,3 +345,47 @@ def _only_shares(element: etree._Element) -> bool:
         return False
     shown = sum(len("".join(_SHOWN_TEXT(a)).split()) for a in links)
     return len(" ".join(_SHOWN_TEXT(element)).split()) == shown
+
+
+def permalinks(root: etree._Element) -> list[etree._Element]:
+    """Links that a site puts beside its headings to give each one's address
+    (``<a class="headerlink" href="#sharing">¶</a>``), known by where they go and what
+    they show: a link within the page whose only text is a pilcrow, a hash, a section
+    sign or a link symbol. Sites show them on hover and add them to every heading at
+    once; the document's words are not in them."""
+    return [
+        link
+        for link in root.iter("a")
+        if in_page(link.get("href", "")) and _PERMALINK_TEXT.fullmatch("".join(link.itertext()))
+    ]
+
+
+def top_links(root: etree._Element) -> list[etree._Element]:
+    """Links back up the page that sites put after each section ("Back to top",
+    "Retour"), known by where they go: ``#top`` (the top of the page, by the HTML
+    standard) or a block that holds the link and more words than it, standing alone (not
+    in a sentence, not in a heading), with at most :data:`TOP_LINK_WORDS` words. A
+    heading's link to itself (its title or its number), a table of contents' links,
+    which go down the page, and a link back to a section named in a sentence stay."""
+    found: list[etree._Element] = []
+    for link in root.iter("a"):
+        href = link.get("href", "")
+        if not href.startswith("#") or len(href) == 1:
+            continue
+        words = len("".join(link.itertext()).split())
+        if words > TOP_LINK_WORDS or in_sentence(link) or _in_heading(link):
+            continue
+        if href[1:].lower() == "top" or _goes_up_to_its_block(link, href[1:], words):
+            found.append(link)
+    return found
+
+
+def _in_heading(link: etree._Element) -> bool:
+    return next(link.iterancestors(*HEADING_TAGS), None) is not None
+
+
+def _goes_up_to_its_block(link: etree._Element, target: str, words: int) -> bool:
+    for ancestor in link.iterancestors():
+        if ancestor.get("id") == target:
+            return _shows_over(ancestor, words)
+    return False
