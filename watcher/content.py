@@ -49,11 +49,9 @@ from .visibility import (
 from .weights import Weight, drop_weighed, inside, survey
 from .widgets import (
     consent_banners,
-    permalinks,
     share_bars,
     signup_forms,
     tab_strips,
-    top_links,
     vote_buttons,
     vote_forms,
 )
@@ -121,11 +119,6 @@ def extract(
     signups = [] if select else signup_forms(root)
     strip_never_text(root, templates)
     shares = [] if select else share_bars(root)
-    if not select:
-        for link in permalinks(root):
-            drop(link)
-        for link in top_links(root):
-            drop(link)
     for element in select_all(root, remove):
         drop(element)
     if select:

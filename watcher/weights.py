@@ -14,6 +14,7 @@ from lxml import etree
 
 from .chrome import CHROME_OR_FRAME_TAGS, chrome_kind, in_page, is_custom_control
 from .visibility import drop, is_hidden
+from .widgets import page_link_kind
 
 # A focusable non-link element with at most this much text is a control, not text.
 CONTROL_CHARS = 40
@@ -89,6 +90,8 @@ def survey(
         weights[el] = weight
         if attrs or tag in CHROME_OR_FRAME_TAGS:
             kind = chrome_kind(el, attrs)
+            if kind is None and tag == "a":
+                kind = page_link_kind(el, attrs.get("href", ""), weight.text)
             if kind:
                 chrome[el] = kind
     return weights, hidden, dict(reversed(chrome.items()))

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from .chrome import has_descendant, in_page, in_sentence
+from .chrome import has_descendant, in_sentence
 from .visibility import HEADING_TAGS
 
 # The whole label of a consent banner's buttons ("Accept all cookies", "Refuse
@@ -45,8 +45,9 @@ _SHARE_LINK = re.compile(
     re.I | re.M,
 )
 _HREFS = etree.XPath("//a/@href", smart_strings=False)
-# A link back up the page ("Back to top", "Retour") says so in this many words or fewer.
-TOP_LINK_WORDS = 4
+# A link back up the page ("Back to top", "Revenir en haut") says so in this many
+# characters or fewer.
+TOP_LINK_CHARS = 30
 # What a heading's link to itself shows: a pilcrow, a hash, a section sign or a link
 # symbol, never a word (zero-width spaces and emoji selectors aside).
 _PERMALINK_TEXT = re.compile(r"[\s\u200b\ufeff]*[¶#§🔗⚓]\ufe0f?[\s\u200b\ufeff]*")
@@ -347,45 +348,33 @@ def _only_shares(element: etree._Element) -> bool:
     return len(" ".join(_SHOWN_TEXT(element)).split()) == shown
 
 
-def permalinks(root: etree._Element) -> list[etree._Element]:
-    """Links that a site puts beside its headings to give each one's address
-    (``<a class="headerlink" href="#sharing">¶</a>``), known by where they go and what
-    they show: a link within the page whose only text is a pilcrow, a hash, a section
-    sign or a link symbol. Sites show them on hover and add them to every heading at
-    once; the document's words are not in them."""
-    return [
-        link
-        for link in root.iter("a")
-        if in_page(link.get("href", "")) and _PERMALINK_TEXT.fullmatch("".join(link.itertext()))
-    ]
+def page_link_kind(link: etree._Element, href: str, chars: int) -> str | None:
+    """Why ``link`` (to ``href``, showing ``chars`` characters) is not the document's
+    words, or None:
 
+    - ``"permalink"``: the symbol a site puts beside each heading to give its address
+      (``<a class="headerlink" href="#sharing">¶</a>``): a pilcrow, a hash, a section
+      sign or a link emoji, and nothing else. Sites show them on hover and add them to
+      every heading at once;
+    - ``"top"``: a link back up the page that sites put after each section ("Back to
+      top", "Retour"), known by where it goes: ``#top`` (the top of the page, by the
+      HTML standard) or a block that holds the link and more words than it; standing
+      alone (not in a sentence, not in a heading), with at most
+      :data:`TOP_LINK_CHARS` characters.
 
-def top_links(root: etree._Element) -> list[etree._Element]:
-    """Links back up the page that sites put after each section ("Back to top",
-    "Retour"), known by where they go: ``#top`` (the top of the page, by the HTML
-    standard) or a block that holds the link and more words than it, standing alone (not
-    in a sentence, not in a heading), with at most :data:`TOP_LINK_WORDS` words. A
-    heading's link to itself (its title or its number), a table of contents' links,
-    which go down the page, and a link back to a section named in a sentence stay."""
-    found: list[etree._Element] = []
-    for link in root.iter("a"):
-        href = link.get("href", "")
-        if not href.startswith("#") or len(href) == 1:
-            continue
-        words = len("".join(link.itertext()).split())
-        if words > TOP_LINK_WORDS or in_sentence(link) or _in_heading(link):
-            continue
-        if href[1:].lower() == "top" or _goes_up_to_its_block(link, href[1:], words):
-            found.append(link)
-    return found
-
-
-def _in_heading(link: etree._Element) -> bool:
-    return next(link.iterancestors(*HEADING_TAGS), None) is not None
-
-
-def _goes_up_to_its_block(link: etree._Element, target: str, words: int) -> bool:
+    A heading's link to itself (its title or its number), a table of contents' links,
+    which go down the page, and a link back to a section named in a sentence are the
+    document's."""
+    if not href.startswith("#") or chars > TOP_LINK_CHARS:
+        return None
+    if chars <= 3 and _PERMALINK_TEXT.fullmatch("".join(link.itertext())):
+        return "permalink"
+    if len(href) == 1 or in_sentence(link):
+        return None
+    target = href[1:]
     for ancestor in link.iterancestors():
+        if ancestor.tag in HEADING_TAGS:
+            return None
         if ancestor.get("id") == target:
-            return _shows_over(ancestor, words)
-    return False
+            return "top" if _shows_over(ancestor, len("".join(link.itertext()).split())) else None
+    return "top" if target.lower() == "top" else None
