@@ -1,7 +1,10 @@
 """Page widgets known by what they do, whatever their class names: consent banners
 and their preferences panels, "Was this helpful?" votes, newsletter sign-ups, tab
-strips and share bars. Each finder reads the whole page once and returns the outermost
-block of each widget; :mod:`watcher.content` counts them as chrome.
+strips and share bars, each found by reading the whole page once (the outermost block
+of each widget), and the links to a place in the page that are not the document's
+words (a heading's permalink, "Back to top"), judged one by one as
+:func:`watcher.weights.survey` weighs the page. :mod:`watcher.content` counts them all
+as chrome.
 """
 
 from __future__ import annotations
