@@ -1006,9 +1006,9 @@ def test_links_to_a_heading_itself_are_not_its_words(before: str, after: str) ->
     ids=["to-top", "to-the-document", "to-its-section", "in-a-sentence", "down-the-page"],
 )
 def test_links_back_up_the_page_are_dropped(after_section: str, kept: bool) -> None:
-    """ "Back to top" after each section is the page's navigation, known by where it
-    goes (the top, or a block it stands in); a link in a sentence, or one down the page,
-    is the document's."""
+    """A "Back to top" link after each section is the page's navigation, known by where
+    it goes (the top, or a block it stands in); a link in a sentence, or one down the
+    page, is the document's."""
     sections = "".join(
         f'<section id="sec-{n}"><h2>Part {n}</h2>{policy(2)}'
         f"{after_section.format(n=n, m=n + 1)}</section>"
@@ -1040,12 +1040,17 @@ def test_a_heading_that_links_to_itself_keeps_its_title(heading: str) -> None:
 
 @pytest.mark.parametrize(
     "link",
-    ['<a href="#s3">\u00a7 3</a>', '<a href="#fn1">*</a>', '<a href="/faq">#</a>'],
-    ids=["section-number", "footnote-mark", "link-elsewhere"],
+    [
+        '<a href="#s3">\u00a7 3</a>',
+        '<a href="#s3">\u00a7</a> 3',
+        '<a href="#fn1">*</a>',
+        '<a href="/faq">#</a>',
+    ],
+    ids=["section-number", "section-sign-in-a-sentence", "footnote-mark", "link-elsewhere"],
 )
 def test_symbols_that_say_something_stay(link: str) -> None:
-    """A section sign with its number, a footnote's mark and a link to another page are
-    the document's, whatever they show."""
+    """A section sign with its number or in a sentence, a footnote's mark and a link to
+    another page are the document's, whatever they show."""
     text = text_of(
         f"<body><main><h1>Privacy</h1><p>As set out in {link} below.</p>{policy(4)}</main></body>"
     )

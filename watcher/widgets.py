@@ -357,8 +357,8 @@ def page_link_kind(link: etree._Element, href: str, chars: int) -> str | None:
 
     - ``"permalink"``: the symbol a site puts beside each heading to give its address
       (``<a class="headerlink" href="#sharing">¶</a>``): a pilcrow, a hash, a section
-      sign or a link emoji, and nothing else. Sites show them on hover and add them to
-      every heading at once;
+      sign or a link emoji, and nothing else, in a heading or standing alone. Sites show
+      them on hover and add them to every heading at once;
     - ``"top"``: a link back up the page that sites put after each section ("Back to
       top", "Retour"), known by where it goes: ``#top`` (the top of the page, by the
       HTML standard) or a block that holds the link and more words than it; standing
@@ -370,7 +370,12 @@ def page_link_kind(link: etree._Element, href: str, chars: int) -> str | None:
     document's."""
     if not href.startswith("#") or chars > TOP_LINK_CHARS:
         return None
-    if chars <= 3 and _PERMALINK_TEXT.fullmatch("".join(link.itertext())):
+    # In a sentence outside a heading ("in <a href="#s5">§</a> 5"), a symbol is a word.
+    if (
+        chars <= 3
+        and _PERMALINK_TEXT.fullmatch("".join(link.itertext()))
+        and (next(link.iterancestors(*HEADING_TAGS), None) is not None or not in_sentence(link))
+    ):
         return "permalink"
     if len(href) == 1 or in_sentence(link):
         return None
