@@ -277,6 +277,9 @@ def test_the_policy_date_changing_is_a_change_on_another_day() -> None:
         ("We keep data for 30 days.", "We keep data for 90 days.", False),
         ("Updated 3 days ago", "Updated 2 months ago", True),
         ("Updated over a week ago", "Updated yesterday", True),
+        ("Updated yesterday", "Updated in the last 15 minutes", True),
+        ("Updated in the last hour", "Updated 2 days ago", True),
+        ("Logs from the last 30 days", "Logs from the last 90 days", False),
         ("Last edited about 1 year ago · 4 min read", "Last edited 2 years ago · 4 min read", True),
         ("Updated 3 days ago", "Updated 3 days ago by the legal team", False),
         (
@@ -289,7 +292,8 @@ def test_the_policy_date_changing_is_a_change_on_another_day() -> None:
     ],
     ids=[
         "build-hash", "token", "registration-number", "retention", "relative-time",
-        "relative-words", "relative-with-qualifier", "relative-and-more", "ago-in-prose",
+        "relative-words", "in-the-last-minutes", "in-the-last-hour", "last-30-days",
+        "relative-with-qualifier", "relative-and-more", "ago-in-prose",
     ],
 )  # fmt: skip
 def test_hash_like_tokens_are_not_changes_but_numbers_are(old: str, new: str, same: bool) -> None:

@@ -13,7 +13,8 @@ between the latest version and a new capture are such noise:
   ids, cache busters, CSRF tokens), in the year of a copyright notice
   ("© 2025" on 1 January), in a date that is the capture's own date (the
   "date of the day"), or, in a short line, in how long ago something
-  happened ("Updated 3 days ago", "over a week ago", "yesterday") or in a
+  happened ("Updated 3 days ago", "over a week ago", "yesterday", "in the last
+  hour") or in a
   reader counter ("12,345 views", "7 out of 9 found this helpful"), is the
   same line;
 * a line that differed between two fetches of the same page a minute apart
@@ -58,6 +59,8 @@ _RELATIVE = re.compile(
     r"\b(?:(?:over|about|around|almost|nearly|more than|less than|under)\s+)?"
     r"(?:\d+|an?|one|a few|several)\s+(?:second|minute|hour|day|week|month|year)s?\s+ago\b"
     r"|\b(?:just now|yesterday|today|this (?:week|month|year)|last (?:week|month|year))\b"
+    # Minutes and hours only: "in the last 30 days" may be a policy's own period.
+    r"|\bin the (?:last|past) (?:(?:\d+|few) )?(?:minute|hour)s?\b"
     r"|\bil y a (?:\d+|une?|quelques) (?:seconde|minute|heure|jour|semaine|mois|an|année)s?\b"
     r"|\bvor (?:\d+|einer?|einigen|wenigen) (?:Sekunde|Minute|Stunde|Tag|Woche|Monat|Jahr)[en]*\b"
     r"|\b(?:hace|há) (?:\d+|una?|unos|unas|algu(?:n|m)[oa]s) "
