@@ -57,6 +57,11 @@ def policy(paragraphs: int = 6) -> str:
         ("chatBubble", True),
         ("intercom-launcher", True),
         ("hubspot-messages-iframe-container", True),
+        ("jsx-62724f related_articles my-6", True),
+        ("jp-relatedposts", True),
+        ("ytr-related-content", True),
+        ("related-policies", False),
+        ("relationship", False),
         ("live-chat", False),
         ("chat-data", False),
         ("dialogue-quote", False),
@@ -938,6 +943,26 @@ SHARES = (
     '<a href="https://www.linkedin.com/sharing/share-offsite/?url=x">LinkedIn</a> '
     '<a href="mailto:?subject=Privacy%20Policy">Email</a>'
 )
+
+
+def test_related_articles_in_a_help_centre_article_are_not_its_text() -> None:
+    """A help centre's article ends with "Related Articles" that change from one fetch to
+    the next (Intercom puts them inside the ``<article>``): they are the site's."""
+
+    def page(related: tuple[str, ...]) -> str:
+        cards = "".join(
+            f'<a href="/en/articles/{n}">{title}</a>' for n, title in enumerate(related)
+        )
+        return (
+            f"<body><main><article><h1>Law enforcement requests</h1>{policy(4)}"
+            '<section class="jsx-1a2b related_articles"><hr><div class="text-xl">Related'
+            f" Articles</div><section>{cards}</section></section></article></main></body>"
+        )
+
+    first = text_of(page(("Exceptions to our Usage Policy", "Online Safety Contacts")))
+    second = text_of(page(("Tenant Restrictions", "Online Safety Contacts", "Invite rules")))
+    assert first == second
+    assert "4. We collect" in first and "Related" not in first
 
 
 @pytest.mark.parametrize(
