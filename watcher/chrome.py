@@ -67,9 +67,11 @@ _CHROME_NAMES = re.compile(
     # Site-wide announcement bars ("RollWorks is now AdRoll", "Black Friday: 30% off").
     r"|announcement(?:s|[-_]?(?:bar|banner))?|promo[-_]?(?:bar|banner)"
     # Help centres' and blogs' "Related articles" (Intercom's "related_articles",
-    # "jp-relatedposts"), which rotate from one fetch to the next; never "related-
-    # policies" or "related-documents", which may be a policy's own list.
-    r"|related[-_]?(?:articles?|posts?|stories|content|reads?|questions)"
+    # "jp-relatedposts") and "Recently viewed articles" (Zendesk's "recent-articles"),
+    # which change from one fetch or reader to the next; never "related-policies" or
+    # "related-documents", which may be a policy's own list.
+    r"|(?:related|recent)[-_]?(?:articles?|posts?|stories|content|reads?|questions)"
+    r"|recently[-_]?viewed(?:[-_]?(?:articles?|posts?|items?|pages?))?"
     # Modal windows, dialogs and pop-ups (a log-in form, cookie preferences), which CSS
     # frameworks hide until opened: named so only ("modal", "login-modal", "dialog-
     # wrapper"), never "modal-body" alone.
@@ -109,8 +111,8 @@ _CHROME_STEMS = (
     "tarteaucitron", "klaro", "iubenda-cs", "sp_message", "fides",
     "breadcrumb", "share", "social", "newsletter", "pagina", "pager", "prev", "comment",
     "disqus", "modal", "dialog", "popup", "pop-up", "rating", "vot", "feedback", "reaction",
-    "helpful", "announcement", "promo", "related", "chat", "intercom", "drift", "crisp",
-    "hubspot", "fc-frame", "fc_frame", "beacon",
+    "helpful", "announcement", "promo", "related", "recent", "chat", "intercom", "drift",
+    "crisp", "hubspot", "fc-frame", "fc_frame", "beacon",
 )  # fmt: skip
 # The layout names a page's title may stand in (a site or page header, a masthead).
 _HEADER_WORDS = frozenset(
