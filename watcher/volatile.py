@@ -14,9 +14,8 @@ between the latest version and a new capture are such noise:
   ("© 2025" on 1 January), in a date that is the capture's own date (the
   "date of the day"), or, in a short line, in how long ago something
   happened ("Updated 3 days ago", "over a week ago", "yesterday", "in the last
-  hour") or in a
-  reader counter ("12,345 views", "7 out of 9 found this helpful"), is the
-  same line;
+  hour") or in a reader counter ("12,345 views", "7 out of 9 found this
+  helpful"), is the same line;
 * a line that differed between two fetches of the same page a minute apart
   (``refetch``) is volatile for this capture.
 
