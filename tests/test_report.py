@@ -166,6 +166,43 @@ def test_long_unchanged_text_is_shortened_around_edits() -> None:
     assert "… a1" in out or "…" in out
 
 
+# A clause long enough to be cut: its opening, a middle, and an ending the report leaves out.
+LONG_CLAUSE = (
+    "Customers resident in the European Economic Area may withdraw from a paid plan within "
+    "fourteen days of subscribing, by writing to our support desk with their account name. "
+    + " ".join(f"w{i}" for i in range(40))
+    + " We refund what was paid within seven days of the notice, through the same means of "
+    "payment, and the closing words of this clause are zebra quartz."
+)
+
+
+def _moved_clause(edit: bool) -> str:
+    """A text report of LONG_CLAUSE moved from one section to another, edited or not."""
+    moved = LONG_CLAUSE.replace("seven days", "ten days") if edit else LONG_CLAUSE
+    old = (
+        f"# T\n\n## Use\n\nWe deliver orders.\n\n{LONG_CLAUSE}\n\n## Refunds\n\nFees are listed.\n"
+    )
+    new = f"# T\n\n## Use\n\nWe deliver orders.\n\n## Refunds\n\nFees are listed.\n\n{moved}\n"
+    changes = diff_texts(old, new)
+    assert len(changes.moved_paragraphs) == 1
+    return render(changes, "text", meta_for("x"))
+
+
+@pytest.mark.parametrize("edit", [False, True], ids=["unedited", "edited"])
+def test_long_moved_paragraph_is_shown_by_its_opening(edit: bool) -> None:
+    lines = _moved_clause(edit).splitlines()
+    out_line = next(line for line in lines if line.startswith("⇢ moved to Refunds: "))
+    in_line = next(line for line in lines if line.startswith("⇠ moved from Use: "))
+    assert out_line.startswith("⇢ moved to Refunds: Customers resident in the European")
+    assert out_line.endswith("…") and "zebra" not in out_line
+    if edit:
+        assert "[-seven-]{+ten+}" in in_line
+        assert "through the same means" in in_line and "w20" not in in_line
+    else:
+        assert in_line.startswith("⇠ moved from Use: Customers resident in the European")
+        assert in_line.endswith("…") and "zebra" not in in_line and "{+" not in in_line
+
+
 # ---------------------------------------------------------------- Markdown
 
 

@@ -254,17 +254,32 @@ def paragraphs(change: SectionChange, changes: ChangeSet) -> tuple[Paragraph, ..
 
 
 def _move_paragraph(op: str, changes: ChangeSet, index: int) -> Paragraph:
-    """A moved paragraph, where it went (``move-out``) or where it came from, with its edits."""
+    """A moved paragraph, where it went (``move-out``) or where it came from, with its edits.
+
+    A long paragraph is shown by its opening words where it left, and where it
+    arrived too when it arrived unedited: its whole text twice would bury the
+    edits around it (a restructured policy moves dozens of clauses at once).
+    """
     moved = changes.moved_paragraphs[index]
     if op == "move-out":
         where = short_label(changes.sections[moved.to_section])
-        return Paragraph("moved-out", (Span("move-out", moved.old_text),), f"moved to {where}")
+        return Paragraph(
+            "moved-out", _opening(Span("move-out", moved.old_text)), f"moved to {where}"
+        )
     where = short_label(changes.sections[moved.from_section])
     if moved.exact:
-        spans: tuple[Span, ...] = (Span("move-in", moved.new_text),)
-    else:
-        spans = tuple(Span(h.op, h.text) for h in moved.hunks)
-    return Paragraph("moved-in", spans, f"moved from {where}")
+        return Paragraph(
+            "moved-in", _opening(Span("move-in", moved.new_text)), f"moved from {where}"
+        )
+    spans = tuple(Span(h.op, h.text) for h in moved.hunks)
+    return _shorten(Paragraph("moved-in", spans, f"moved from {where}"))
+
+
+def _opening(span: Span) -> tuple[Span, ...]:
+    """A long span cut to its first :data:`CONTEXT_CHARS` or so, then an ellipsis."""
+    if len(span.text) <= 2 * CONTEXT_CHARS + 40:
+        return (span,)
+    return Span(span.op, _cut(span.text, CONTEXT_CHARS, from_end=False)), Span("elided", "…")
 
 
 def _collapse(raw: list[Paragraph]) -> tuple[Paragraph, ...]:
@@ -292,8 +307,9 @@ def _gap(n: int) -> Paragraph:
 def _shorten(para: Paragraph) -> Paragraph:
     """Long unchanged stretches cut to :data:`CONTEXT_CHARS` around the edits."""
     spans: list[Span] = []
-    last = len(para.spans) - 1
-    for i, span in enumerate(para.spans):
+    joined = _join_runs(para.spans)
+    last = len(joined) - 1
+    for i, span in enumerate(joined):
         if span.op != "equal" or len(span.text) <= 2 * CONTEXT_CHARS + 40:
             spans.append(span)
             continue
@@ -305,6 +321,17 @@ def _shorten(para: Paragraph) -> Paragraph:
         if tail:
             spans.append(Span("equal", tail))
     return Paragraph(para.kind, tuple(spans), para.note)
+
+
+def _join_runs(spans: tuple[Span, ...]) -> list[Span]:
+    """Neighbouring spans of the same kind as one (the diff may give a stretch in pieces)."""
+    joined: list[Span] = []
+    for span in spans:
+        if joined and joined[-1].op == span.op:
+            joined[-1] = Span(span.op, joined[-1].text + span.text)
+        else:
+            joined.append(span)
+    return joined
 
 
 def _cut(text: str, size: int, from_end: bool) -> str:
