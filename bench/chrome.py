@@ -169,6 +169,16 @@ def back_to_top_links(root: etree._Element) -> bool:
     return bool(headings)
 
 
+def expand_all_link(root: etree._Element) -> bool:
+    """An "Expand all" control, a link that says it is a button, above the first
+    ``<h2>``, as pages with folded sections have."""
+    headings = root.xpath("//h2")
+    if headings:
+        control = '<p class="x4"><a href="#" role="button">Expand all</a></p>'
+        headings[0].addprevious(fragment(control))
+    return bool(headings)
+
+
 CHANGES: dict[str, Change] = {
     "menu labels renamed": rename_landmark_links,
     "consent banners added": banners,
@@ -185,6 +195,7 @@ CHANGES: dict[str, Change] = {
     "chat bubble at the page's end": added(CHAT, BODY, "last"),
     "permalinks beside the headings": heading_permalinks,
     "back-to-top links after sections": back_to_top_links,
+    '"Expand all" above the sections': expand_all_link,
 }
 
 

@@ -1086,6 +1086,43 @@ def test_symbols_that_say_something_stay(link: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("control", "kept"),
+    [
+        ('<p class="e1"><a href="#" role="button">Expand all</a></p>', False),
+        ('<div><a href="javascript:void(0)" role="button">Show all sections</a></div>', False),
+        ('<p><a href="javascript:window.print()">Print this page</a></p>', False),
+        ('<p><a href="#" class="e2">Expand all</a></p>', True),
+        ('<p><a href="#part-1" role="button">Expand all</a></p>', True),
+        ('<p><a role="button">Expand all</a></p>', True),
+        ('<p>To see every part, <a href="#" role="button">expand all</a> of them.</p>', True),
+    ],
+    ids=[
+        "to-nowhere",
+        "javascript",
+        "javascript-without-role",
+        "to-nowhere-without-role",
+        "to-a-place",
+        "no-address",
+        "in-a-sentence",
+    ],
+)
+def test_links_that_work_the_script_are_dropped(control: str, kept: bool) -> None:
+    """A link standing alone that goes to a script (``javascript:``), or that says it is
+    a button (``role="button"``) and goes nowhere, works the page ("Expand all" over an
+    accordion): not the policy's words. A link to nowhere without the role (menus use
+    them too), one with a place to go (an accordion's title), one without an address
+    (some pages' "View summary") and one in a sentence stay."""
+    page = (
+        f"<body><main><h1>Privacy</h1>{control}"
+        f'<h2 id="part-1">Part 1</h2>{policy(3)}<h2>Part 2</h2>{policy(2)}</main></body>'
+    )
+    text = text_of(page)
+    label = re.findall(r">([^<]+)</a>", control)[0]
+    assert (label in text) is kept
+    assert "## Part 2\n" in text and "3. We collect" in text
+
+
+@pytest.mark.parametrize(
     ("block", "kept"),
     [
         (

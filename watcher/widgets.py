@@ -363,13 +363,21 @@ def page_link_kind(link: etree._Element, href: str, chars: int) -> str | None:
       top", "Retour"), known by where it goes: ``#top`` (the top of the page, by the
       HTML standard) or a block that holds the link and more words than it; standing
       alone (not in a sentence, not in a heading), with at most
-      :data:`TOP_LINK_CHARS` characters.
+      :data:`TOP_LINK_CHARS` characters;
+    - ``"control"``: a link that works the page's script, standing alone outside the
+      headings with as few characters: one to a ``javascript:`` address ("Print this
+      page"), or one that says it is a button (``role="button"``) and goes nowhere
+      (``#`` alone: "Expand all", "Menu").
 
     A heading's link to itself (its title or its number), a table of contents' links,
     which go down the page, and a link back to a section named in a sentence are the
-    document's."""
-    if not href.startswith("#") or chars > TOP_LINK_CHARS:
+    document's; so are a button's link that goes to a place in the page (an
+    accordion's title) and one without an address at all (some pages' "View summary",
+    which readers keep)."""
+    if chars > TOP_LINK_CHARS:
         return None
+    if not href.startswith("#"):
+        return _control(link) if href[:11].lower() == "javascript:" else None
     # In a sentence outside a heading ("in <a href="#s5">§</a> 5"), a symbol is a word.
     if (
         chars <= 3
@@ -377,7 +385,11 @@ def page_link_kind(link: etree._Element, href: str, chars: int) -> str | None:
         and (next(link.iterancestors(*HEADING_TAGS), None) is not None or not in_sentence(link))
     ):
         return "permalink"
-    if len(href) == 1 or in_sentence(link):
+    if len(href) == 1:
+        # Many links that lead somewhere once a script runs go to "#" meanwhile (a
+        # menu's, "Back to top"): only one that says it is a button is a control.
+        return _control(link) if link.get("role") == "button" else None
+    if in_sentence(link):
         return None
     target = href[1:]
     for ancestor in link.iterancestors():
@@ -386,3 +398,11 @@ def page_link_kind(link: etree._Element, href: str, chars: int) -> str | None:
         if ancestor.get("id") == target:
             return "top" if _shows_over(ancestor, len("".join(link.itertext()).split())) else None
     return "top" if target.lower() == "top" else None
+
+
+def _control(link: etree._Element) -> str | None:
+    """``"control"`` for a script's link standing alone outside the headings (see
+    :func:`page_link_kind`)."""
+    if next(link.iterancestors(*HEADING_TAGS), None) is not None or in_sentence(link):
+        return None
+    return "control"
