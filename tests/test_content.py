@@ -1030,8 +1030,18 @@ def test_links_to_a_heading_itself_are_not_its_words(before: str, after: str) ->
         ('<p class="up"><a href="#sec-{n}">Revenir en haut</a></p>', False),
         ('<p>See <a href="#sec-{n}">the start of this section</a> for details.</p>', True),
         ('<p><a href="#sec-{m}">Next: section {m}</a></p>', True),
+        ('<a href="#" class="s1" title="Back to top">\u2191</a>', False),
+        ('<p><a href="#">\u2191 Up</a></p>', True),
     ],
-    ids=["to-top", "to-the-document", "to-its-section", "in-a-sentence", "down-the-page"],
+    ids=[
+        "to-top",
+        "to-the-document",
+        "to-its-section",
+        "in-a-sentence",
+        "down-the-page",
+        "arrow-to-nowhere",
+        "words-to-nowhere",
+    ],
 )
 def test_links_back_up_the_page_are_dropped(after_section: str, kept: bool) -> None:
     """A "Back to top" link after each section is the page's navigation, known by where
@@ -1046,6 +1056,17 @@ def test_links_back_up_the_page_are_dropped(after_section: str, kept: bool) -> N
     words = re.sub(r"<[^>]+>", "", after_section.format(n=1, m=2)).split()
     assert (" ".join(words[:2]) in text) is kept
     assert "## Part 3\n" in text and "2. We collect" in text
+
+
+@pytest.mark.parametrize("arrow", ["\u2191", "\u25b2", "^"], ids=["arrow", "triangle", "caret"])
+def test_a_floating_top_button_after_a_bare_page_is_dropped(arrow: str) -> None:
+    """A page whose policy is the whole ``<body>`` takes in whatever a site appends to
+    it: a floating button back to the top showing only an arrow is not the document's
+    last line."""
+    bare = f"<body><h1>Privacy</h1>{policy(4)}"
+    button = f'<a href="#" class="scroll-top" title="Back to top">{arrow}</a>'
+    assert text_of(f"{bare}{button}</body>") == text_of(f"{bare}</body>")
+    assert "4. We collect" in text_of(f"{bare}{button}</body>")
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,8 @@ TOP_LINK_CHARS = 30
 # What a heading's link to itself shows: a pilcrow, a hash, a section sign or a link
 # symbol, never a word (zero-width spaces and emoji selectors aside).
 _PERMALINK_TEXT = re.compile(r"[\s\u200b\ufeff]*[¶#§🔗⚓]\ufe0f?[\s\u200b\ufeff]*")
+# What a "Back to top" button shows when it shows no words: an arrow or a chevron up.
+_UP_ARROW = re.compile(r"\s*[↑⇧⇑⬆▲△▴⌃^˄]\ufe0f?\s*")
 # A vote widget asks its question in this many words or fewer.
 VOTE_WORDS = 30
 # ... and a newsletter sign-up its offer in this many.
@@ -363,7 +365,8 @@ def page_link_kind(link: etree._Element, href: str, chars: int) -> str | None:
       top", "Retour"), known by where it goes: ``#top`` (the top of the page, by the
       HTML standard) or a block that holds the link and more words than it; standing
       alone (not in a sentence, not in a heading), with at most
-      :data:`TOP_LINK_CHARS` characters;
+      :data:`TOP_LINK_CHARS` characters; or a link to ``#`` alone that shows only an
+      arrow up (a floating "↑" button);
     - ``"control"``: a link that works the page's script, standing alone outside the
       headings with as few characters: one to a ``javascript:`` address ("Print this
       page"), or one that says it is a button (``role="button"``) and goes nowhere
@@ -387,7 +390,10 @@ def page_link_kind(link: etree._Element, href: str, chars: int) -> str | None:
         return "permalink"
     if len(href) == 1:
         # Many links that lead somewhere once a script runs go to "#" meanwhile (a
-        # menu's, "Back to top"): only one that says it is a button is a control.
+        # menu's, "Back to top"): only one that says it is a button is a control, and
+        # one that shows only an arrow up is the page's way back to its top.
+        if chars <= 2 and _UP_ARROW.fullmatch("".join(link.itertext())):
+            return None if in_sentence(link) else "top"
         return _control(link) if link.get("role") == "button" else None
     if in_sentence(link):
         return None
