@@ -355,6 +355,38 @@ def test_classification_of_edits(old: str, new: str, expected: str) -> None:
     assert one_section_change(old, new).classification == expected
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("A.1. Overview. We run the service.", "- Overview. We run the service.", "cosmetic"),
+        ("- I.2.a. Either party may end it.", "  - Either party may end it.", "cosmetic"),
+        ("(b) We keep your name.", "(c) We keep your name.", "cosmetic"),
+        ("3. We keep your name.", "4. We keep your name.", "cosmetic"),
+        ("- iv) We keep your name.", "- v) We keep your name.", "cosmetic"),
+        ("- 2.5 million people use it.", "- 3.5 million people use it.", "substantive"),
+        ("U.S. residents may opt out.", "EU residents may opt out.", "editorial"),
+        ("1.2 We keep logs.", "1.3 We keep logs.", "substantive"),
+        ("3. We keep your name.", "3. We keep your name 3 years.", "substantive"),
+    ],
+    ids=[
+        "typed-label-to-list",
+        "nested-label-to-list",
+        "letter-relabelled",
+        "number-relabelled",
+        "roman-relabelled",
+        "a-number-not-a-label",
+        "an-abbreviation-not-a-label",
+        "a-label-without-its-dot",
+        "relabelled-and-edited",
+    ],
+)
+def test_a_clause_relabelled_is_cosmetic(old: str, new: str, expected: str) -> None:
+    """A clause's label is its number: renumbering clauses, or numbering them with a
+    list's own counter instead of typed labels ("A.1." → an ``<ol>`` item), is cosmetic,
+    as a renumbered heading is. A number that may be the sentence's own stays."""
+    assert one_section_change(old, new).classification == expected
+
+
 def test_new_paragraph_is_substantive_even_when_short() -> None:
     a = outline(sec("1", "Collection", "We collect:", "- your name"))
     b = outline(sec("1", "Collection", "We collect:", "- your name", "- your photo"))

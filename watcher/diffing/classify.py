@@ -1,7 +1,7 @@
 """How much a change matters: classification, word counts, privacy-term flags, stated dates.
 
 * ``cosmetic``: the words are the same once case, punctuation, whitespace and
-  typography are set aside (a renumbered heading is cosmetic too);
+  typography are set aside (a renumbered heading or clause is cosmetic too);
 * ``editorial``: a few words (at most :data:`EDITORIAL_WORDS` inserted plus
   deleted) that are unlikely to change the meaning, paragraphs moved
   without edits, a section retitled or moved;
@@ -53,6 +53,14 @@ SIGNIFICANT = frozenset(
 modal verbs, quantifiers, numbers and periods of time (digits count too)."""
 
 _WORDS = re.compile(r"\w+")
+# A clause's label at the start of a paragraph or line, after a list item's dash if
+# any: "A.1.", "I.2.a.", "3.", "b)", "(iv)". Always closed by a dot or a bracket, and
+# a label of several parts holds a digit, so that "2.5 million" and "U.S." are words.
+_PART = r"(?:\d{1,3}|[A-Za-z]|[ivxlc]{2,5}|[IVXLC]{2,5})"
+_LABEL = re.compile(
+    rf"(?m)^[ \t]*(?:[-*•][ \t]+)?(?:\((?:\d{{1,3}}|[A-Za-z]|[ivx]{{2,5}})\)|{_PART}[.)]"
+    rf"|(?=\S*\d)(?:{_PART}\.)+{_PART}[.)])(?=\s)"
+)
 _COUNTED = re.compile(r"\w+(?:[-'.]\w+)*")
 _BARE = re.compile(rf"\s*(?P<date>{DATE_PATTERN})\s*\.?\s*", re.I)
 
@@ -87,8 +95,10 @@ def compile_keywords(keywords: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
 
 
 def fold(text: str) -> str:
-    """``text`` with only what a cosmetic change cannot alter: its letters and digits."""
-    return "".join(_WORDS.findall(unicodedata.normalize("NFKC", text).casefold()))
+    """``text`` with only what a cosmetic change cannot alter: its letters and digits,
+    without the labels that number its clauses (renumbering a clause, or numbering it
+    with a list's own counter instead of typed digits, does not change what it says)."""
+    return "".join(_WORDS.findall(unicodedata.normalize("NFKC", _LABEL.sub("", text)).casefold()))
 
 
 def edit_stats(hunks: Sequence[Hunk], patterns: Sequence[re.Pattern[str]]) -> EditStats:
