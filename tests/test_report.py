@@ -203,6 +203,32 @@ def test_long_moved_paragraph_is_shown_by_its_opening(edit: bool) -> None:
         assert in_line.endswith("…") and "zebra" not in in_line and "{+" not in in_line
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "plain"),
+    [
+        ("We keep data.", "We keep data.\n\n**Schedule 1**", "{+**Schedule 1**+}"),
+        ("**Fees are due.**", "**Fees are due monthly.**", "**Fees are due{+ monthly+}.**"),
+        (
+            "We keep data.\n\n**We never sell it, to anyone, for any reason.**",
+            "We keep data.",
+            "[-**We never sell it, to anyone, for any reason.**-]",
+        ),
+    ],
+    ids=["inserted", "edited", "deleted"],
+)
+def test_a_bold_paragraph_is_shown_bold_not_with_its_markers(
+    old: str, new: str, plain: str
+) -> None:
+    """A paragraph set wholly in bold is ``**text**`` in the document's text: plain text
+    keeps the markers, HTML and Markdown show it bold instead."""
+    changes = diff_texts(f"# T\n\n## A\n\n{old}\n", f"# T\n\n## A\n\n{new}\n")
+    assert plain in render(changes, "text", meta_for("x"))
+    for fmt in ("html", "markdown"):
+        out = render(changes, fmt, meta_for("x"))  # type: ignore[arg-type]
+        assert "**" not in out.replace("**Unchanged:**", "").replace("**Renumbered:**", "")
+        assert re.search(r"<strong>(<(ins|del)[^>]*>)?\w", out), fmt
+
+
 # ---------------------------------------------------------------- Markdown
 
 

@@ -32,6 +32,8 @@ Format = Literal["text", "markdown", "html", "json"]
 FORMATS: tuple[Format, ...] = ("text", "markdown", "html", "json")
 CONTEXT_CHARS = 100
 """Unchanged text kept on each side of an edit inside a changed paragraph."""
+# Which text a span's words belong to: both versions, the new one or the old one.
+_SIDES = {"equal": "both", "move-in": "both", "move-out": "both", "insert": "new", "delete": "old"}
 
 SCHEMA = """\
 JSON change report, schema 1 (``"schema": 1``; a new major version means an
@@ -120,12 +122,15 @@ class Paragraph:
 
     ``kind`` is ``changed`` (spans of a paragraph with edits), ``moved-out``
     or ``moved-in`` (``note`` says where to or from), or ``gap`` (``note``
-    says how many unchanged paragraphs were left out).
+    says how many unchanged paragraphs were left out). ``bold`` marks a paragraph
+    set wholly in bold (``**text**`` in the document's text), whose markers the
+    spans leave out: HTML and Markdown show it bold, plain text with the markers.
     """
 
     kind: Literal["changed", "moved-out", "moved-in", "gap"]
     spans: tuple[Span, ...] = ()
     note: str = ""
+    bold: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +304,40 @@ def _collapse(raw: list[Paragraph]) -> tuple[Paragraph, ...]:
     return tuple(out)
 
 
+def _unbold(para: Paragraph) -> Paragraph:
+    """A bold paragraph's spans without its ``**`` markers, and ``bold`` set: when both
+    markers stand in text of the same side (kept, inserted or deleted), or the opening
+    one does and the shortened end cut the closing one."""
+    spans = para.spans
+    if not spans or not spans[0].text.startswith("**") or spans[0].op not in _SIDES:
+        return para
+    first, last = spans[0], spans[-1]
+    closed = (
+        last.text.endswith("**")
+        and _SIDES.get(last.op) == _SIDES[first.op]
+        and sum(len(s.text) for s in spans) > 4
+    )
+    if not closed and last.op != "elided":
+        return para
+    body = [Span(first.op, first.text[2:]), *spans[1:]]
+    if closed:
+        body[-1] = Span(body[-1].op, body[-1].text[:-2])
+    # A kept span left empty stays, to take its marker back in plain text.
+    kept = tuple(s for s in body if s.text or _SIDES.get(s.op) == "both")
+    return Paragraph(para.kind, kept, para.note, bold=True)
+
+
+def _with_markers(para: Paragraph) -> tuple[Span, ...]:
+    """A bold paragraph's spans with its ``**`` markers back in them, for plain text."""
+    spans = list(para.spans)
+    if not para.bold or not spans:
+        return para.spans
+    spans[0] = Span(spans[0].op, "**" + spans[0].text)
+    if spans[-1].op != "elided":
+        spans[-1] = Span(spans[-1].op, spans[-1].text + "**")
+    return tuple(spans)
+
+
 def _gap(n: int) -> Paragraph:
     """A stand-in for ``n`` unchanged paragraphs."""
     return Paragraph("gap", note=f"{n} unchanged paragraph{'s' if n > 1 else ''}")
@@ -348,7 +387,9 @@ def _cut(text: str, size: int, from_end: bool) -> str:
 def build_view(changes: ChangeSet, meta: ReportMeta) -> ReportView:
     """The report's content, shared by every format."""
     shown = tuple(
-        SectionView(c, section_label(c), section_details(c), paragraphs(c, changes))
+        SectionView(
+            c, section_label(c), section_details(c), tuple(map(_unbold, paragraphs(c, changes)))
+        )
         for c in changes.sections
         if c.status != "unchanged"
     )
@@ -431,11 +472,12 @@ def _text_paragraph(para: Paragraph, color: bool) -> str:
     """One displayed paragraph as a line of text."""
     if para.kind == "gap":
         return _paint(f"  … {para.note}", "dim", color)
+    text = _text_spans(_with_markers(para), color)
     if para.kind == "changed":
-        return _text_spans(para.spans, color)
+        return text
     arrow = "⇢" if para.kind == "moved-out" else "⇠"
     note = _paint(f"{arrow} {para.note}:", para.spans[0].op if para.spans else "dim", color)
-    return f"{note} {_text_spans(para.spans, color)}"
+    return f"{note} {text}"
 
 
 def render_text(changes: ChangeSet, meta: ReportMeta, color: bool = False) -> str:
@@ -501,10 +543,13 @@ def _md_paragraph(para: Paragraph) -> str:
     """One displayed paragraph as Markdown (moves as quotes)."""
     if para.kind == "gap":
         return f"*… {para.note}*"
+    text = _md_spans(para.spans)
+    if para.bold:
+        text = f"<strong>{text}</strong>"
     if para.kind == "changed":
-        return _md_spans(para.spans)
+        return text
     arrow = "⇢" if para.kind == "moved-out" else "⇠"
-    return f"> {arrow} *{md_escape(para.note)}:* {_md_spans(para.spans)}"
+    return f"> {arrow} *{md_escape(para.note)}:* {text}"
 
 
 def render_markdown(changes: ChangeSet, meta: ReportMeta) -> str:
