@@ -387,6 +387,15 @@ def test_a_clause_relabelled_is_cosmetic(old: str, new: str, expected: str) -> N
     assert one_section_change(old, new).classification == expected
 
 
+def test_a_list_split_out_of_its_sentence_is_cosmetic() -> None:
+    """Items once run into their sentence ("the Customer: (i) notifies …") and now set
+    as paragraphs of their own: the labels they now open are still the same words."""
+    run_in = "The Customer must: (i) notify us at once; (ii) let us defend the claim."
+    split = ("The Customer must:", "(i) notify us at once;", "(ii) let us defend the claim.")
+    changes = diff(outline(sec("1", "Claims", run_in)), outline(sec("1", "Claims", *split)))
+    assert changes.classification == "cosmetic"
+
+
 def test_new_paragraph_is_substantive_even_when_short() -> None:
     a = outline(sec("1", "Collection", "We collect:", "- your name"))
     b = outline(sec("1", "Collection", "We collect:", "- your name", "- your photo"))

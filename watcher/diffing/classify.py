@@ -94,11 +94,22 @@ def compile_keywords(keywords: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(k, re.I) for k in keywords)
 
 
-def fold(text: str) -> str:
-    """``text`` with only what a cosmetic change cannot alter: its letters and digits,
-    without the labels that number its clauses (renumbering a clause, or numbering it
-    with a list's own counter instead of typed digits, does not change what it says)."""
-    return "".join(_WORDS.findall(unicodedata.normalize("NFKC", _LABEL.sub("", text)).casefold()))
+def fold(text: str, labels: bool = True) -> str:
+    """``text`` with only what a cosmetic change cannot alter: its letters and digits;
+    without ``labels``, not the labels that number its clauses either (renumbering a
+    clause, or numbering it with a list's own counter instead of typed labels, does not
+    change what it says)."""
+    if not labels:
+        text = _LABEL.sub("", text)
+    return "".join(_WORDS.findall(unicodedata.normalize("NFKC", text).casefold()))
+
+
+def same_words(old: str, new: str) -> bool:
+    """Whether ``old`` and ``new`` differ only cosmetically: in case, punctuation,
+    whitespace, typography or their clauses' labels. Both ways are tried: a label that
+    a split paragraph now opens ("… the Customer: (i) notifies" → "(i) notifies") is
+    a word of the sentence before it."""
+    return fold(old) == fold(new) or fold(old, labels=False) == fold(new, labels=False)
 
 
 def edit_stats(hunks: Sequence[Hunk], patterns: Sequence[re.Pattern[str]]) -> EditStats:
@@ -116,7 +127,7 @@ def edit_stats(hunks: Sequence[Hunk], patterns: Sequence[re.Pattern[str]]) -> Ed
     old = "".join(h.text for h in hunks if h.op in ("equal", "delete"))
     new = "".join(h.text for h in hunks if h.op in ("equal", "insert"))
     level: Classification
-    if fold(old) == fold(new):
+    if same_words(old, new):
         level = "editorial" if moves else "cosmetic"
     elif (
         flags
