@@ -1116,6 +1116,8 @@ def test_symbols_that_say_something_stay(link: str) -> None:
         ('<p><a href="#part-1" role="button">Expand all</a></p>', True),
         ('<p><a role="button">Expand all</a></p>', True),
         ('<p>To see every part, <a href="#" role="button">expand all</a> of them.</p>', True),
+        ('<div><a href="javascript:void(0)" aria-expanded="true">Data we keep</a></div>', True),
+        ('<p><a href="#" role="button" data-bs-toggle="collapse">Data we keep</a></p>', True),
     ],
     ids=[
         "to-nowhere",
@@ -1125,6 +1127,8 @@ def test_symbols_that_say_something_stay(link: str) -> None:
         "to-a-place",
         "no-address",
         "in-a-sentence",
+        "an-accordion-title",
+        "a-collapse-toggle",
     ],
 )
 def test_links_that_work_the_script_are_dropped(control: str, kept: bool) -> None:
@@ -1132,7 +1136,8 @@ def test_links_that_work_the_script_are_dropped(control: str, kept: bool) -> Non
     a button (``role="button"``) and goes nowhere, works the page ("Expand all" over an
     accordion): not the policy's words. A link to nowhere without the role (menus use
     them too), one with a place to go (an accordion's title), one without an address
-    (some pages' "View summary") and one in a sentence stay."""
+    (some pages' "View summary"), one that opens a block (an accordion's title again)
+    and one in a sentence stay."""
     page = (
         f"<body><main><h1>Privacy</h1>{control}"
         f'<h2 id="part-1">Part 1</h2>{policy(3)}<h2>Part 2</h2>{policy(2)}</main></body>'

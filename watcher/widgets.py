@@ -54,6 +54,8 @@ TOP_LINK_CHARS = 30
 # What a heading's link to itself shows: a pilcrow, a hash, a section sign or a link
 # symbol, never a word (zero-width spaces and emoji selectors aside).
 _PERMALINK_TEXT = re.compile(r"[\s\u200b\ufeff]*[¶#§🔗⚓]\ufe0f?[\s\u200b\ufeff]*")
+# The attributes of a link that opens and closes a block of the page (its title).
+_DISCLOSURE = frozenset(("aria-expanded", "aria-controls"))
 # What a "Back to top" button shows when it shows no words: an arrow or a chevron up.
 _UP_ARROW = re.compile(r"\s*[↑⇧⇑⬆▲△▴⌃^˄]\ufe0f?\s*")
 # A vote widget asks its question in this many words or fewer.
@@ -408,7 +410,11 @@ def page_link_kind(link: etree._Element, href: str, chars: int) -> str | None:
 
 def _control(link: etree._Element) -> str | None:
     """``"control"`` for a script's link standing alone outside the headings (see
-    :func:`page_link_kind`)."""
+    :func:`page_link_kind`). One that opens or closes a block of its own (an
+    accordion's title: ``aria-expanded``, ``aria-controls``, ``data-toggle``) is
+    that block's title."""
+    if any(name in _DISCLOSURE or "toggle" in name for name in link.attrib):
+        return None
     if next(link.iterancestors(*HEADING_TAGS), None) is not None or in_sentence(link):
         return None
     return "control"
