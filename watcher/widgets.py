@@ -1,8 +1,8 @@
 """Page widgets known by what they do, whatever their class names: consent banners
 and their preferences panels, "Was this helpful?" votes, newsletter sign-ups, tab
 strips and share bars, each found by reading the whole page once (the outermost block
-of each widget), and the links to a place in the page that are not the document's
-words (a heading's permalink, "Back to top"), judged one by one as
+of each widget), and the links that are not the document's words (a heading's
+permalink, "Back to top", a script's "Expand all"), judged one by one as
 :func:`watcher.weights.survey` weighs the page. :mod:`watcher.content` counts them all
 as chrome.
 """
