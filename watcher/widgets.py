@@ -382,7 +382,9 @@ def page_link_kind(link: etree._Element, href: str, chars: int) -> str | None:
     if chars > TOP_LINK_CHARS:
         return None
     if not href.startswith("#"):
-        return _control(link) if href[:11].lower() == "javascript:" else None
+        # Most links go elsewhere: their first letter settles it, before any lowering.
+        script = href[:1] in ("j", "J") and href[:11].lower() == "javascript:"
+        return _control(link) if script else None
     # In a sentence outside a heading ("in <a href="#s5">§</a> 5"), a symbol is a word.
     if (
         chars <= 3
