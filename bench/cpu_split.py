@@ -98,7 +98,7 @@ def main() -> int:
             for name in ("full", "304"):
                 own, workers = check_cpu(args)
                 print(
-                    f"{name:>4} pass: main process {1000 * own / n:.1f} ms CPU per page "
+                    f"{name:>4} pass: main process {1000 * own / n:.2f} ms CPU per page "
                     f"(start-up included), workers {1000 * workers / n:.1f}"
                 )
             for name, transport in (

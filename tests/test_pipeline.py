@@ -382,6 +382,33 @@ def check_once(
     return outcome
 
 
+def test_a_304_stands_for_the_fetch_whose_validators_were_sent(
+    server: LoopbackServer, tmp_path: Path
+) -> None:
+    """The row of a 304 copies the fetch that gave the request its validators: a capture
+    imported since (which has none) does not make the next check unconditional."""
+    body = (PAGES / "acme_v1.html").read_bytes()
+    sent: list[str | None] = []
+
+    def conditional(headers: dict[str, str]) -> Reply:
+        sent.append(headers.get("if-none-match"))
+        if headers.get("if-none-match") == '"v1"':
+            return Reply(status=304, content_type=None)
+        return Reply(body=body, headers={"ETag": '"v1"'})
+
+    server.set("/privacy", conditional)
+    source = Source(id="acme", name="Acme", url=server.url("/privacy"))
+    store = Store.open(tmp_path / "store")
+    pipeline = Pipeline(store)
+    assert check_once(pipeline, source).status == "first"
+    archived = Capture(body=body, captured_at=datetime.now(UTC), origin="import", filename="a.html")
+    assert pipeline.process(source, archived).status == "unchanged"
+    outcomes = [check_once(pipeline, source) for _ in range(2)]
+    assert [o.reason for o in outcomes] == ["not modified (304)"] * 2
+    assert sent == [None, '"v1"', '"v1"']
+    store.close()
+
+
 @pytest.mark.parametrize("workers", [0, 2], ids=["inline", "worker-processes"])
 def test_a_change_is_confirmed_by_a_second_fetch_so_counters_are_not_changes(
     server: LoopbackServer, tmp_path: Path, workers: int

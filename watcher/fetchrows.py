@@ -57,8 +57,8 @@ def capture_row(
 def not_modified_row(
     result: FetchResult, previous: Row | None, latest: VersionHead | None, moment: str
 ) -> Row:
-    """The row of a 304 answer: the capture it stands for is ``previous``, the last
-    accepted fetch, and its version is ``latest``."""
+    """The row of a 304 answer: the capture it stands for is ``previous``, the fetch
+    whose validators the request sent, and its version is ``latest``."""
     return {
         "captured_at": moment,
         "origin": "network",

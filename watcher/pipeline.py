@@ -91,6 +91,11 @@ class Pipeline:
     settings: Settings = field(default_factory=Settings)
     on_change: list[ChangeHook] = field(default_factory=list)
     after_change: list[Callable[[ChangeRecord], None]] = field(default_factory=list)
+    # By source, the version and the fetch that the validators of its conditional
+    # request came from (see :meth:`validators`): what a 304 answer stands for.
+    _validated: dict[str, tuple[VersionHead, dict[str, Any]]] = field(
+        default_factory=dict, repr=False
+    )
 
     # ------------------------------------------------------------ entry points
 
@@ -494,8 +499,17 @@ class Pipeline:
         )
 
     def _record_not_modified(self, source: Source, result: FetchResult) -> Outcome:
-        latest = self.store.latest_head(source.id)
-        previous = self.store.last_fetch(source.id, ("first", "changed", "unchanged"))
+        # The answer stands for the fetch whose validators were sent, read when they were
+        # (not a capture imported since, which has none: the next request would go
+        # without them).
+        latest: VersionHead | None
+        previous: dict[str, Any] | None
+        validated = self._validated.pop(source.id, None)
+        if validated is not None:
+            latest, previous = validated
+        else:
+            latest = self.store.latest_head(source.id)
+            previous = self.store.last_fetch(source.id, ("first", "changed", "unchanged"))
         moment = iso(utcnow())
         row = fetchrows.not_modified_row(result, previous, latest, moment)
         fetchrows.write_fetch(self.store, source.id, row, result.attempts)
@@ -511,12 +525,14 @@ class Pipeline:
 
     def validators(self, source: Source) -> Validators | None:
         """ETag / Last-Modified of the last accepted network capture, for a conditional GET."""
+        self._validated.pop(source.id, None)
         latest = self.store.latest_head(source.id)
         if latest is None or latest.rules_hash != rules_hash(source):
             return None
         last = self.store.last_fetch(source.id, ("first", "changed", "unchanged"), "network")
         if last is None or not (last["etag"] or last["last_modified"]):
             return None
+        self._validated[source.id] = (latest, last)
         return Validators(last["etag"], last["last_modified"])
 
 
