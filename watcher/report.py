@@ -16,6 +16,7 @@ policy text is only ever data, never markup, and links are made only from
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -123,14 +124,25 @@ class Paragraph:
     ``kind`` is ``changed`` (spans of a paragraph with edits), ``moved-out``
     or ``moved-in`` (``note`` says where to or from), or ``gap`` (``note``
     says how many unchanged paragraphs were left out). ``bold`` marks a paragraph
-    set wholly in bold (``**text**`` in the document's text), whose markers the
-    spans leave out: HTML and Markdown show it bold, plain text with the markers.
+    set wholly in bold (``**text**`` in the document's text): plain text shows its
+    spans with the markers, HTML and Markdown show :meth:`unmarked` in bold.
     """
 
     kind: Literal["changed", "moved-out", "moved-in", "gap"]
     spans: tuple[Span, ...] = ()
     note: str = ""
     bold: bool = False
+
+    def unmarked(self) -> tuple[Span, ...]:
+        """The spans without a bold paragraph's ``**`` markers (the closing one is
+        already gone when the shortened end was cut)."""
+        if not self.bold:
+            return self.spans
+        body = list(self.spans)
+        body[0] = Span(body[0].op, body[0].text[2:])
+        if body[-1].op != "elided":
+            body[-1] = Span(body[-1].op, body[-1].text[:-2])
+        return tuple(span for span in body if span.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +294,7 @@ def _move_paragraph(op: str, changes: ChangeSet, index: int) -> Paragraph:
 
 def _opening(span: Span) -> tuple[Span, ...]:
     """A long span cut to its first :data:`CONTEXT_CHARS` or so, then an ellipsis."""
-    if len(span.text) <= 2 * CONTEXT_CHARS + 40:
+    if not _long(span.text):
         return (span,)
     return Span(span.op, _cut(span.text, CONTEXT_CHARS, from_end=False)), Span("elided", "…")
 
@@ -304,10 +316,10 @@ def _collapse(raw: list[Paragraph]) -> tuple[Paragraph, ...]:
     return tuple(out)
 
 
-def _unbold(para: Paragraph) -> Paragraph:
-    """A bold paragraph's spans without its ``**`` markers, and ``bold`` set: when both
-    markers stand in text of the same side (kept, inserted or deleted), or the opening
-    one does and the shortened end cut the closing one."""
+def _marked_bold(para: Paragraph) -> Paragraph:
+    """``para`` with ``bold`` set when it is set wholly in bold: its first span opens
+    with ``**`` and its last closes with them on the same side (kept, inserted or
+    deleted), or the shortened end cut the closing ones."""
     spans = para.spans
     if not spans or not spans[0].text.startswith("**") or spans[0].op not in _SIDES:
         return para
@@ -317,25 +329,7 @@ def _unbold(para: Paragraph) -> Paragraph:
         and _SIDES.get(last.op) == _SIDES[first.op]
         and sum(len(s.text) for s in spans) > 4
     )
-    if not closed and last.op != "elided":
-        return para
-    body = [Span(first.op, first.text[2:]), *spans[1:]]
-    if closed:
-        body[-1] = Span(body[-1].op, body[-1].text[:-2])
-    # A kept span left empty stays, to take its marker back in plain text.
-    kept = tuple(s for s in body if s.text or _SIDES.get(s.op) == "both")
-    return Paragraph(para.kind, kept, para.note, bold=True)
-
-
-def _with_markers(para: Paragraph) -> tuple[Span, ...]:
-    """A bold paragraph's spans with its ``**`` markers back in them, for plain text."""
-    spans = list(para.spans)
-    if not para.bold or not spans:
-        return para.spans
-    spans[0] = Span(spans[0].op, "**" + spans[0].text)
-    if spans[-1].op != "elided":
-        spans[-1] = Span(spans[-1].op, spans[-1].text + "**")
-    return tuple(spans)
+    return dataclasses.replace(para, bold=True) if closed or last.op == "elided" else para
 
 
 def _gap(n: int) -> Paragraph:
@@ -349,7 +343,7 @@ def _shorten(para: Paragraph) -> Paragraph:
     joined = _join_runs(para.spans)
     last = len(joined) - 1
     for i, span in enumerate(joined):
-        if span.op != "equal" or len(span.text) <= 2 * CONTEXT_CHARS + 40:
+        if span.op != "equal" or not _long(span.text):
             spans.append(span)
             continue
         head = _cut(span.text, CONTEXT_CHARS, from_end=False) if i > 0 else ""
@@ -360,6 +354,12 @@ def _shorten(para: Paragraph) -> Paragraph:
         if tail:
             spans.append(Span("equal", tail))
     return Paragraph(para.kind, tuple(spans), para.note)
+
+
+def _long(text: str) -> bool:
+    """Whether an unchanged stretch is worth cutting: longer than its context on both
+    sides and a little more."""
+    return len(text) > 2 * CONTEXT_CHARS + 40
 
 
 def _join_runs(spans: tuple[Span, ...]) -> list[Span]:
@@ -388,7 +388,10 @@ def build_view(changes: ChangeSet, meta: ReportMeta) -> ReportView:
     """The report's content, shared by every format."""
     shown = tuple(
         SectionView(
-            c, section_label(c), section_details(c), tuple(map(_unbold, paragraphs(c, changes)))
+            c,
+            section_label(c),
+            section_details(c),
+            tuple(map(_marked_bold, paragraphs(c, changes))),
         )
         for c in changes.sections
         if c.status != "unchanged"
@@ -472,7 +475,7 @@ def _text_paragraph(para: Paragraph, color: bool) -> str:
     """One displayed paragraph as a line of text."""
     if para.kind == "gap":
         return _paint(f"  … {para.note}", "dim", color)
-    text = _text_spans(_with_markers(para), color)
+    text = _text_spans(para.spans, color)
     if para.kind == "changed":
         return text
     arrow = "⇢" if para.kind == "moved-out" else "⇠"
@@ -543,7 +546,7 @@ def _md_paragraph(para: Paragraph) -> str:
     """One displayed paragraph as Markdown (moves as quotes)."""
     if para.kind == "gap":
         return f"*… {para.note}*"
-    text = _md_spans(para.spans)
+    text = _md_spans(para.unmarked())
     if para.bold:
         text = f"<strong>{text}</strong>"
     if para.kind == "changed":
