@@ -254,6 +254,28 @@ def test_word_diff_edits_whole_words() -> None:
     ]
 
 
+def test_word_diff_edits_single_ideographs() -> None:
+    # Chinese has no spaces: each character is a word, not the whole clause.
+    hunks = words.diff_words("账号注销后，我们将在三年内删除。", "账号注销后，我们将在五年内删除。")
+    assert [(h.op, h.text) for h in hunks if h.op != "equal"] == [
+        ("delete", "三"),
+        ("insert", "五"),
+    ]
+
+
+def test_a_long_chinese_paragraph_is_aligned_sentence_by_sentence() -> None:
+    # Full-width stops end sentences with no space after them.
+    sentences = [f"第{n}句话说明我们如何处理你的个人信息以及你享有的权利。" for n in range(40)]
+    old = "".join(sentences)
+    new = old.replace("第7句话说明我们", "第7句话告诉我们")
+    hunks = words.diff_words(old, new)
+    assert [(h.op, h.text) for h in hunks if h.op != "equal"] == [
+        ("delete", "说明"),
+        ("insert", "告诉"),
+    ]
+    assert (old_text(hunks), new_text(hunks)) == (old, new)
+
+
 @pytest.mark.parametrize(
     ("old", "new"),
     [
@@ -263,6 +285,8 @@ def test_word_diff_edits_whole_words() -> None:
         ("Old text only.", ""),
         ("x\n\ny\n\nz", "x\n\nz\n\ny"),
         ("Ünïcödé — “quotes” and 😀 emoji", 'Unicode -- "quotes" and 😀 emoji!'),
+        ("我们收集你的手机号码。", "我们收集您的手机号码和邮箱。"),
+        ("プライバシーポリシーを更新しました。", "プライバシーポリシーを改定しました。"),
     ],
 )
 def test_word_diff_reconstructs_both_texts(old: str, new: str) -> None:
@@ -344,6 +368,9 @@ def one_section_change(
         ("We tell you first.", "We do not tell you first.", "substantive"),
         ("We help you.", "We help you with our partners.", "editorial"),
         ("We help you.", "We help you and sell the results.", "substantive"),
+        ("我们将保存三年。", "我们将保存五年。", "substantive"),
+        ("我们会向你说明。", "我们会向您说明。", "editorial"),
+        ("我们会说明目的。", "我们会说明目的和范围。", "editorial"),
         (
             "We help.",
             "We help you in many ways, from answering your questions to fixing faults quickly.",
@@ -482,6 +509,8 @@ def test_word_counts_ignore_typography_inside_a_replacement() -> None:
         (["Ultimo aggiornamento: 12 gennaio 2024"], "12 gennaio 2024"),
         (["Última atualização em 7 de outubro de 2024"], "7 de outubro de 2024"),
         (["Laatst gewijzigd op 5 februari 2025"], "5 februari 2025"),
+        (["更新日期：2026年1月15日"], "2026年1月15日"),
+        (["最終更新日：2024年4月1日"], "2024年4月1日"),
     ],
 )
 def test_stated_date(lines: list[str], expected: str | None) -> None:
@@ -565,6 +594,34 @@ def test_a_date_set_as_a_heading_changes_as_a_date_not_a_renamed_section() -> No
 
 
 # ---------------------------------------------------------------- the fixture pairs
+
+
+def test_chinese_fixture() -> None:
+    old, new = fixture_pair("huaxia")
+    assert [s.title for s in old.sections if s.level] == [
+        "我们如何收集和使用你的个人信息",
+        "我们如何共享你的个人信息",
+        "我们如何存储你的个人信息",
+        "你的权利",
+        "联系我们",
+    ]
+    changes = diff(old, new)
+    got = {t: (c.status, c.classification) for t, c in by_title(changes).items()}
+    assert got == {
+        "": ("modified", "substantive"),  # two date lines: only the stated one is masked
+        "我们如何收集和使用你的个人信息": ("modified", "substantive"),
+        "我们如何共享你的个人信息": ("modified", "substantive"),
+        "我们如何存储你的个人信息": ("modified", "substantive"),
+        "你的权利": ("modified", "editorial"),
+        "联系我们": ("unchanged", "none"),
+    }
+    assert (changes.old_date, changes.new_date) == ("2025年3月1日", "2026年1月15日")
+    storage = by_title(changes)["我们如何存储你的个人信息"]
+    assert [(h.op, h.text) for h in storage.hunks if h.op != "equal"] == [
+        ("delete", "三"),
+        ("insert", "五"),
+    ]
+    assert_reconstructs(changes, old, new)
 
 
 def test_northwind_fixture() -> None:

@@ -9,10 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from watcher.model import Block, Document, Section, count_words
+from watcher.model import CJK, Block, Document, Section, count_words
 
-# The definition of a word, written the slow and obvious way.
-_REFERENCE_WORD = re.compile(r"\w+(?:[-'’.]\w+)*")
+# The definition of a word, written the slow and obvious way: one ideograph or kana, or
+# letters and digits (other than those) joined by hyphens, apostrophes or dots.
+_LETTER = rf"(?:(?![{CJK}])\w)"
+_REFERENCE_WORD = re.compile(rf"[{CJK}]|{_LETTER}+(?:[-'’.]{_LETTER}+)*")
 
 
 @pytest.mark.parametrize(
@@ -31,6 +33,10 @@ _REFERENCE_WORD = re.compile(r"\w+(?:[-'’.]\w+)*")
         ("user_id", 1),
         ("naïve café ＡＢ ½", 4),
         ("--leading and trailing--", 3),
+        ("保存不超过三年。", 7),
+        ("苹果账户（Apple ID）登录", 8),
+        ("プライバシーポリシー", 10),
+        ("개인정보 처리방침", 2),
     ],
     ids=[
         "empty",
@@ -46,6 +52,10 @@ _REFERENCE_WORD = re.compile(r"\w+(?:[-'’.]\w+)*")
         "underscore-joins",
         "non-ascii",
         "dangling-hyphens",
+        "chinese-per-character",
+        "chinese-with-latin",
+        "japanese-kana",
+        "korean-spaced",
     ],
 )
 def test_count_words(text: str, expected: int) -> None:
@@ -54,7 +64,7 @@ def test_count_words(text: str, expected: int) -> None:
 
 @given(
     st.text(alphabet=st.characters(codec="utf-8"), max_size=200)
-    | st.text(alphabet="ab1_-'’. \n—é²", max_size=60)
+    | st.text(alphabet="ab1_-'’. \n—é²三年ポ。、", max_size=60)
 )
 def test_count_words_matches_the_regex_definition(text: str) -> None:
     # The fast path (whitespace tokens, str.isalnum) must count exactly what the

@@ -91,6 +91,18 @@ def test_numbers_like_status_codes_in_a_short_policy_are_not_errors() -> None:
     assert verdict(Document("Privacy notice", (Block("paragraph", text),) * 2)).ok
 
 
+def test_a_short_chinese_notice_counts_its_characters_as_words() -> None:
+    # Written without spaces, its 67 ideographs were once read as 5 "words" (the runs
+    # between punctuation): a near-empty page, never tracked.
+    text = (
+        "华夏云笔记在你使用服务时收集你的手机号码和设备信息，用于验证身份和同步笔记。"
+        "我们不会出售你的个人信息，也不会与第三方共享，除非获得你的明确同意。"
+    )
+    notice = Document("隐私政策", (Block("paragraph", text),))
+    assert notice.words == 67
+    assert verdict(notice).ok
+
+
 def test_empty_and_near_empty_pages_are_rejected() -> None:
     assert verdict(Document("", ())).reason == "empty page (no text)"
     tiny = Document("Policy", (Block("paragraph", "Our policy is being updated."),))

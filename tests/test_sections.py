@@ -198,6 +198,13 @@ def test_preamble_is_a_level_zero_section() -> None:
         ("IV. Your rights", "IV", "Your rights"),
         ("B) Scope", "B", "Scope"),
         ("Cookies", "", "Cookies"),
+        ("1.我们如何收集信息", "1", "我们如何收集信息"),
+        ("3.1数据共享", "3.1", "数据共享"),
+        ("2、共享", "2", "共享"),
+        ("三、我们如何共享", "三", "我们如何共享"),
+        ("（二）委托处理", "（二）", "委托处理"),
+        ("第十二条 附则", "第十二条", "附则"),
+        ("2025年3月1日起生效", "", "2025年3月1日起生效"),
     ],
     ids=[
         "decimal",
@@ -209,6 +216,13 @@ def test_preamble_is_a_level_zero_section() -> None:
         "roman",
         "alpha",
         "unnumbered",
+        "chinese-decimal-no-space",
+        "chinese-two-level-no-dot",
+        "chinese-enumeration-comma",
+        "chinese-numeral",
+        "chinese-bracketed-numeral",
+        "chinese-article",
+        "chinese-year-is-no-number",
     ],
 )
 def test_split_number(heading: str, number: str, title: str) -> None:
@@ -271,6 +285,71 @@ def test_the_dated_entries_of_a_change_log_stay_headings() -> None:
         "Policy updates",
         "Updated March 12, 2026",
         "Updated 4 January 2026",
+    ]
+
+
+def test_dates_standing_together_are_not_sections() -> None:
+    # "Last updated" over "Effective": the document's two dates, not two sections.
+    doc = Document(
+        "t",
+        (
+            Block("heading", "Privacy Policy", level=1),
+            Block("paragraph", "Last updated: 24 August 2026", bold=True),
+            Block("paragraph", "Effective date: 31 August 2026", bold=True),
+            Block("paragraph", BODY),
+            Block("paragraph", "1. Data we collect", bold=True),
+            Block("paragraph", BODY),
+        ),
+    )
+    assert headings(doc) == [(1, "", "Privacy Policy"), (2, "1", "Data we collect")]
+
+
+def test_numbered_clauses_under_numbered_titles_keep_their_titles() -> None:
+    # "5." over "5.1 …", "5.2 …" is a titled clause, not the start of a list of numbers.
+    clause = "{} We review how we protect your data at least once a year, and we tell you."
+    doc = Document(
+        "t",
+        (
+            Block("paragraph", "4. How we store data", bold=True),
+            Block("paragraph", BODY),
+            Block("paragraph", "5. How we protect your data", bold=True),
+            *(Block("paragraph", clause.format(n)) for n in ("5.1", "5.2", "5.3")),
+            Block("paragraph", "6. Your rights", bold=True),
+            Block("paragraph", BODY),
+        ),
+    )
+    assert [(n, t) for _, n, t in headings(doc)] == [
+        ("4", "How we store data"),
+        ("5", "How we protect your data"),
+        ("6", "Your rights"),
+    ]
+
+
+def test_chinese_headings_numbered_and_bold() -> None:
+    body = "我们会按照法律法规的要求保存你的个人信息，并在保存期限届满后删除或匿名化处理。"
+    doc = Document(
+        "隐私政策",
+        (
+            Block("heading", "隐私政策", level=1),
+            Block("paragraph", "更新日期：2026年1月15日", bold=True),
+            Block("paragraph", "生效日期：2026年1月22日", bold=True),
+            *(Block("paragraph", f"{n}.{t}", bold=True) for n, t in enumerate("收集使用存储")),
+            Block("paragraph", "1. 我们如何收集信息", bold=True),
+            Block("paragraph", "1.1 注册账号", bold=True),
+            Block("paragraph", body),
+            Block("paragraph", "请你特别注意，我们不会向第三方出售你的个人信息。", bold=True),
+            Block("paragraph", body),
+            Block("paragraph", "2. 我们如何存储信息", bold=True),
+            Block("paragraph", "（一）存储期限", bold=True),
+            Block("paragraph", body),
+        ),
+    )
+    assert headings(doc) == [
+        (1, "", "隐私政策"),
+        (2, "1", "我们如何收集信息"),
+        (3, "1.1", "注册账号"),
+        (2, "2", "我们如何存储信息"),
+        (3, "（一）", "存储期限"),
     ]
 
 

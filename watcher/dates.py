@@ -1,7 +1,8 @@
 """How dates are written in the languages policies are most often published in.
 
 Month names (and the English abbreviations) for English, French, German,
-Spanish, Italian, Portuguese and Dutch, and "last updated"-style date lines,
+Spanish, Italian, Portuguese and Dutch, dates written the Chinese and Japanese way
+("2025年12月19日"), and "last updated"-style date lines in all of them,
 shared by the noise rules (the date of the day, :mod:`watcher.volatile`), the
 outline (a date line is not a section title, :mod:`watcher.sections`) and the
 stated-date detection of reports (:mod:`watcher.diffing.classify`). Pure data
@@ -60,6 +61,9 @@ _LABEL = (
     r"|aggiornat[oa]|ultimo\s+aggiornamento|in\s+vigore"
     r"|atualizad[oa]|última\s+atualização|em\s+vigor"
     r"|bijgewerkt|laatst\s+gewijzigd|van\s+kracht)\b"
+    # Chinese and Japanese ("更新日期：", "生效日期", "最終更新日"): no spaces, so no \b.
+    r"|(?:最后|最後|最近|最終)?(?:更新|修订|修訂|修改|生效|发布|發布|施行|改定|制定)"
+    r"(?:日期|时间|時間|日)?"
 )
 
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .dates import date_line
-from .model import Block, Document, Outline, Section, count_words
+from .model import CJK, Block, Document, Outline, Section, count_words
 from .normalise import render_block
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,12 @@ log = logging.getLogger(__name__)
 MAX_HEADING_WORDS = 14
 MAX_HEADING_CHARS = 150
 BODY_WORDS = 12
+# At most this many date lines standing together are the document's dates.
+DATE_LINES = 3
 
+_CJK = re.compile(f"[{CJK}]")
+_HAN_DIGITS = "〇零一二三四五六七八九十百"
+_HAN_VALUES = {ch: n for n, ch in enumerate("零一二三四五六七八九")} | {"〇": 0}
 _ROMAN = r"(?=[IVXLC])M{0,3}(?:C[MD]|D?C{0,3})(?:X[CL]|L?X{0,3})(?:I[XV]|V?I{0,3})"
 _NUMBER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -36,11 +41,24 @@ _NUMBER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
-    ("decimal", re.compile(r"^(\d{1,3}(?:\.\d{1,3})*)(?:\.|\)|:)?\s+(\S.*)$")),
+    # "2.1 Sharing"; in Chinese also "2、共享", "2.共享".
+    (
+        "decimal",
+        re.compile(rf"^(\d{{1,3}}(?:\.\d{{1,3}})*)(?:[.):、]?\s+|[.、．](?=[{CJK}]))(\S.*)$"),
+    ),
     ("paren", re.compile(r"^(\((?:\d{1,3}|[a-z]|[ivx]{1,5})\))\s+(\S.*)$")),
     ("roman", re.compile(r"^(" + _ROMAN + r")[.)]\s+(\S.*)$")),
     ("alpha", re.compile(r"^([A-Z])[.)]\s+(\S.*)$")),
 )
+# Numbers only a text with characters beyond ASCII can have: tried after the others.
+_WIDE_NUMBER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # "3.1数据", and Chinese and Japanese "第三条" (article 3), "三、", "（三）".
+    ("decimal", re.compile(rf"^(\d{{1,3}}(?:\.\d{{1,3}})+)(?=[{CJK}])(.+)$")),
+    ("han-article", re.compile(rf"^(第[\d{_HAN_DIGITS}]+[条章节條節款部編编])\s*(\S.*)$")),
+    ("han", re.compile(rf"^([{_HAN_DIGITS}]+、)\s*(\S.*)$")),
+    ("han-paren", re.compile(rf"^([（(][{_HAN_DIGITS}]+[）)])\s*(\S.*)$")),
+)
+_WIDE_FIRST = frozenset("第（(" + _HAN_DIGITS)
 _DATE_LINE = re.compile(
     r"^(?:(?:last\s+)?(?:updated|modified|revised|effective|version|dated?)\b.*"
     r"|[\d\s./,-]*(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
@@ -52,7 +70,10 @@ _BARE_NUMBER = re.compile(r"\d{1,3}\s")
 _URLISH = re.compile(r"https?://|www\.|\S@\S|\.(com|org|net)\b", re.I)
 # Words run together by a table flattened to text: "DateVersionChangesReviewer".
 _GLUED = re.compile(r"[a-z][A-Z][a-z]+[A-Z]")
-_TERMINAL = (".", ",", ";", ":", "—", "–", "-", "|", "/", "(")
+_TERMINAL = (".", ",", ";", ":", "—", "–", "-", "|", "/", "(", "。", "，", "；", "：")
+# Ends of a sentence or a clause: a line ending so is body text, not a title.
+_STOPS = (".", ";", ":", "。", "；", "：")
+_CLAUSE_ENDS = (",", ";", "，", "；")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,19 +93,22 @@ def split_number(text: str) -> tuple[str, str]:
 
 
 def _clean_number(number: str) -> str:
-    return number if number.startswith("(") else number.rstrip(".:)").strip()
+    return number if number.startswith(("(", "（")) else number.rstrip(".:)、").strip()
 
 
 def _strip_title(title: str) -> str:
     title = title.strip()
-    if title.endswith((".", ":")) and not title.endswith(".."):
+    if title.endswith((".", ":", "。", "：")) and not title.endswith(".."):
         title = title[:-1].rstrip()
     return title
 
 
 def _numbered(text: str) -> tuple[str, str, str] | None:
     """(family, number, title) when ``text`` starts with a heading number."""
-    for family, pattern in _NUMBER_PATTERNS:
+    patterns = _NUMBER_PATTERNS
+    if not text.isascii() and (text[:1] in _WIDE_FIRST or text[:1].isdigit()):
+        patterns += _WIDE_NUMBER_PATTERNS
+    for family, pattern in patterns:
         match = pattern.match(text)
         if match and match.group(2).strip():
             return family, match.group(1), match.group(2)
@@ -92,7 +116,19 @@ def _numbered(text: str) -> tuple[str, str, str] | None:
 
 
 def _is_short(text: str, words: int = MAX_HEADING_WORDS) -> bool:
-    return len(text) <= MAX_HEADING_CHARS and count_words(text) <= words
+    return len(text) <= MAX_HEADING_CHARS and _words(text) <= words
+
+
+def _words(text: str) -> int:
+    """Words as a line's length is weighed: two ideographs or kana make a word."""
+    return count_words(text, ideographs_per_word=2)
+
+
+def _starts_like_title(title: str) -> bool:
+    """Whether ``title`` opens with a capital or a letter of a script without case, or
+    is Chinese or Japanese ("2.3 cookie 的清除")."""
+    first = title[:1]
+    return first.isupper() or (first.isalpha() and not first.islower()) or bool(_CJK.search(title))
 
 
 def _numbered_style(text: str) -> tuple[tuple[str, int], str, str] | None:
@@ -102,13 +138,13 @@ def _numbered_style(text: str) -> tuple[tuple[str, int], str, str] | None:
         return None
     family, number, title = found
     title = title.strip()
-    if not _is_short(title, 12) or title.endswith((";", ",")):
+    if not _is_short(title, 12) or title.endswith(_CLAUSE_ENDS):
         return None
-    if title.endswith((".", ":")) and count_words(title) > 6:
+    if title.endswith(_STOPS) and _words(title) > 6:
         return None
-    if re.search(r"[.;:]\s+\S", title):
+    if re.search(r"[.;:]\s+\S|[。；]\S", title):
         return None
-    if family == "decimal" and not title[:1].isupper():
+    if family == "decimal" and not _starts_like_title(title):
         return None
     if not any(ch.isalpha() for ch in title):
         return None
@@ -121,7 +157,7 @@ def _plain_title(text: str) -> bool:
     if not _is_short(text, 12) or not text[:1].isupper():
         return False
     if text.endswith(_TERMINAL):
-        return text.endswith(".") and count_words(text) <= 2 and text[:-1].isalpha()
+        return text.endswith(".") and _words(text) <= 2 and text[:-1].isalpha()
     if ": " in text or _URLISH.search(text) or _DATE_LINE.match(text) or _GLUED.search(text):
         return False
     return sum(ch.isalpha() for ch in text) >= 3
@@ -130,7 +166,7 @@ def _plain_title(text: str) -> bool:
 def _is_body(block: Block) -> bool:
     if block.kind in ("item", "row", "pre"):
         return True
-    return count_words(block.text) > BODY_WORDS or block.text.endswith((".", ";", ":"))
+    return _words(block.text) > BODY_WORDS or block.text.endswith(_STOPS)
 
 
 def _candidate(block: Block, plain: bool) -> tuple[tuple[str, int], str, str] | None:
@@ -144,7 +180,7 @@ def _candidate(block: Block, plain: bool) -> tuple[tuple[str, int], str, str] | 
     if numbered is not None:
         style, number, title = numbered
         return style, _clean_number(number), _strip_title(title)
-    if block.bold and _is_short(block.text) and not block.text.endswith((",", ";")):
+    if block.bold and _is_short(block.text) and not block.text.endswith((*_CLAUSE_ENDS, "。")):
         number, title = split_number(block.text)
         return ("bold", 0), number, title
     if plain and _plain_title(block.text):
@@ -189,10 +225,13 @@ def _drop_date_line(
 ) -> None:
     """A "Last updated: 12 March 2024" line set as a heading (bold or ``<h2>``) is the
     document's date, not a section's title: a new date would read as a section
-    renamed. Several such lines are the entries of a change log, and stay."""
+    renamed. So are a few such lines standing together ("Last updated: …" over
+    "Effective: …"); several apart, each over its own text, are the entries of a change
+    log, and stay."""
     dated = [i for i in candidates if _is_short(blocks[i].text) and date_line(blocks[i].text)]
-    if len(dated) == 1:
-        del candidates[dated[0]]
+    if dated and len(dated) <= DATE_LINES and dated[-1] - dated[0] == len(dated) - 1:
+        for i in dated:
+            del candidates[i]
 
 
 def _list_headings(blocks: tuple[Block, ...]) -> dict[int, tuple[tuple[str, int], str, str]]:
@@ -238,14 +277,14 @@ def _title_shape(text: str) -> tuple[str, bool, bool]:
 
 def _item_title(text: str) -> bool:
     """Short, with letters, and not a sentence or the start of one."""
-    if len(text) > MAX_HEADING_CHARS or text.endswith((",", ";", ":")):
+    if len(text) > MAX_HEADING_CHARS or text.endswith((*_CLAUSE_ENDS, ":", "：")):
         return False  # the cheap tests first: most items are clauses
     _, title = split_number(text)
     if not title or not _is_short(text, 12):
         return False
-    if text.endswith(".") and count_words(title) > 6:
+    if text.endswith((".", "。")) and _words(title) > 6:
         return False
-    return not re.search(r"[.;:]\s+\S", title) and any(ch.isalpha() for ch in title)
+    return not re.search(r"[.;:]\s+\S|[。；]\S", title) and any(ch.isalpha() for ch in title)
 
 
 def _heads_clauses(blocks: tuple[Block, ...], i: int) -> bool:
@@ -255,7 +294,7 @@ def _heads_clauses(blocks: tuple[Block, ...], i: int) -> bool:
         block = blocks[j]
         if block.kind != "item" or block.level <= level:
             return False
-        if count_words(block.text) > BODY_WORDS:
+        if _words(block.text) > BODY_WORDS:
             return True
     return False
 
@@ -283,34 +322,64 @@ def _leads_body(blocks: tuple[Block, ...], candidates: Mapping[int, object], i: 
 
 def _number_value(number: str) -> tuple[int, ...] | None:
     digits = re.findall(r"\d+", number)
-    return tuple(int(d) for d in digits) if digits else None
+    if digits:
+        return tuple(int(d) for d in digits)
+    numeral = "".join(ch for ch in number if ch in _HAN_DIGITS)
+    return (_han_value(numeral),) if numeral else None
+
+
+def _han_value(numeral: str) -> int:
+    """The value of a Chinese numeral up to 999 ("三" 3, "十二" 12, "二十" 20)."""
+    total = current = 0
+    for ch in numeral:
+        if ch in "十百":
+            total += (current or 1) * (10 if ch == "十" else 100)
+            current = 0
+        else:
+            current = _HAN_VALUES[ch]
+    return total + current
 
 
 def _drop_lists_of_numbers(
     blocks: tuple[Block, ...], candidates: dict[int, tuple[tuple[str, int], str, str]]
 ) -> None:
     """Runs of three or more consecutive numbered paragraphs are a list or a table
-    of contents, not headings; a run ends where the numbering restarts."""
-    run: list[int] = []
+    of contents, not headings; a run ends where the numbering restarts. Unless the
+    run holds clauses numbered under a short line before them ("5. Security" over
+    "5.1 We take …"): then it is the document's numbered text, and its short lines
+    are its headings."""
+    run: list[tuple[int, tuple[int, ...]]] = []
 
     def close() -> None:
-        if len(run) >= 3:
-            for index in run:
+        if len(run) >= 3 and not _numbers_clauses(run, candidates):
+            for index, _ in run:
                 candidates.pop(index, None)
         run.clear()
 
-    previous: tuple[int, ...] | None = None
     for i, block in enumerate(blocks):
         found = _numbered(block.text) if block.kind == "paragraph" else None
         value = _number_value(found[1]) if found else None
         if value is None:
             close()
             continue
-        if run and (previous is None or value <= previous):
+        if run and value <= run[-1][1]:
             close()
-        run.append(i)
-        previous = value
+        run.append((i, value))
     close()
+
+
+def _numbers_clauses(
+    run: list[tuple[int, tuple[int, ...]]], candidates: Mapping[int, object]
+) -> bool:
+    """Whether a short line of ``run`` (a candidate heading) is followed by body text
+    numbered under it: "5." then "5.1 …" that is no heading."""
+    return any(
+        index in candidates
+        and following not in candidates
+        and len(sub) > len(value)
+        and sub[: len(value)] == value
+        for (index, value), (following, sub) in itertools.pairwise(run)
+    )
 
 
 def _drop_lone_bare_numbers(

@@ -20,7 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..model import Section
+from ..model import WORD_PATTERN, Section
 from .words import longest_increasing, word_pairs
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ SHORT_BODY = 5
 COMMON_SHINGLE = 40
 """Body shingles found in more sections than this are ignored when looking for candidates."""
 
-_WORDS = re.compile(r"\w+")
+_WORDS = re.compile(WORD_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)

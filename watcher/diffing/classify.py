@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..dates import DATE_PATTERN, MONTH_NUMBERS, labelled_date
-from ..model import Outline, count_words
+from ..model import CJK, Outline, count_words, has_ideographs
 from .words import SEP, Hunk
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ _LABEL = re.compile(
     rf"|(?=\S*\d)(?:{_PART}\.)+{_PART}[.)])(?=\s)"
 )
 _COUNTED = re.compile(r"\w+(?:[-'.]\w+)*")
+_COUNTED_CJK = re.compile(rf"[{CJK}]|[^\W{CJK}]+(?:[-'.][^\W{CJK}]+)*")
 _BARE = re.compile(rf"\s*(?P<date>{DATE_PATTERN})\s*\.?\s*", re.I)
 
 
@@ -163,13 +164,14 @@ def word_changes(hunks: Sequence[Hunk]) -> tuple[int, int]:
 def _folded_words(text: str) -> list[str]:
     """The words of ``text`` as counted: case-folded, typographic apostrophes plain."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
-    return _COUNTED.findall(text)
+    return (_COUNTED_CJK if has_ideographs(text) else _COUNTED).findall(text)
 
 
 def _significant(text: str) -> bool:
-    """Whether ``text`` holds a digit or a word of :data:`SIGNIFICANT`."""
+    """Whether ``text`` holds a number (digits, or numerals such as "五" or "½") or a word
+    of :data:`SIGNIFICANT`."""
     words = _WORDS.findall(text)
-    return any(c.isdigit() for c in text) or any(w.casefold() in SIGNIFICANT for w in words)
+    return any(c.isnumeric() for c in text) or any(w.casefold() in SIGNIFICANT for w in words)
 
 
 def keyword_flags(hunks: Sequence[Hunk], patterns: Sequence[re.Pattern[str]]) -> tuple[Hit, ...]:

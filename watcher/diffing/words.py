@@ -1,10 +1,10 @@
 """Word-level diffs with diff-match-patch, fast on long texts and never timed out.
 
 Texts are cut into tokens (a word, a run of whitespace, or one other
-character) and each distinct token is mapped to one character, the way
-diff-match-patch's own line mode maps lines; the diff of those character
-strings is a diff of whole words, and its semantic cleanup merges scattered
-small edits into readable ones.
+character; in Chinese and Japanese, each ideograph or kana) and each distinct
+token is mapped to one character, the way diff-match-patch's own line mode
+maps lines; the diff of those character strings is a diff of whole words, and
+its semantic cleanup merges scattered small edits into readable ones.
 
 Myers' algorithm costs time in proportion to the length times the number of
 edits, so long texts are first aligned paragraph by paragraph, then sentence
@@ -27,6 +27,8 @@ from typing import Literal, NamedTuple
 
 from diff_match_patch import diff_match_patch
 
+from ..model import WORD_PATTERN, has_ideographs
+
 log = logging.getLogger(__name__)
 
 Op = Literal["equal", "insert", "delete", "move-out", "move-in"]
@@ -45,7 +47,12 @@ WORD_GAP_MAX = 240
 _DMP_OPS: dict[int, Op] = {-1: "delete", 0: "equal", 1: "insert"}
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 _WORD = re.compile(r"\w+")
+# The same for texts with Chinese or Japanese, one token per ideograph (slower).
+_TOKEN_CJK = re.compile(rf"{WORD_PATTERN}|\s+|[^\w\s]")
+_WORD_CJK = re.compile(WORD_PATTERN)
 _SENTENCE_ENDS = frozenset(".!?;")
+# Full-width stops end a sentence without a space after them (Chinese, Japanese).
+_FULL_STOPS = frozenset("。！？；")
 _WORD_POOL = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x2A6DF), (0x30000, 0x3134A))
 _MARK_POOL = ((0xE000, 0xF8FF), (0xF0000, 0xFFFFD), (0x100000, 0x10FFFD))
 _BREAK_POOL = "\n\r\u2028\u2029\x85"
@@ -73,12 +80,12 @@ UnitBlock = tuple[bool, int, int, int, int]
 
 def tokenize(text: str) -> list[str]:
     """``text`` as tokens: words, whitespace runs and single other characters."""
-    return _TOKEN.findall(text)
+    return (_TOKEN_CJK if has_ideographs(text) else _TOKEN).findall(text)
 
 
 def word_pairs(text: str) -> frozenset[int]:
     """Hashes of the case-folded word pairs of ``text`` (of its word, when it has one)."""
-    words = _WORD.findall(text.casefold())
+    words = (_WORD_CJK if has_ideographs(text) else _WORD).findall(text.casefold())
     if len(words) < 2:
         return frozenset(hash(w) for w in words)
     return frozenset(map(hash, itertools.pairwise(words)))
@@ -114,6 +121,7 @@ class TokenCodec:
         self.char_of: dict[str, str] = {}
         self.token_of: dict[str, str] = {}
         self.ends: set[str] = set()
+        self.full_stops: set[str] = set()
         self.breaks: set[str] = set()
         self._pools: dict[str, Iterator[str]] = {
             "word": _code_points(_WORD_POOL),
@@ -125,7 +133,7 @@ class TokenCodec:
     def encode(self, text: str) -> str:
         """One character per token of ``text``."""
         get = self.char_of.get
-        return "".join([get(tok) or self._assign(tok) for tok in _TOKEN.findall(text)])
+        return "".join([get(tok) or self._assign(tok) for tok in tokenize(text)])
 
     def decode(self, chars: str) -> str:
         """The text the characters stand for."""
@@ -145,6 +153,8 @@ class TokenCodec:
         self.token_of[char] = token
         if token in _SENTENCE_ENDS:
             self.ends.add(char)
+        elif token in _FULL_STOPS:
+            self.full_stops.add(char)
         if kind == "break":
             self.breaks.add(char)
         return char
@@ -161,9 +171,10 @@ class TokenCodec:
             return re.compile(f"(?=[{breaks}])") if breaks else None
         ends = "".join(map(re.escape, sorted(self.ends)))
         spaces = "".join(re.escape(c) for c in sorted(self.token_of) if self.token_of[c].isspace())
-        if not ends or not spaces:
-            return None
-        return re.compile(f"(?<=[{ends}][{spaces}])")
+        stops = "".join(map(re.escape, sorted(self.full_stops)))
+        points = [f"(?<=[{ends}][{spaces}])"] if ends and spaces else []
+        points += [f"(?<=[{stops}])"] if stops else []
+        return re.compile("|".join(points)) if points else None
 
 
 def _kind(token: str) -> str:
