@@ -22,7 +22,7 @@ from watcher.diff import (
     old_text,
     stated_date,
 )
-from watcher.diffing import words
+from watcher.diffing import classify, words
 from watcher.diffing.classify import edit_stats, word_changes
 from watcher.model import Outline, Section
 
@@ -593,6 +593,28 @@ def test_a_date_set_as_a_heading_changes_as_a_date_not_a_renamed_section() -> No
     assert changes.date_line() == "stated date changed from April 9, 2026 to May 19, 2026"
 
 
+def test_dates_at_the_head_changing_together_are_cosmetic() -> None:
+    # "Last updated" and "Effective date" both move when a policy is re-dated.
+    def notice(updated: str, effective: str) -> str:
+        return (
+            f"# Notice\n\n**Last updated: {updated}**\n\n**Effective date: {effective}**\n\n"
+            "We keep logs for ninety days.\n"
+        )
+
+    changes = diff_texts(
+        notice("24 August 2026", "31 August 2026"), notice("2 October 2026", "9 October 2026")
+    )
+    assert changes.classification == "cosmetic"
+    (changed,) = changes.changed_sections()
+    assert changed.date_only
+
+
+def test_dates_are_masked_longest_first() -> None:
+    # "1 March 2024" is part of "21 March 2024": masked first, it would leave a stray "2".
+    masked = classify.mask_dates(["From 21 March 2024 on."], ["1 March 2024", "21 March 2024"])
+    assert masked == ("From DATE on.",)
+
+
 # ---------------------------------------------------------------- the fixture pairs
 
 
@@ -608,7 +630,7 @@ def test_chinese_fixture() -> None:
     changes = diff(old, new)
     got = {t: (c.status, c.classification) for t, c in by_title(changes).items()}
     assert got == {
-        "": ("modified", "substantive"),  # two date lines: only the stated one is masked
+        "": ("modified", "cosmetic"),
         "我们如何收集和使用你的个人信息": ("modified", "substantive"),
         "我们如何共享你的个人信息": ("modified", "substantive"),
         "我们如何存储你的个人信息": ("modified", "substantive"),

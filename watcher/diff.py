@@ -335,7 +335,7 @@ def diff(old: Outline, new: Outline, keywords: tuple[str, ...] = DEFAULT_KEYWORD
     pairs = _document_order(align(old.sections, new.sections))
     moves = find_moves(old.sections, new.sections, pairs)
     old_date, new_date = stated_date(old), stated_date(new)
-    dates = tuple(d for d in (old_date, new_date) if d) if old_date != new_date else ()
+    dates = _changed_dates(old, new, old_date, new_date)
     position_old = {p.old: k for k, p in enumerate(pairs) if p.old is not None}
     position_new = {p.new: k for k, p in enumerate(pairs) if p.new is not None}
     moved = [_moved_paragraph(m, old, new, position_old, position_new) for m in moves]
@@ -348,6 +348,19 @@ def diff(old: Outline, new: Outline, keywords: tuple[str, ...] = DEFAULT_KEYWORD
     sections = tuple(_section_change(p, context) for p in pairs)
     order = {label: index for index, label in context.labels.items()}
     return _change_set(old, new, sections, tuple(moved), (old_date, new_date), order)
+
+
+def _changed_dates(
+    old: Outline, new: Outline, old_date: str | None, new_date: str | None
+) -> tuple[str, ...]:
+    """The dates a re-dated document changed, which alone make a change cosmetic: its
+    stated date, and those of the other dated lines at its head that changed with it
+    ("Effective date: …" under "Last updated: …"). None when the stated date stayed."""
+    if old_date == new_date:
+        return ()
+    old_lines, new_lines = set(classify.date_lines(old)), set(classify.date_lines(new))
+    changed = sorted(old_lines ^ new_lines)
+    return tuple(dict.fromkeys(d for d in (old_date, new_date, *changed) if d))
 
 
 @dataclass(frozen=True, slots=True)

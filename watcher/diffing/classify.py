@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..dates import DATE_PATTERN, MONTH_NUMBERS, labelled_date
+from ..dates import DATE_PATTERN, MONTH_NUMBERS, date_line, labelled_date
 from ..model import CJK, Outline, count_words, has_ideographs
 from .words import SEP, Hunk
 
@@ -306,6 +306,14 @@ def stated_date(outline: Outline) -> str | None:
     return None
 
 
+def date_lines(outline: Outline) -> tuple[str, ...]:
+    """The dates of the lines among the first :data:`DATE_BLOCKS` blocks that open with
+    a "last updated"-style label: the stated date's line and its neighbours
+    ("Effective date: …" under "Last updated: …")."""
+    head = itertools.islice(_blocks(outline), DATE_BLOCKS)
+    return tuple(found for block in head if (found := date_line(block.lstrip("*#- "))))
+
+
 def date_value(text: str) -> tuple[int, int, int] | None:
     """``(year, month, day)`` of a date written with a month name or in ISO form.
 
@@ -334,10 +342,12 @@ def same_date(old: str | None, new: str | None) -> bool:
 
 
 def mask_dates(paragraphs: Sequence[str], dates: Sequence[str]) -> tuple[str, ...]:
-    """``paragraphs`` with each of ``dates`` replaced by one placeholder word."""
+    """``paragraphs`` with each of ``dates`` replaced by one placeholder word (the
+    longest first: "1 March 2024" is part of "21 March 2024")."""
     out = []
+    longest_first = sorted(dates, key=len, reverse=True)
     for para in paragraphs:
-        for date in dates:
+        for date in longest_first:
             para = para.replace(date, "DATE")
         out.append(para)
     return tuple(out)
