@@ -127,6 +127,8 @@ def read_yaml(path: Path) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{where}: malformed YAML: {exc.problem}") from None
+        # PyYAML 6.0.4 stops deep nesting itself, before Python's recursion limit does.
+        problem = "nested too deeply" if "nesting depth" in str(exc.problem) else exc.problem
+        raise ConfigError(f"{path}{where}: malformed YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: malformed YAML: {exc}") from None
