@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .dates import date_line
-from .model import CJK, Block, Document, Outline, Section, count_words
+from .model import CJK, Block, Document, Outline, Section, count_words, has_ideographs
 from .normalise import render_block
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,6 @@ BODY_WORDS = 12
 # At most this many date lines standing together are the document's dates.
 DATE_LINES = 3
 
-_CJK = re.compile(f"[{CJK}]")
 _HAN_DIGITS = "〇零一二三四五六七八九十百"
 _HAN_VALUES = {ch: n for n, ch in enumerate("零一二三四五六七八九")} | {"〇": 0}
 _ROMAN = r"(?=[IVXLC])M{0,3}(?:C[MD]|D?C{0,3})(?:X[CL]|L?X{0,3})(?:I[XV]|V?I{0,3})"
@@ -128,7 +127,7 @@ def _starts_like_title(title: str) -> bool:
     """Whether ``title`` opens with a capital or a letter of a script without case, or
     is Chinese or Japanese ("2.3 cookie 的清除")."""
     first = title[:1]
-    return first.isupper() or (first.isalpha() and not first.islower()) or bool(_CJK.search(title))
+    return first.isupper() or (first.isalpha() and not first.islower()) or has_ideographs(title)
 
 
 def _numbered_style(text: str) -> tuple[tuple[str, int], str, str] | None:
