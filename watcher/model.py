@@ -48,8 +48,13 @@ def count_words(text: str, ideographs_per_word: int = 1) -> int:
     them (2 to weigh a line's length as a reader does: Chinese and Japanese words are
     about two characters long)."""
     if has_ideographs(text):
-        ideographs = len(_CJK.findall(text)) // ideographs_per_word
-        return ideographs + count_words(_CJK.sub(" ", text))
+        rest, ideographs = _CJK.subn(" ", text)
+        return ideographs // ideographs_per_word + _count_spaced(rest)
+    return _count_spaced(text)
+
+
+def _count_spaced(text: str) -> int:
+    """:func:`count_words` of a text without ideographs or kana."""
     # A word never spans whitespace, and a token of letters and digits alone is one
     # word (``\w`` is exactly ``str.isalnum`` plus "_"), so the regex only sees the
     # tokens with punctuation in them: counting a page is twice as fast.

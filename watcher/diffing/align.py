@@ -14,14 +14,13 @@ from __future__ import annotations
 import bisect
 import difflib
 import logging
-import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..model import WORD_PATTERN, Section
-from .words import longest_increasing, word_pairs
+from ..model import Section
+from .words import longest_increasing, word_pairs, words_of
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +28,6 @@ SHORT_BODY = 5
 """Bodies with fewer words than this are matched on their titles only."""
 COMMON_SHINGLE = 40
 """Body shingles found in more sections than this are ignored when looking for candidates."""
-
-_WORDS = re.compile(WORD_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +41,7 @@ class Pair:
 
 def title_key(title: str) -> str:
     """A title as compared: NFKC, case-folded, words only."""
-    return " ".join(_WORDS.findall(unicodedata.normalize("NFKC", title).casefold()))
+    return " ".join(words_of(unicodedata.normalize("NFKC", title).casefold()))
 
 
 def title_similarity(a: str, b: str) -> float:

@@ -83,9 +83,14 @@ def tokenize(text: str) -> list[str]:
     return (_TOKEN_CJK if has_ideographs(text) else _TOKEN).findall(text)
 
 
+def words_of(text: str) -> list[str]:
+    """The words of ``text``: runs of letters and digits, and each ideograph or kana."""
+    return (_WORD_CJK if has_ideographs(text) else _WORD).findall(text)
+
+
 def word_pairs(text: str) -> frozenset[int]:
     """Hashes of the case-folded word pairs of ``text`` (of its word, when it has one)."""
-    words = (_WORD_CJK if has_ideographs(text) else _WORD).findall(text.casefold())
+    words = words_of(text.casefold())
     if len(words) < 2:
         return frozenset(hash(w) for w in words)
     return frozenset(map(hash, itertools.pairwise(words)))
