@@ -81,6 +81,13 @@ CHAT = (
     'our product? We are happy to help.</p><button type="button">Chat with us</button></div>'
     "</div>"
 )
+FEEDBACK = '<div class="feedback-tab"><a href="/feedback">Feedback</a></div>'
+CONSENT_LINK = '<a href="#" class="p3q4">Consent preferences</a>'
+TOP_BUTTON = '<a href="#" class="p5q6">\u2191</a>'
+_BLOCK_TEST = " or ".join(
+    f"self::{tag}" for tag in ("h1", "h2", "h3", "h4", "h5", "h6", "p", "ul", "ol", "table")
+)
+_BLOCKS = f".//*[{_BLOCK_TEST}]"
 _YEAR = re.compile(r"20[12]\d")
 
 
@@ -199,6 +206,38 @@ CHANGES: dict[str, Change] = {
 }
 
 
+# The same page made bare (its <body> holds only the policy: what its <main> held) and
+# then changed at its end, where a site appends what it floats over every page. A
+# bare page has no footer to stop the document at, so all of <body> is read as it.
+BARE_CHANGES: dict[str, Change] = {
+    "consent banners added": banners,
+    "chat bubble at the page's end": added(CHAT, BODY, "last"),
+    "feedback tab at the page's end": added(FEEDBACK, BODY, "last"),
+    "consent link at the page's end": added(CONSENT_LINK, BODY, "last"),
+    "top button at the page's end": added(TOP_BUTTON, BODY, "last"),
+}
+
+
+def made_bare(root: etree._Element) -> bool:
+    """Rebuild ``<body>`` from the headings, paragraphs, lists and tables of the page's
+    main block (its first ``<main>``, ``<article>`` or ``role="main"``; the outermost
+    ones, in order) as its direct children, as a simple page holds its policy; False
+    where the page has none."""
+    body, mains = root.find("body"), root.xpath(MAIN)
+    if body is None or not mains:
+        return False
+    main = mains[0]
+    blocks: list[etree._Element] = []
+    for block in main.xpath(_BLOCKS):
+        if not blocks or blocks[-1] not in block.iterancestors():
+            blocks.append(block)
+    for child in list(body):
+        body.remove(child)
+    body.text = None
+    body.extend(blocks)
+    return bool(blocks)
+
+
 def text(page: bytes, name: str) -> str:
     """The canonical text watcher reads in ``page`` by default."""
     return canonical(parse_html(page, Rules(), name=name))
@@ -212,12 +251,14 @@ def written(root: etree._Element) -> bytes:
     return bytes(lxml.html.tostring(root.getroottree(), encoding="utf-8"))
 
 
-def check(page: Path, name: str, change: Change) -> list[str] | None:
+def check(page: Path, name: str, change: Change, bare: bool = False) -> list[str] | None:
     """The lines the change moved in the text (empty: none), or None where it does
-    not apply."""
+    not apply; with ``bare``, to the page :func:`made_bare` first."""
     raw = page.read_bytes()
     source = raw.decode(detect_encoding(raw), "replace")
     before, after = lxml.html.document_fromstring(source), lxml.html.document_fromstring(source)
+    if bare and not (made_bare(before) and made_bare(after)):
+        return None
     if not change(after):
         return None
     try:
@@ -235,12 +276,14 @@ def main() -> int:
     args = parser.parse_args()
     pages = [sorted(doc.glob("*.html"))[0] for doc in documents(unpack(args.corpus))]
     print(f"machine: {machine()}; {len(pages)} pages (each document's first capture)")
-    print(f"{'change':34} {'pages':>6} {'text changed':>13}")
+    print(f"{'change':38} {'pages':>6} {'text changed':>13}")
     changed_total = 0
-    for label, change in CHANGES.items():
+    runs = [(label, change, False) for label, change in CHANGES.items()]
+    runs += [(f"bare: {label}", change, True) for label, change in BARE_CHANGES.items()]
+    for label, change, bare in runs:
         applied = changed = 0
         for page in pages:
-            moved = check(page, page.parent.name, change)
+            moved = check(page, page.parent.name, change, bare)
             if moved is None:
                 continue
             applied += 1
@@ -249,7 +292,7 @@ def main() -> int:
                 if args.details:
                     print(f"  {page.parent.name}: {' | '.join(moved[:4])[:200]}")
         changed_total += changed
-        print(f"{label:34} {applied:>6} {changed:>13}")
+        print(f"{label:38} {applied:>6} {changed:>13}")
     return 1 if changed_total else 0
 
 

@@ -57,6 +57,11 @@ def policy(paragraphs: int = 6) -> str:
         ("chatBubble", True),
         ("intercom-launcher", True),
         ("hubspot-messages-iframe-container", True),
+        ("feedback-tab", True),
+        ("feedbackButton", True),
+        ("cky-btn-revisit-wrapper", True),
+        ("consent-revisit", True),
+        ("revisitCookies", True),
         ("jsx-62724f related_articles my-6", True),
         ("jp-relatedposts", True),
         ("ytr-related-content", True),
@@ -70,6 +75,8 @@ def policy(paragraphs: int = 6) -> str:
         ("dialogue-quote", False),
         ("modal-body", False),
         ("feedback", False),
+        ("feedback-section", False),
+        ("revisit-terms", False),
         ("article-body", False),
         ("modalities", False),
         ("cookies-notice-title", False),
@@ -1244,6 +1251,45 @@ def test_a_chat_widget_after_a_page_without_a_footer_is_not_the_document() -> No
     section = "<section id='live-chat'><h2>Live chat</h2><p>We keep chat logs 90 days.</p>"
     text = text_of(f"<body><h1>Privacy</h1>{policy(4)}{section}</section>{bubble}</body>")
     assert "We keep chat logs 90 days." in text and "Questions?" not in text
+
+
+@pytest.mark.parametrize(
+    ("widget", "kept"),
+    [
+        ('<div class="feedback-tab"><a href="/feedback">Feedback</a></div>', ""),
+        ('<a href="#" class="t7">Consent Preferences</a>', ""),
+        (
+            '<a href="#" class="t7">Consent Preferences</a><div role="dialog" aria-label='
+            '"Cookies"><p>We use cookies.</p><button>Accept all</button></div>',
+            "",
+        ),
+        ('<p>Questions? <a href="#" class="t7">Write to us</a></p>', "Write to us"),
+        ('<p><a href="/contact">Contact us</a></p>', "Contact us"),
+    ],
+    ids=["feedback-tab", "link-to-nowhere", "before-a-banner", "in-a-sentence", "a-real-link"],
+)
+def test_what_a_site_floats_after_a_bare_page_is_not_the_document(widget: str, kept: str) -> None:
+    """A page whose policy is the whole ``<body>`` reads whatever a site appends to it
+    as its last line: a feedback tab, named so, and a link that goes nowhere (a script
+    opens consent preferences from it) that the page shows last are the site's. A link
+    in a sentence and a link to another page stay: a policy may end with them."""
+    bare = f"<body><h1>Privacy</h1>{policy(4)}"
+    text = text_of(f"{bare}{widget}</body>")
+    assert text.startswith("# Privacy\n") and f"4. {PROSE}" in text
+    if kept:
+        assert kept in text
+    else:
+        assert text == text_of(f"{bare}</body>")
+
+
+def test_a_link_to_nowhere_that_something_follows_stays() -> None:
+    """A link to ``#`` with text after it (an accordion's title over its panel, a
+    menu's entry) is no floating widget: only the one the page shows last is."""
+    page = (
+        '<body><h1>Privacy</h1><p><a href="#" class="t8">Data we keep</a></p>'
+        f'<div class="panel">{policy(3)}</div></body>'
+    )
+    assert "Data we keep" in text_of(page)
 
 
 def test_nothing_after_a_site_footer_wrapped_in_blocks_is_the_document() -> None:

@@ -91,6 +91,10 @@ _CHROME_NAMES = re.compile(
     r"|intercom[-_](?:launcher|container|frame|messenger|lightweight-app)"
     r"|drift[-_](?:widget|frame|conductor)|crisp[-_]client|tidio[-_]chat"
     r"|hubspot[-_]messages(?:[-_]iframe)?|fc[-_]frame|beacon[-_]container"
+    # Feedback tabs and the button that opens a consent banner again, which sites
+    # also float over every page (a bare "feedback" also names a terms' section).
+    r"|feedback[-_]?(?:tab|button|btn|widget|launcher|trigger|badge)"
+    r"|(?:consent|cookies?|btn)[-_]?revisit|revisit[-_]?(?:consent|cookies?)"
     r")" + _FURNITURE_END + "|" + _PLATFORMS
 )
 _PLATFORM_NAMES = re.compile(_PLATFORMS)
@@ -112,7 +116,7 @@ _CHROME_STEMS = (
     "breadcrumb", "share", "social", "newsletter", "pagina", "pager", "prev", "comment",
     "disqus", "modal", "dialog", "popup", "pop-up", "rating", "vot", "feedback", "reaction",
     "helpful", "announcement", "promo", "related", "recent", "chat", "intercom", "drift",
-    "crisp", "hubspot", "fc-frame", "fc_frame", "beacon",
+    "crisp", "hubspot", "fc-frame", "fc_frame", "beacon", "revisit",
 )  # fmt: skip
 # The layout names a page's title may stand in (a site or page header, a masthead).
 _HEADER_WORDS = frozenset(

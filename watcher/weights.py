@@ -62,6 +62,11 @@ def survey(
     weights: dict[etree._Element, Weight] = {}
     hidden: list[etree._Element] = []
     chrome: dict[etree._Element, str] = {}
+
+    def shown_last(element: etree._Element) -> bool:
+        # Everything after an element comes before it in this pass: weighed already.
+        return not shows_after(element, top, weights, chrome)
+
     for el in reversed(list(top.iter(etree.Element))):
         # Every attribute read at once: one call instead of up to eight lookups, and
         # most of the checks below only apply to elements with attributes.
@@ -91,10 +96,36 @@ def survey(
         if attrs or tag in CHROME_OR_FRAME_TAGS:
             kind = chrome_kind(el, attrs)
             if kind is None and tag == "a":
-                kind = page_link_kind(el, attrs.get("href", ""), weight.text)
+                kind = page_link_kind(el, attrs.get("href", ""), weight.text, shown_last)
             if kind:
                 chrome[el] = kind
     return weights, hidden, dict(reversed(chrome.items()))
+
+
+def shows_after(
+    element: etree._Element,
+    top: etree._Element,
+    weights: dict[etree._Element, Weight],
+    chrome: dict[etree._Element, str],
+) -> bool:
+    """Whether ``top`` shows text after ``element``: in its tail or its ancestors', or in
+    an element after it or after one of them that is weighed (visible) with text and not
+    chrome."""
+    node = element
+    while node is not top:
+        if node.tail and not node.tail.isspace():
+            return True
+        for sibling in node.itersiblings():
+            weight = weights.get(sibling)
+            if weight is not None and weight.text and sibling not in chrome:
+                return True
+            if sibling.tail and not sibling.tail.isspace():
+                return True
+        parent = node.getparent()
+        if parent is None:
+            return False
+        node = parent
+    return False
 
 
 def drop_weighed(element: etree._Element, weights: dict[etree._Element, Weight]) -> None:

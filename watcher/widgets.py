@@ -10,7 +10,7 @@ as chrome.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from lxml import etree
 
@@ -355,9 +355,14 @@ def _only_shares(element: etree._Element) -> bool:
     return len(" ".join(_SHOWN_TEXT(element)).split()) == shown
 
 
-def page_link_kind(link: etree._Element, href: str, chars: int) -> str | None:
+def page_link_kind(
+    link: etree._Element,
+    href: str,
+    chars: int,
+    ends_page: Callable[[etree._Element], bool] = lambda _: False,
+) -> str | None:
     """Why ``link`` (to ``href``, showing ``chars`` characters) is not the document's
-    words, or None:
+    words, or None (``ends_page`` tells whether the page shows nothing after an element):
 
     - ``"permalink"``: the symbol a site puts beside each heading to give its address
       (``<a class="headerlink" href="#sharing">¶</a>``): a pilcrow, a hash, a section
@@ -372,7 +377,10 @@ def page_link_kind(link: etree._Element, href: str, chars: int) -> str | None:
     - ``"control"``: a link that works the page's script, standing alone outside the
       headings with as few characters: one to a ``javascript:`` address ("Print this
       page"), or one that says it is a button (``role="button"``) and goes nowhere
-      (``#`` alone: "Expand all", "Menu").
+      (``#`` alone: "Expand all", "Menu"), or one to ``#`` alone that the page shows
+      last: what a site floats over every page, appended to the end of ``<body>``
+      ("Feedback", "Consent preferences"), which a page whose policy is the whole
+      body would read as its last line.
 
     A heading's link to itself (its title or its number), a table of contents' links,
     which go down the page, and a link back to a section named in a sentence are the
@@ -394,11 +402,14 @@ def page_link_kind(link: etree._Element, href: str, chars: int) -> str | None:
         return "permalink"
     if len(href) == 1:
         # Many links that lead somewhere once a script runs go to "#" meanwhile (a
-        # menu's, "Back to top"): only one that says it is a button is a control, and
-        # one that shows only an arrow up is the page's way back to its top.
+        # menu's, "Back to top"; an accordion's title, before its panel): only one
+        # that says it is a button, or that nothing follows, is a control, and one that
+        # shows only an arrow up is the page's way back to its top.
         if chars <= 2 and _UP_ARROW.fullmatch("".join(link.itertext())):
             return None if in_sentence(link) else "top"
-        return _control(link) if link.get("role") == "button" else None
+        if link.get("role") == "button" or ends_page(link):
+            return _control(link)
+        return None
     if in_sentence(link):
         return None
     target = href[1:]
