@@ -511,6 +511,13 @@ def test_word_counts_ignore_typography_inside_a_replacement() -> None:
         (["Laatst gewijzigd op 5 februari 2025"], "5 februari 2025"),
         (["更新日期：2026年1月15日"], "2026年1月15日"),
         (["最終更新日：2024年4月1日"], "2024年4月1日"),
+        (["2024年4月1日改定"], "2024年4月1日"),
+        (["本规则自2025年3月1日起生效。"], "2025年3月1日"),
+        (["시행일자: 2024년 4월 1일"], "2024년 4월 1일"),
+        (["최종 수정일 : 2024. 4. 1."], "2024. 4. 1"),
+        (["이 방침은 2024년 4월 1일부터 적용됩니다."], "2024년 4월 1일"),
+        (["개인정보를 수정 및 삭제할 수 있습니다."], None),
+        (["Version 2024.1.3"], None),
     ],
 )
 def test_stated_date(lines: list[str], expected: str | None) -> None:
@@ -567,6 +574,41 @@ def test_a_date_only_change_is_cosmetic_in_other_languages_too() -> None:
     assert not same.date_changed
     assert same.date_line() == (
         "stated date reformatted from 1. März 2025 to 1 march 2025 (same date)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "dates"),
+    [
+        (
+            "시행일자: 2024년 4월 1일",
+            "시행일자: 2025년 1월 1일",
+            ("2024년 4월 1일", "2025년 1월 1일"),
+        ),
+        ("2024年4月1日改定", "2025年1月1日改定", ("2024年4月1日", "2025年1月1日")),
+    ],
+    ids=["korean", "japanese-date-first"],
+)
+def test_a_date_only_change_is_cosmetic_in_korean_and_japanese(
+    old: str, new: str, dates: tuple[str, str]
+) -> None:
+    # Korean labels its date in spaced words; Japanese may write the date before its label.
+    def notice(date: str) -> str:
+        return f"# 개인정보 처리방침\n\n{date}\n\n## 1. 목적\n\n회사는 개인정보를 보호합니다.\n"
+
+    changes = diff_texts(notice(old), notice(new))
+    assert changes.classification == "cosmetic"
+    assert changes.date_changed and (changes.old_date, changes.new_date) == dates
+
+
+def test_the_same_korean_date_written_otherwise_is_a_reformatting() -> None:
+    changes = diff_texts(
+        "# 약관\n\n시행일: 2024년 4월 1일\n\n## 제1조\n\n이용자는 약관을 지킵니다.\n",
+        "# 약관\n\n시행일: 2024. 4. 1.\n\n## 제1조\n\n이용자는 약관을 지킵니다.\n",
+    )
+    assert changes.classification == "cosmetic" and not changes.date_changed
+    assert changes.date_line() == (
+        "stated date reformatted from 2024년 4월 1일 to 2024. 4. 1 (same date)"
     )
 
 

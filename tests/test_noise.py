@@ -254,8 +254,10 @@ def test_how_long_ago_is_not_a_change_in_other_languages_either(old: str, new: s
         ("Generado el 14 de marzo de 2026", "Generado el 1 de abril de 2026"),
         ("Gegenereerd op 14 maart 2026", "Gegenereerd op 1 april 2026"),
         ("Generated on 14 March 2026", "Generated on April 1, 2026"),
+        ("页面生成于2026年3月14日", "页面生成于2026年4月1日"),
+        ("생성일 2026년 3월 14일", "생성일 2026년 4월 1일"),
     ],
-    ids=["french", "german", "spanish", "dutch", "english"],
+    ids=["french", "german", "spanish", "dutch", "english", "chinese", "korean"],
 )
 def test_the_date_of_the_day_is_not_a_change_in_other_languages_either(old: str, new: str) -> None:
     assert same_line(old, new, datetime(2026, 4, 1).date())

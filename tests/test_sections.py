@@ -304,6 +304,29 @@ def test_dates_standing_together_are_not_sections() -> None:
     assert headings(doc) == [(1, "", "Privacy Policy"), (2, "1", "Data we collect")]
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("2019年4月1日制定", "2024年4月1日改定"),
+        ("공고일자: 2024년 3월 25일", "시행일자: 2024년 4월 1일"),
+    ],
+    ids=["japanese-date-first", "korean"],
+)
+def test_east_asian_dates_standing_together_are_not_sections(first: str, second: str) -> None:
+    doc = Document(
+        "t",
+        (
+            Block("heading", "個人情報保護方針", level=1),
+            Block("paragraph", first, bold=True),
+            Block("paragraph", second, bold=True),
+            Block("paragraph", BODY),
+            Block("paragraph", "1. Data we collect", bold=True),
+            Block("paragraph", BODY),
+        ),
+    )
+    assert headings(doc) == [(1, "", "個人情報保護方針"), (2, "1", "Data we collect")]
+
+
 def test_numbered_clauses_under_numbered_titles_keep_their_titles() -> None:
     # "5." over "5.1 …", "5.2 …" is a titled clause, not the start of a list of numbers.
     clause = "{} We review how we protect your data at least once a year, and we tell you."

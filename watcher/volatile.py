@@ -234,7 +234,8 @@ def _has_day(line: str, day: date) -> bool:
 
 _DATE = re.compile(
     r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{4}\b"
-    rf"|\b(?:\d{{1,2}}(?:er)?\.? (?:de )?)?{MONTH_PATTERN}(?: \d{{1,2}},?)?(?: de)? \d{{4}}\b",
+    rf"|\b(?:\d{{1,2}}(?:er)?\.? (?:de )?)?{MONTH_PATTERN}(?: \d{{1,2}},?)?(?: de)? \d{{4}}\b"
+    r"|\d{4}年\d{1,2}月\d{1,2}日|\d{4}년 ?\d{1,2}월 ?\d{1,2}일",
     re.I,
 )
 

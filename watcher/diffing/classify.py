@@ -64,6 +64,8 @@ _LABEL = re.compile(
 _COUNTED = re.compile(r"\w+(?:[-'.]\w+)*")
 _COUNTED_CJK = re.compile(rf"[{CJK}]|[^\W{CJK}]+(?:[-'.][^\W{CJK}]+)*")
 _BARE = re.compile(rf"\s*(?P<date>{DATE_PATTERN})\s*\.?\s*", re.I)
+# A date written year first: ISO, Chinese and Japanese ("2025年3月1日"), Korean.
+_YEAR_FIRST = re.compile(r"(\d{4})(?:-|年|년\s?|\.\s?)(\d{1,2})(?:-|月|월\s?|\.\s?)(\d{1,2})日?일?")
 
 
 Hit = tuple[int, str]
@@ -315,12 +317,13 @@ def date_lines(outline: Outline) -> tuple[str, ...]:
 
 
 def date_value(text: str) -> tuple[int, int, int] | None:
-    """``(year, month, day)`` of a date written with a month name or in ISO form.
+    """``(year, month, day)`` of a date written with a month name or year first (ISO,
+    "2025年3月1日", "2024년 4월 1일", "2024. 4. 1").
 
     Day 0 stands for a month without a day. All-numeric dates other than ISO
     (``12/01/23``) are ambiguous and give None.
     """
-    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text.strip())
+    iso = _YEAR_FIRST.fullmatch(text.strip())
     if iso:
         return int(iso.group(1)), int(iso.group(2)), int(iso.group(3))
     words = re.findall(r"[^\W\d_]+|\d+", text.casefold())
