@@ -501,6 +501,33 @@ def test_check_many_sources_normalises_in_worker_processes(
     store.close()
 
 
+def test_a_check_that_finds_nothing_new_never_loads_the_normaliser(
+    cli: Cli, tmp_path: Path, server: LoopbackServer
+) -> None:
+    """A page whose bytes hash as before is not read again, so the process that fetches
+    and records loads no HTML parser, rules, outline or noise settling: its start-up is
+    every unchanged check's cost. A change loads them."""
+    server.page("/privacy", page("acme_v1.html"))
+    configure(tmp_path, server, {"acme": "/privacy"})
+    assert check_json(cli)[1]["acme"]["status"] == "first"
+    heavy = (
+        "lxml.etree",
+        "watcher.normalise",
+        "watcher.sections",
+        "watcher.volatile",
+        "watcher.feed",
+    )
+
+    def check_loading() -> tuple[object, list[str]]:
+        result = cli("check", "--json", env={"PYTHONPROFILEIMPORTTIME": "1"})
+        names = {line.rsplit("|", 1)[-1].strip() for line in result.err.splitlines()}
+        return json.loads(result.out)["status"], [name for name in heavy if name in names]
+
+    assert check_loading() == ("unchanged", [])
+    server.page("/privacy", page("acme_v2.html"))
+    assert check_loading() == ("changed", list(heavy))
+
+
 def test_import_each_folder_as_its_own_source(cli: Cli, tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     for folder, pages in {

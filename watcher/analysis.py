@@ -10,10 +10,9 @@ import json
 import threading
 from dataclasses import dataclass
 
+from .canonical import NORMALISER_VERSION, Rules, canonical
 from .config import Source
 from .model import Capture, Document, Outline
-from .normalise import NORMALISER_VERSION, Rules, canonical, parse
-from .sections import outline
 from .store import sha256
 
 
@@ -29,11 +28,17 @@ class Analysis:
 
 def analyse(capture: Capture, rules: Rules, name: str) -> Analysis:
     """Normalise a capture (pure). Raises :class:`InputError` for unreadable input."""
+    # The normaliser (lxml and its rules) is imported by the first page that needs it:
+    # a check whose pages all answer 304, or hash as before, never reads one.
+    from .normalise import parse
+
     return analysis_of(parse(capture.body, capture.content_type, rules, capture.filename, name))
 
 
 def analysis_of(doc: Document) -> Analysis:
     """A document's canonical text, its hash and its outline (pure)."""
+    from .sections import outline
+
     text = canonical(doc)
     doc.words  # noqa: B018 - counted here, so that a worker process does it
     return Analysis(doc, text, sha256(text), outline(doc))

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 
 from . import blobs
 from .analysis import Analysis, analyse, raw_digest, rules_of
+from .canonical import check_text_like
 from .config import Source
 from .errors import InputError
 from .model import Capture, FetchResult
-from .normalise import check_text_like
 from .pipeline import Outcome, Pipeline, sync_sources
 from .store import iso, sha256, utcnow
 

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import sqlite_utils
 
-from . import fetchrows, quality, volatile
+from . import fetchrows, quality
 from .analysis import Analysis, analyse, analysis_of, raw_digest, rules_hash, rules_of
+from .canonical import NORMALISER_VERSION
 from .config import Settings, Source
 from .errors import InputError, NotFoundError
 from .model import Attempt, Capture, FetchResult, Validators
-from .normalise import NORMALISER_VERSION
 from .store import Store, Version, VersionHead, iso, sha256, utcnow
 
 if TYPE_CHECKING:
@@ -339,6 +339,8 @@ class Pipeline:
             return ""
         if latest.rules_hash != rules_hash(source):
             return None
+        from . import volatile  # here: only a page whose text changed needs it
+
         history = volatile.recent_texts(self.store, source.id)
         settled = volatile.settle(history, analysis.text, capture.captured_at)
         if sha256(settled) == latest.content_sha256:
@@ -358,6 +360,8 @@ class Pipeline:
         diff and its alert hold only what changed."""
         if refetch is None or latest is None or latest.rules_hash != rules_hash(source):
             return analysis
+        from . import volatile
+
         stored = self.store.version(source.id, latest.id).text
         document = volatile.settle_document(stored, analysis.document, analysis.text, refetch)
         return analysis if document is analysis.document else analysis_of(document)

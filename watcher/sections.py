@@ -16,9 +16,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .canonical import render_block
 from .dates import date_line
 from .model import CJK, Block, Document, Outline, Section, count_words, has_ideographs
-from .normalise import render_block
 
 log = logging.getLogger(__name__)
 

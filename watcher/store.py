@@ -28,10 +28,10 @@ import sqlite_utils
 import zstandard
 
 from . import blobs
+from .canonical import split_blocks
 from .errors import NotFoundError, StoreError
 from .migrations import MIGRATIONS
 from .model import Outline
-from .normalise import split_blocks
 
 log = logging.getLogger(__name__)
 

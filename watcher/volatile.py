@@ -36,9 +36,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from .canonical import block_of_line
 from .dates import MONTH_PATTERN, day_forms
 from .model import Document
-from .normalise import block_of_line
 
 if TYPE_CHECKING:
     from .store import Store

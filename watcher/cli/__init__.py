@@ -55,7 +55,6 @@ class App:
     def pipeline(self, store: Any, config: Config | None = None, alerts: bool = True) -> Any:
         """A pipeline over ``store`` that queues alerts with every change (in its
         transaction), then writes its report and refreshes the Atom feeds."""
-        from ..feed import feed_hook
         from ..notify import Outbox
         from ..pipeline import Pipeline
 
@@ -64,8 +63,14 @@ class App:
         if alerts:
             pipeline.on_change.append(Outbox(store, config, self.reports_dir).on_change)
         pipeline.after_change.append(lambda record: self._write_report(store, record, config))
-        pipeline.after_change.append(feed_hook(store, self.reports_dir, config))
+        pipeline.after_change.append(lambda record: self._refresh_feeds(store, record, config))
         return pipeline
+
+    def _refresh_feeds(self, store: Store, record: ChangeRecord, config: Config) -> None:
+        # Imported with the first change: a check that finds none starts faster.
+        from ..feed import feed_hook
+
+        feed_hook(store, self.reports_dir, config)(record)
 
     def _write_report(self, store: Store, record: ChangeRecord, config: Config) -> None:
         from ..publish import write_change_report, write_failure

@@ -14,8 +14,6 @@ import click
 from ..config import Config, Source, source_id_for, source_id_or_error
 from ..errors import ConfigError, InputError, NotFoundError, WatcherError
 from ..model import Outline
-from ..normalise import parse
-from ..sections import outline
 from . import (
     App,
     Whole,
@@ -311,6 +309,8 @@ def show(app: App, source: str, version: str | None) -> None:
 
 def _outline_of_file(path: Path) -> Outline:
     from ..batch import check_file
+    from ..normalise import parse
+    from ..sections import outline
 
     body = check_file(path, 50 * 1024 * 1024, whole=True)
     return outline(parse(body, filename=path.name, name=str(path)))
