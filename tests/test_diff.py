@@ -467,6 +467,47 @@ def test_a_keyword_has_one_label_throughout_a_change() -> None:
     assert changes.flags == ("share", "third-party")
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "flags"),
+    [
+        (
+            "Nous partageons vos données avec nos prestataires.",
+            "Nous partageons vos données avec des tiers.",
+            ("des tiers",),
+        ),
+        ("Wir speichern Ihre Daten.", "Wir geben Ihre Daten an Dritte.", ("dritte",)),
+        ("Usamos sus datos.", "Usamos sus datos para publicidad.", ("publicidad",)),
+        ("Il servizio è per tutti.", "Il servizio è per i minori.", ("minori",)),
+        ("我们收集你的信息。", "我们收集你的信息并与第三方共享。", ("共享", "第三方")),
+        ("회사는 정보를 수집합니다.", "회사는 정보를 광고에 이용합니다.", ("광고",)),
+        ("Choose one of our plans.", "Choose one of our pricing tiers.", ()),
+        ("We aim for a better world.", "We aim for a kinder world.", ()),
+        ("We translate the app.", "We see to the app's localisation.", ()),
+    ],
+    ids=[
+        "french",
+        "german",
+        "spanish",
+        "italian",
+        "chinese",
+        "korean",
+        "english-tiers",
+        "english-kinder",
+        "english-localisation",
+    ],
+)
+def test_privacy_terms_are_flagged_in_other_languages(
+    old: str, new: str, flags: tuple[str, ...]
+) -> None:
+    """A few words that bring in third parties, advertising or children are a
+    substantive change in any language the policy is written in; English words that a
+    foreign term resembles are no flag."""
+    change = one_section_change(old, new)
+    assert change.flags == flags
+    if flags:
+        assert change.classification == "substantive"
+
+
 def test_unchanged_keyword_is_not_flagged() -> None:
     change = one_section_change(
         "We share data with third parties.", "We share data with third parties only."
