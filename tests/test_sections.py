@@ -516,3 +516,89 @@ def test_outline_round_trips_through_json() -> None:
     tree = found.tree()
     assert [n.section.title for n in tree] == ["Acme Widgets Privacy Notice"]
     assert [n.section.title for n in tree[0].children][:2] == ["Who we are", "Data we collect"]
+
+
+# ---------------------------------------------------------------- tables of contents
+
+
+def contents_page(intro: Block | None, entries: list[Block], sections: list[str]) -> Document:
+    """A policy whose sections are listed before they start: an optional line over the
+    list, its entries, then each section numbered in bold with its text."""
+    head = [Block("heading", "Privacy Policy", level=1), Block("paragraph", BODY)]
+    listed = ([intro] if intro else []) + entries
+    body = [
+        b
+        for n, t in enumerate(sections, 1)
+        for b in (Block("paragraph", f"{n}. {t}", bold=True), Block("paragraph", BODY))
+    ]
+    return Document("t", (*head, *listed, *body))
+
+
+SECTIONS = ["What we collect", "How we use it", "Who we share it with"]
+
+
+@pytest.mark.parametrize(
+    ("intro", "entries", "sections"),
+    [
+        (
+            Block("paragraph", "This policy will help you understand:", bold=True),
+            [Block("item", f"{n}. {t}") for n, t in enumerate(SECTIONS, 1)],
+            SECTIONS,
+        ),
+        (
+            None,
+            [Block("paragraph", f"{n}. {t}", bold=True) for n, t in enumerate(SECTIONS, 1)],
+            SECTIONS,
+        ),
+        (
+            None,
+            [
+                Block("paragraph", t, bold=True)
+                for t in ("I. What do we collect", "II. How is it used")
+            ],
+            ["What we collect", "How it is used"],
+        ),
+    ],
+    ids=["bold-line-over-a-list", "bold-entries", "entries-worded-otherwise"],
+)
+def test_a_table_of_contents_is_not_a_run_of_sections(
+    intro: Block | None, entries: list[Block], sections: list[str]
+) -> None:
+    """The entries of a table of contents set in bold, and the bold line over them, would
+    be empty sections (renamed whenever the list is) and put every real section one level
+    below them: they are the preamble's text."""
+    doc = contents_page(intro, entries, sections)
+    assert headings(doc) == [(1, "", "Privacy Policy")] + [
+        (2, str(n), t) for n, t in enumerate(sections, 1)
+    ]
+    assert len(outline(doc).sections[0].body) == 1 + len(entries) + (intro is not None)
+
+
+def test_headings_over_headings_and_a_bold_lead_in_stay() -> None:
+    """A chapter over its first clause (nothing between them) is no table of contents, nor
+    is one title said twice, nor a bold line over a list of what it names."""
+    doc = Document(
+        "t",
+        (
+            Block("heading", "Privacy Policy", level=1),
+            Block("paragraph", "3. Your rights", bold=True),
+            Block("paragraph", "3.1 Access", bold=True),
+            Block("paragraph", BODY),
+            Block("paragraph", "Deletion", bold=True),
+            Block("paragraph", "4. Deletion", bold=True),
+            Block("paragraph", BODY),
+            Block("paragraph", "What we collect:", bold=True),
+            Block("item", "Your name"),
+            Block("item", "Your e-mail address"),
+            Block("paragraph", BODY),
+        ),
+    )
+    titles = [t for _, _, t in headings(doc)]
+    assert titles == [
+        "Privacy Policy",
+        "Your rights",
+        "Access",
+        "Deletion",
+        "Deletion",
+        "What we collect",
+    ]

@@ -69,6 +69,11 @@ _BARE_NUMBER = re.compile(r"\d{1,3}\s")
 _URLISH = re.compile(r"https?://|www\.|\S@\S|\.(com|org|net)\b", re.I)
 # Words run together by a table flattened to text: "DateVersionChangesReviewer".
 _GLUED = re.compile(r"[a-z][A-Z][a-z]+[A-Z]")
+_TITLE_WORDS = re.compile(r"\w+")
+# A table of contents' entry names a section when this share of the words of the longer
+# of their two titles is in both ("How Do We Collect and Process Your Personal Data" for
+# "How We Collect Your Personal Data").
+CONTENTS_MATCH = 0.6
 _TERMINAL = (".", ",", ";", ":", "—", "–", "-", "|", "/", "(", "。", "，", "；", "：")
 # Ends of a sentence or a clause: a line ending so is body text, not a title.
 _STOPS = (".", ";", ":", "。", "；", "：")
@@ -216,7 +221,79 @@ def find_headings(doc: Document) -> list[_Heading]:
         if blocks[i].kind == "paragraph" and not _heads_something(blocks, candidates, i, style):
             continue
         headings.append(_Heading(i, style, number, title))
-    return headings
+    return _without_contents(blocks, headings)
+
+
+def _without_contents(blocks: tuple[Block, ...], headings: list[_Heading]) -> list[_Heading]:
+    """``headings`` without a table of contents set as headings: a run of entries with
+    nothing under them, most of whose titles head sections further on (as written or
+    nearly), and the line in bold that introduces such entries ("This policy will help
+    you understand:" over the list of its sections), which would otherwise hold every
+    section one level below it."""
+    keys = [_title_key(h.title) for h in headings]
+    entries = _contents_entries(blocks, headings, keys)
+    kept: list[_Heading] = []
+    later: list[set[str]] = []
+    for k in range(len(headings) - 1, -1, -1):
+        if k in entries:
+            continue
+        heading = headings[k]
+        end = kept[-1].index if kept else len(blocks)
+        if not _introduces(heading, blocks[heading.index + 1 : end], later):
+            kept.append(heading)
+            later.append(set(keys[k].split()))
+    return kept[::-1]
+
+
+def _contents_entries(
+    blocks: tuple[Block, ...], headings: list[_Heading], keys: list[str]
+) -> set[int]:
+    """The positions in ``headings`` of the entries of tables of contents: runs of lines
+    in bold or numbered (not HTML headings) with nothing under them, most of which name
+    a section further on, as written or nearly. (The other entries of a list in bold
+    are no headings: nothing follows them but the next.) One alone counts when it names
+    a section after the next as written: a title said twice, in bold over the same title
+    numbered, is no table of contents."""
+    entries: set[int] = set()
+    k = 0
+    while k < len(headings):
+        run = k
+        while run + 1 < len(headings) and headings[run + 1].index == headings[run].index + 1:
+            run += 1
+        # headings k..run-1 hold nothing; the run ends at the first that does
+        listed = [j for j in range(k, run) if blocks[headings[j].index].kind == "paragraph"]
+        if len(listed) == 1 and run == k + 1:
+            if keys[k] and keys[k] in keys[run + 1 :]:
+                entries.add(k)
+        elif listed:
+            after = [set(key.split()) for key in keys[run:]]
+            named = sum(_names_one(set(keys[j].split()), after) for j in listed)
+            if 2 * named >= len(listed) >= 2:
+                entries.update(listed)
+        k = run + 1
+    return entries
+
+
+def _names_one(words: set[str], titles: list[set[str]]) -> bool:
+    """Whether the title ``words`` is one of ``titles``, as written or nearly (most of
+    the words of the longer of the two in common)."""
+    return bool(words) and any(
+        len(words & title) >= CONTENTS_MATCH * max(len(words), len(title)) for title in titles
+    )
+
+
+def _introduces(heading: _Heading, under: tuple[Block, ...], later: list[set[str]]) -> bool:
+    """Whether ``heading``, a line in bold, stands over nothing but the entries of a table
+    of contents: short lines that name sections further on."""
+    if heading.style[0] != "bold" or len(under) < 2:
+        return False
+    if not all(b.kind in ("item", "paragraph") and _is_short(b.text) for b in under):
+        return False
+    return all(_names_one(set(_title_key(split_number(b.text)[1]).split()), later) for b in under)
+
+
+def _title_key(title: str) -> str:
+    return " ".join(_TITLE_WORDS.findall(title.casefold()))
 
 
 def _drop_date_line(
