@@ -7,7 +7,11 @@ folder; default ``../shared/corpus/genai-eu.tar.xz``), each change below is made
 copy of the page (parsed with lxml, changed, written back), and that copy and an
 unchanged copy written back the same way are normalised in this process with the
 default rules. The changes are what sites do to their chrome between two fetches of
-the same policy: a change of the text watcher reads is a false alarm in waiting.
+the same policy: a change of the text watcher reads is a false alarm in waiting. A few
+are also made at the end of a bare copy of each page that has a main block (its
+headings, paragraphs, lists and tables as the ``<body>``'s children, as a simple page
+holds its policy, with no footer to end it), where sites append what they float over
+every page.
 
 Prints, per change, the pages it applies to and those whose text changed; with
 ``--details``, the first lines that changed. The exit status is 0 when no text

@@ -65,7 +65,7 @@ def survey(
 
     def shown_last(element: etree._Element) -> bool:
         # Everything after an element comes before it in this pass: weighed already.
-        return not shows_after(element, top, weights, chrome)
+        return not _shows_after(element, top, weights, chrome)
 
     for el in reversed(list(top.iter(etree.Element))):
         # Every attribute read at once: one call instead of up to eight lookups, and
@@ -102,7 +102,7 @@ def survey(
     return weights, hidden, dict(reversed(chrome.items()))
 
 
-def shows_after(
+def _shows_after(
     element: etree._Element,
     top: etree._Element,
     weights: dict[etree._Element, Weight],
