@@ -1282,6 +1282,17 @@ def test_what_a_site_floats_after_a_bare_page_is_not_the_document(widget: str, k
         assert text == text_of(f"{bare}</body>")
 
 
+def test_the_last_of_links_to_nowhere_after_every_section_stays() -> None:
+    """A "Back to top" to ``#`` after every section is the document's line each time:
+    the last one, which ends the page, too, or a widget appended after it would bring
+    it back."""
+    sections = "".join(
+        f'<h2>Part {n}</h2>{policy(2)}<p><a href="#">Back to top</a></p>' for n in (1, 2, 3)
+    )
+    text = text_of(f"<body><h1>Privacy</h1>{sections}</body>")
+    assert text.count("Back to top") == 3
+
+
 def test_a_link_to_nowhere_that_something_follows_stays() -> None:
     """A link to ``#`` with text after it (an accordion's title over its panel, a
     menu's entry) is no floating widget: only the one the page shows last is."""

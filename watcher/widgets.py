@@ -378,9 +378,9 @@ def page_link_kind(
       headings with as few characters: one to a ``javascript:`` address ("Print this
       page"), or one that says it is a button (``role="button"``) and goes nowhere
       (``#`` alone: "Expand all", "Menu"), or one to ``#`` alone that the page shows
-      last: what a site floats over every page, appended to the end of ``<body>``
-      ("Feedback", "Consent preferences"), which a page whose policy is the whole
-      body would read as its last line.
+      last, and no other link of the page says: what a site floats over every page,
+      appended to the end of ``<body>`` ("Feedback", "Consent preferences"), which a
+      page whose policy is the whole body would read as its last line.
 
     A heading's link to itself (its title or its number), a table of contents' links,
     which go down the page, and a link back to a section named in a sentence are the
@@ -407,7 +407,7 @@ def page_link_kind(
         # shows only an arrow up is the page's way back to its top.
         if chars <= 2 and _UP_ARROW.fullmatch("".join(link.itertext())):
             return None if in_sentence(link) else "top"
-        if link.get("role") == "button" or ends_page(link):
+        if link.get("role") == "button" or (ends_page(link) and not _said_before(link)):
             return _control(link)
         return None
     if in_sentence(link):
@@ -419,6 +419,18 @@ def page_link_kind(
         if ancestor.get("id") == target:
             return "top" if _shows_over(ancestor, len("".join(link.itertext()).split())) else None
     return "top" if target.lower() == "top" else None
+
+
+def _said_before(link: etree._Element) -> bool:
+    """Whether the page has another link to ``#`` alone with the same words (a "Back to
+    top" after every section, of which the last one only ends the page)."""
+    words = "".join(link.itertext()).split()
+    return any(
+        other is not link
+        and other.get("href") == "#"
+        and "".join(other.itertext()).split() == words
+        for other in link.getroottree().iter("a")
+    )
 
 
 def _control(link: etree._Element) -> str | None:
