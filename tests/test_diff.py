@@ -371,6 +371,13 @@ def one_section_change(
         ("我们将保存三年。", "我们将保存五年。", "substantive"),
         ("我们会向你说明。", "我们会向您说明。", "editorial"),
         ("我们会说明目的。", "我们会说明目的和范围。", "editorial"),
+        ("Vous pouvez refuser.", "Vous ne pouvez pas refuser.", "substantive"),
+        ("Nous vous informons.", "Nous vous informons rapidement.", "editorial"),
+        ("Wir informieren Sie.", "Wir informieren Sie nicht.", "substantive"),
+        ("Le informaremos.", "Le informaremos siempre.", "substantive"),
+        ("我们会通知你。", "我们不会通知你。", "substantive"),
+        ("当社は通知します。", "当社は通知しません。", "substantive"),
+        ("변경 사항을 알립니다.", "변경 사항을 알리지 않습니다.", "substantive"),
         (
             "We help.",
             "We help you in many ways, from answering your questions to fixing faults quickly.",

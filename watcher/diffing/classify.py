@@ -43,14 +43,42 @@ KEYWORD_REACH = 40
 """Keyword matches are looked for this many characters around each edit."""
 
 SIGNIFICANT = frozenset(
+    # English
     "not no nor never without except unless only solely may might will shall must can cannot "
     "could would should all any none every always required require requires prohibited "
     "mandatory optional one two three four five six seven eight nine ten eleven twelve "
     "twenty thirty sixty ninety hundred thousand once twice day days week weeks month months "
-    "year years".split()
+    "year years "
+    # French, German, Spanish, Italian, Portuguese and Dutch: their negations, modal verbs,
+    # quantifiers and periods ("ne … pas", "nicht", "kann", "jamais", "días"), none of
+    # them an English word of its own ("an", "tag" and "werden" left out)
+    "ne pas jamais sans sauf seulement uniquement peut peuvent pourra pourront doit doivent "
+    "devra devront tous toutes aucun aucune chaque toujours obligatoire facultatif jour "
+    "jours semaine semaines mois ans année années "
+    "nicht kein keine keinen keiner nie niemals ohne außer nur kann können darf dürfen muss "
+    "müssen soll sollen alle jede jeder jedes immer pflicht tage tagen woche wochen monat "
+    "monate monaten jahr jahre jahren "
+    "nunca sin salvo excepto solo sólo únicamente puede pueden podrá podrán debe deben "
+    "deberá deberán todos todas ningún ninguna ninguno cada siempre obligatorio día días "
+    "semana semanas mes meses año años "
+    "non mai senza tranne soltanto può possono potrà potranno deve devono dovrà dovranno "
+    "tutti tutte nessun nessuno nessuna ogni sempre obbligatorio giorno giorni settimana "
+    "settimane mese mesi anno anni "
+    "não sem exceto apenas somente pode podem poderá poderão devem deverá deverão nenhum "
+    "nenhuma obrigatório dia dias mês ano anos "
+    "niet geen nooit zonder behalve alleen kan kunnen mag mogen moet moeten zal zullen elke "
+    "altijd verplicht dag dagen weken maand maanden jaar jaren".split()
 )
 """Words whose insertion or deletion likely changes what a sentence means: negations,
 modal verbs, quantifiers, numbers and periods of time (digits count too)."""
+# The same in Chinese, Japanese and Korean, found inside the runs of characters that
+# these scripts write without spaces: "不" (not), "必须" (must), "仅" (only), "ない" and
+# "ません" (not: a diff by character sees "す" become "せん"), "のみ" (only), "않" and
+# "없" (not), "반드시" (always).
+_SIGNIFICANT_MARKS = re.compile(
+    "不|没有|無|无|未|非|禁止|仅|僅|只|可能|可以|必须|必須|应当|應當|应该|須|须|将|將|所有|任何|每"
+    "|ない|ません|せん|のみ|必ず|できる|できま|않|없|못|금지|반드시|수\\s?있"
+)
 
 _WORDS = re.compile(r"\w+")
 # A clause's label at the start of a paragraph or line, after a list item's dash if
@@ -172,8 +200,11 @@ def _folded_words(text: str) -> list[str]:
 def _significant(text: str) -> bool:
     """Whether ``text`` holds a number (digits, or numerals such as "五" or "½") or a word
     of :data:`SIGNIFICANT`."""
-    words = _WORDS.findall(text)
-    return any(c.isnumeric() for c in text) or any(w.casefold() in SIGNIFICANT for w in words)
+    if any(c.isnumeric() for c in text):
+        return True
+    if any(w.casefold() in SIGNIFICANT for w in _WORDS.findall(text)):
+        return True
+    return not text.isascii() and _SIGNIFICANT_MARKS.search(text) is not None
 
 
 def keyword_flags(hunks: Sequence[Hunk], patterns: Sequence[re.Pattern[str]]) -> tuple[Hit, ...]:
