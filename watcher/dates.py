@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import cache
+from typing import NamedTuple
 
 _TABLE = """
 en January February March April May June July August September October November December
@@ -79,16 +80,22 @@ _AFTER_DATE = (
 )
 
 
+class _Patterns(NamedTuple):
+    label: re.Pattern[str]  # a "last updated"-style label
+    opening_label: re.Pattern[str]  # one that opens a line, or follows one word
+    after_label: re.Pattern[str]  # what follows a label up to its date
+    date_first: re.Pattern[str]  # a date with its label after it (Chinese, Japanese, Korean)
+    opening_date: re.Pattern[str]  # the same opening a line
+
+
 @cache
-def _patterns() -> tuple[re.Pattern[str], ...]:
-    """A "last updated"-style label; one that opens a line, or follows one word
-    ("Dernière mise à jour", "Date of last update"); what follows a label up to its
-    date; and a date with its label after it (the Chinese, Japanese and Korean way),
-    anywhere and opening a line. Compiled on first use: together they take
-    milliseconds (every month's name, case-folded), which a process that reads no page
-    (``status``, ``list``) need not pay at start-up."""
+def _patterns() -> _Patterns:
+    """The patterns that read a date line ("Dernière mise à jour", "Date of last
+    update", "2024年4月1日改定"). Compiled on first use: together they take milliseconds
+    (every month's name, case-folded), which a process that reads no page (``status``,
+    ``list``) need not pay at start-up."""
     date_first = rf"(?P<date>{DATE_PATTERN}){_AFTER_DATE}"
-    return (
+    return _Patterns(
         re.compile(_LABEL, re.I),
         re.compile(r"(?:\w+\s+(?:of\s+)?)?" + _LABEL, re.I),
         re.compile(rf"[^.!?\n]{{0,40}}?(?P<date>{DATE_PATTERN})(?![\w/.-]\d)", re.I),
@@ -101,13 +108,13 @@ def labelled_date(text: str) -> str | None:
     """The date after a "last updated"-style label in ``text``, as written
     ("Last updated: 12 March 2024" gives "12 March 2024"), or before one in Chinese,
     Japanese and Korean ("本规则自2025年3月1日起生效" gives "2025年3月1日")."""
-    label_pattern, _, after_label, date_first, _ = _patterns()
-    for label in label_pattern.finditer(text):
-        match = after_label.match(text, label.end())
+    patterns = _patterns()
+    for label in patterns.label.finditer(text):
+        match = patterns.after_label.match(text, label.end())
         if match:
             return match.group("date").strip()
     # (Such a label is never ASCII: most lines are spared the search.)
-    match = None if text.isascii() else date_first.search(text)
+    match = None if text.isascii() else patterns.date_first.search(text)
     return match.group("date") if match else None
 
 
@@ -116,12 +123,12 @@ def date_line(text: str) -> str | None:
     "Last updated: 12 March 2024", "Dernière mise à jour : 1er avril 2025", or with a
     date and its label ("2024年4月1日改定", "2024년 4월 1일 시행"); not "Privacy
     Policy (last updated 12 March 2024)"."""
-    _, opening_label, after_label, _, opening_date = _patterns()
-    label = opening_label.match(text)
-    match = after_label.match(text, label.end()) if label else None
+    patterns = _patterns()
+    label = patterns.opening_label.match(text)
+    match = patterns.after_label.match(text, label.end()) if label else None
     if match:
         return match.group("date").strip()
-    match = None if text.isascii() else opening_date.match(text)
+    match = None if text.isascii() else patterns.opening_date.match(text)
     return match.group("date") if match else None
 
 

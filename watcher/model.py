@@ -25,7 +25,6 @@ CJK = (
 )
 WORD_PATTERN = rf"[{CJK}]|[^\W{CJK}]+"
 """A word: one ideograph or kana, or a run of other letters and digits."""
-_CJK = re.compile(f"[{CJK}]")
 _CJK_LEADS = (b"\xe3", b"\xe4", b"\xe5", b"\xe6", b"\xe7", b"\xe8", b"\xe9", b"\xef", b"\xf0")
 # Possessive: a word never gives characters back, which makes counting a third faster.
 _WORD = re.compile(r"\w++(?:[-'’.]\w++)*+", re.UNICODE)
@@ -39,7 +38,14 @@ def has_ideographs(text: str) -> bool:
     # UTF-8 opens every such character with one of these bytes: looking for them in the
     # encoded text is eight times as fast as searching the text, and most pages have none.
     encoded = text.encode("utf-8", "surrogatepass")
-    return any(lead in encoded for lead in _CJK_LEADS) and _CJK.search(text) is not None
+    return any(lead in encoded for lead in _CJK_LEADS) and _cjk().search(text) is not None
+
+
+@lru_cache(maxsize=1)
+def _cjk() -> re.Pattern[str]:
+    # Compiled on first use: a class that reaches into the astral planes takes 1.5 ms to
+    # compile, which every process would pay at start-up, most of them for nothing.
+    return re.compile(f"[{CJK}]")
 
 
 def count_words(text: str, ideographs_per_word: int = 1) -> int:
@@ -48,7 +54,7 @@ def count_words(text: str, ideographs_per_word: int = 1) -> int:
     them (2 to weigh a line's length as a reader does: Chinese and Japanese words are
     about two characters long)."""
     if has_ideographs(text):
-        rest, ideographs = _CJK.subn(" ", text)
+        rest, ideographs = _cjk().subn(" ", text)
         return ideographs // ideographs_per_word + _count_spaced(rest)
     return _count_spaced(text)
 

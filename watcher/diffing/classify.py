@@ -351,7 +351,7 @@ def date_value(text: str) -> tuple[int, int, int] | None:
     """``(year, month, day)`` of a date written with a month name or year first (ISO,
     "2025年3月1日", "2024년 4월 1일", "2024. 4. 1").
 
-    Day 0 stands for a month without a day. All-numeric dates other than ISO
+    Day 0 stands for a month without a day. All-numeric dates not written year first
     (``12/01/23``) are ambiguous and give None.
     """
     iso = _YEAR_FIRST.fullmatch(text.strip())
