@@ -505,8 +505,9 @@ def test_a_check_that_finds_nothing_new_never_loads_the_normaliser(
     cli: Cli, tmp_path: Path, server: LoopbackServer
 ) -> None:
     """A page whose bytes hash as before is not read again, so the process that fetches
-    and records loads no HTML parser, rules, outline or noise settling: its start-up is
-    every unchanged check's cost. A change loads them."""
+    and records loads no HTML parser, rules, outline or noise settling, and reads and
+    writes the store without sqlite-utils: its start-up is every unchanged check's
+    cost. A change loads them."""
     server.page("/privacy", page("acme_v1.html"))
     configure(tmp_path, server, {"acme": "/privacy"})
     assert check_json(cli)[1]["acme"]["status"] == "first"
@@ -516,6 +517,7 @@ def test_a_check_that_finds_nothing_new_never_loads_the_normaliser(
         "watcher.sections",
         "watcher.volatile",
         "watcher.feed",
+        "sqlite_utils",
     )
 
     def check_loading() -> tuple[object, list[str]]:

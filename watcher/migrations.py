@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -177,5 +179,5 @@ def _v5(db: sqlite_utils.Database) -> None:
     db.table("fetches").create_index(["version_id"], if_not_exists=True)
 
 
-Migration = Callable[[sqlite_utils.Database], None]
+Migration = Callable[["sqlite_utils.Database"], None]
 MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5]

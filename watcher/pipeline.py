@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-import sqlite_utils
-
 from . import fetchrows, quality
 from .analysis import Analysis, analyse, analysis_of, raw_digest, rules_hash, rules_of
 from .canonical import NORMALISER_VERSION
@@ -28,6 +26,8 @@ from .model import Attempt, Capture, FetchResult, Validators
 from .store import Store, Version, VersionHead, iso, sha256, utcnow
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
     from .diff import ChangeSet
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class ChangeRecord:
     changes: ChangeSet
 
 
-ChangeHook = Callable[[sqlite_utils.Database, ChangeRecord], None]
+ChangeHook = Callable[["sqlite_utils.Database", ChangeRecord], None]
 
 
 @dataclass

@@ -9,6 +9,7 @@ general, never about a particular site.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -25,40 +26,44 @@ CONFIRMATIONS = 3
 #: How the reason of a confirmable rejection (a sudden shrink) begins.
 SHRANK = "text shrank"
 
-_ERROR_PAGE = re.compile(
-    r"\b(just a moment|attention required|checking (your|if the site connection is) "
-    r"(browser|secure)|verify(ing)? (that )?you are (a )?human|are you a robot|"
-    r"captcha|enable (javascript|cookies)( and cookies)? to continue|"
-    r"access (is )?denied|request (unsuccessful|blocked)|pardon our interruption|"
-    r"ddos protection|bot (protection|detection)|security check|"
-    r"(page|document|file|resource) (was )?not (be )?found|"
-    # A status code counts with the words around it, not alone: "Suite 500", "up to 403".
-    r"(error|http|status( code)?)\s*:?\s*(40[34]|50[0234])\b|"
-    r"\b(40[34]|50[0234])\s*[-–:|.]?\s*(error|not found|forbidden|page|internal server|"
-    r"bad gateway|service unavailable|gateway time-?out)|"
-    r"page (is not|isn['’]t|not) available|something went wrong|"
-    r"(an )?unexpected error (has )?occurred|"
-    r"forbidden|service (temporarily )?unavailable|internal server error|bad gateway|"
-    r"(sign|log) ?in to (continue|your account|view)|please (sign|log) ?in|session (has )?"
-    r"expired|too many requests|rate limit(ed)?|under maintenance|temporarily down|"
-    r"press (&|and) hold|one more step|request could not be satisfied|"
-    r"(unusual|suspicious) (traffic|activity) from your|"
-    # The same in French, German, Spanish, Italian, Portuguese and Dutch.
-    r"page (introuvable|non trouvée)|accès (refusé|interdit)|erreur interne|"
-    r"service (temporairement )?indisponible|(site )?en (cours de )?maintenance|"
-    r"(veuillez vous|connectez-vous pour) (connecter|continuer)|vérification de sécurité|"
-    r"seite (wurde )?nicht gefunden|zugriff verweigert|(dienst|seite) (vorübergehend )?nicht "
-    r"verfügbar|wartungsarbeiten|bitte melden sie sich an|sicherheitsüberprüfung|"
-    r"página no (encontrada|disponible)|acceso denegado|servicio no disponible|"
-    r"en mantenimiento|inicia sesión para continuar|verificación de seguridad|"
-    r"pagina non (trovata|disponibile)|accesso negato|servizio non disponibile|"
-    r"in manutenzione|accedi per continuare|verifica di sicurezza|"
-    r"página não (encontrada|disponível)|acesso negado|serviço indisponível|"
-    r"em manutenção|faça login para continuar|verificação de segurança|"
-    r"pagina niet gevonden|toegang geweigerd|in onderhoud|log in om verder te gaan|"
-    r"beveiligingscontrole)",
-    re.I,
-)
+
+@functools.cache
+def _error_page() -> re.Pattern[str]:
+    # Compiled on first use: a check that finds nothing new judges no page.
+    return re.compile(
+        r"\b(just a moment|attention required|checking (your|if the site connection is) "
+        r"(browser|secure)|verify(ing)? (that )?you are (a )?human|are you a robot|"
+        r"captcha|enable (javascript|cookies)( and cookies)? to continue|"
+        r"access (is )?denied|request (unsuccessful|blocked)|pardon our interruption|"
+        r"ddos protection|bot (protection|detection)|security check|"
+        r"(page|document|file|resource) (was )?not (be )?found|"
+        # A status code counts with the words around it, not alone: "Suite 500", "up to 403".
+        r"(error|http|status( code)?)\s*:?\s*(40[34]|50[0234])\b|"
+        r"\b(40[34]|50[0234])\s*[-–:|.]?\s*(error|not found|forbidden|page|internal server|"
+        r"bad gateway|service unavailable|gateway time-?out)|"
+        r"page (is not|isn['’]t|not) available|something went wrong|"
+        r"(an )?unexpected error (has )?occurred|"
+        r"forbidden|service (temporarily )?unavailable|internal server error|bad gateway|"
+        r"(sign|log) ?in to (continue|your account|view)|please (sign|log) ?in|session (has )?"
+        r"expired|too many requests|rate limit(ed)?|under maintenance|temporarily down|"
+        r"press (&|and) hold|one more step|request could not be satisfied|"
+        r"(unusual|suspicious) (traffic|activity) from your|"
+        # The same in French, German, Spanish, Italian, Portuguese and Dutch.
+        r"page (introuvable|non trouvée)|accès (refusé|interdit)|erreur interne|"
+        r"service (temporairement )?indisponible|(site )?en (cours de )?maintenance|"
+        r"(veuillez vous|connectez-vous pour) (connecter|continuer)|vérification de sécurité|"
+        r"seite (wurde )?nicht gefunden|zugriff verweigert|(dienst|seite) (vorübergehend )?nicht "
+        r"verfügbar|wartungsarbeiten|bitte melden sie sich an|sicherheitsüberprüfung|"
+        r"página no (encontrada|disponible)|acceso denegado|servicio no disponible|"
+        r"en mantenimiento|inicia sesión para continuar|verificación de seguridad|"
+        r"pagina non (trovata|disponibile)|accesso negato|servizio non disponibile|"
+        r"in manutenzione|accedi per continuare|verifica di sicurezza|"
+        r"página não (encontrada|disponível)|acesso negado|serviço indisponível|"
+        r"em manutenção|faça login para continuar|verificação de segurança|"
+        r"pagina niet gevonden|toegang geweigerd|in onderhoud|log in om verder te gaan|"
+        r"beveiligingscontrole)",
+        re.I,
+    )
 
 
 # A title or line that is a status code alone ("404", "Error 503").
@@ -108,7 +113,7 @@ def verdict(doc: Document, previous_words: int | None = None) -> Verdict:
 
 def _error_sign(lines: list[str]) -> str | None:
     """The words among a page's title and first lines that mark an error or challenge page."""
-    match = _ERROR_PAGE.search(" ".join(lines))
+    match = _error_page().search(" ".join(lines))
     if match:
         return match.group(0).strip()
     bare = next((m for m in map(_BARE_STATUS.match, lines) if m), None)

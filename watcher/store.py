@@ -22,9 +22,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
 import zstandard
 
 from . import blobs
@@ -32,6 +31,9 @@ from .canonical import split_blocks
 from .errors import NotFoundError, StoreError
 from .migrations import MIGRATIONS
 from .model import Outline
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 log = logging.getLogger(__name__)
 
@@ -170,9 +172,10 @@ def _enable_wal(conn: sqlite3.Connection, tries: int = 100) -> None:
 class Store:
     """The SQLite store of one data directory."""
 
-    def __init__(self, data_dir: Path, db: sqlite_utils.Database) -> None:
+    def __init__(self, data_dir: Path, conn: sqlite3.Connection) -> None:
         self.data_dir = data_dir
-        self.db = db
+        self.conn = conn
+        self._db: sqlite_utils.Database | None = None
         self._keyframes: dict[str, bytes] = {}
         self._compressors: dict[str, zstandard.ZstdCompressor] = {}
         self._compressed: dict[str, bytes] = {}
@@ -193,12 +196,11 @@ class Store:
             conn = sqlite3.connect(
                 str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
             )
-            db = sqlite_utils.Database(conn, execute_plugins=False)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
             _enable_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
-            store = cls(data_dir, db)
+            store = cls(data_dir, conn)
             store._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: cannot open the store: {exc}") from None
@@ -213,12 +215,29 @@ class Store:
         """An empty store in memory (nothing touches the disk): for reading
         decisions before a data directory exists."""
         conn = sqlite3.connect(":memory:", check_same_thread=False)
-        store = cls(Path(":memory:"), sqlite_utils.Database(conn, execute_plugins=False))
+        store = cls(Path(":memory:"), conn)
         store._migrate()
         return store
 
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The store's connection as a sqlite-utils ``Database``, made on first use.
+
+        Importing sqlite-utils takes a fifth of the start-up of a check that finds
+        nothing new, and that check needs none of it: its reads and writes are plain
+        SQL on :attr:`conn`.
+        """
+        if self._db is None:
+            import sqlite_utils
+
+            # No triggers in the schema, so recursive_triggers' PRAGMA is not needed.
+            self._db = sqlite_utils.Database(
+                self.conn, execute_plugins=False, recursive_triggers=False
+            )
+        return self._db
+
     def _migrate(self) -> None:
-        current = self.db.conn.execute("PRAGMA user_version").fetchone()[0]
+        current = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if current > len(MIGRATIONS):
             raise StoreError(
                 f"{self.data_dir / DB_NAME}: written by a newer watcher "
@@ -227,32 +246,41 @@ class Store:
         for number in range(current, len(MIGRATIONS)):
             with self.transaction():
                 # Another process may have migrated while we waited for the write lock.
-                if self.db.conn.execute("PRAGMA user_version").fetchone()[0] > number:
+                if self.conn.execute("PRAGMA user_version").fetchone()[0] > number:
                     continue
                 MIGRATIONS[number](self.db)
-                self.db.conn.execute(f"PRAGMA user_version = {number + 1}")
+                self.conn.execute(f"PRAGMA user_version = {number + 1}")
             log.info("store schema migrated to %d", number + 1)
 
     def close(self) -> None:
         """Close the database connection, folding the write-ahead log into the database."""
         with contextlib.suppress(sqlite3.DatabaseError):
-            self.db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        self.db.close()
+            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        self.conn.close()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
         """A write transaction that takes the write lock up front (``BEGIN IMMEDIATE``)."""
-        conn = self.db.conn
+        with self.writing():
+            yield self.db
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """:meth:`transaction` on the plain connection, for writes in plain SQL.
+
+        Nested in another, it is a savepoint of the outer transaction.
+        """
+        conn = self.conn
         if conn.in_transaction:
             with self.db.atomic():
-                yield self.db
+                yield conn
             return
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise StoreError(f"{self.data_dir / DB_NAME}: cannot write: {exc}") from None
         try:
-            yield self.db
+            yield conn
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -276,15 +304,15 @@ class Store:
         now = iso(utcnow())
         known = {
             r[0]: tuple(r[1:])
-            for r in self.db.execute(
+            for r in self.conn.execute(
                 "SELECT id, name, url, config_hash, archive_only FROM sources"
             ).fetchall()
         }
         fresh = [(*s[:4], int(s[4])) for s in sources if known.get(s[0]) != (*s[1:4], int(s[4]))]
         if not fresh:
             return
-        with self.transaction() as db:
-            db.conn.executemany(
+        with self.writing() as conn:
+            conn.executemany(
                 "INSERT INTO sources (id, name, url, config_hash, archive_only, created_at, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
                 "name = excluded.name, url = excluded.url, config_hash = excluded.config_hash, "
@@ -305,7 +333,7 @@ class Store:
     def _row(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
         # Not db.query(): it wraps every read in a SAVEPOINT and a RELEASE, three
         # statements for one on the paths that run once per checked page.
-        cursor = self.db.execute(sql, params)
+        cursor = self.conn.execute(sql, params)
         try:
             row = cursor.fetchone()
             names = [column[0] for column in cursor.description]
@@ -449,7 +477,7 @@ class Store:
 
     def count(self, table: str) -> int:
         """Number of rows in a table."""
-        return int(self.db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0])
+        return int(self.conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0])
 
     # ------------------------------------------------------------ writing (in a transaction)
 
@@ -520,8 +548,8 @@ class Store:
             f"INSERT INTO fetches ({', '.join(FETCH_COLUMNS)}) "
             f"VALUES ({', '.join('?' for _ in FETCH_COLUMNS)})"
         )
-        with self.transaction() as db:
-            db.conn.executemany(sql, [[row.get(c) for c in FETCH_COLUMNS] for row in rows])
+        with self.writing() as conn:
+            conn.executemany(sql, [[row.get(c) for c in FETCH_COLUMNS] for row in rows])
 
     def insert(self, db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
         """Insert a row (inside a transaction) and return its rowid.

@@ -16,14 +16,14 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-import sqlite_utils
-
 from ..config import Source
 from ..pipeline import Outcome
 from ..store import iso, utcnow
 from .messages import incident_content, one_line, recovery_content
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
     from .outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def track(outbox: Outbox, outcome: Outcome) -> int | None:
 
 def _close(outbox: Outbox, outcome: Outcome) -> None:
     source_id, store = outcome.source_id, outbox.store
-    if not store.db.execute(
+    if not store.conn.execute(
         "SELECT 1 FROM incidents WHERE source_id = ? AND closed_at IS NULL", [source_id]
     ).fetchone():
         return  # the common case, answered without taking the write lock

@@ -38,9 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..config import Config, SmtpSettings
 from ..errors import NotFoundError, NotifyError
@@ -48,6 +46,9 @@ from ..pipeline import ChangeRecord, Outcome
 from ..store import Store, iso, utcnow
 from . import incidents
 from .messages import build_message, change_content, new_message_id, one_line
+
+if TYPE_CHECKING:
+    import sqlite_utils
 from .smtp import (
     describe_error,
     dot_stuffed,
