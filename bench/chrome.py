@@ -85,6 +85,10 @@ CHAT = (
     'our product? We are happy to help.</p><button type="button">Chat with us</button></div>'
     "</div>"
 )
+LANGUAGES = (
+    '<p class="m7n8"><a href="/fr/">Français</a> | <a href="/de/">Deutsch</a> | '
+    '<a href="/it/">Italiano</a></p>'
+)
 FEEDBACK = '<div class="feedback-tab"><a href="/feedback">Feedback</a></div>'
 CONSENT_LINK = '<a href="#" class="p3q4">Consent preferences</a>'
 TOP_BUTTON = '<a href="#" class="p5q6">\u2191</a>'
@@ -203,6 +207,8 @@ CHANGES: dict[str, Change] = {
     "share links under the title": added(SHARES, ONE_TITLE, "after"),
     "vote widget in <main>": added(HELPFUL, MAIN, "last"),
     "newsletter sign-up in <main>": added(SIGNUP, MAIN, "last"),
+    "language links under the title": added(LANGUAGES, ONE_TITLE, "after"),
+    "language links at the end of <main>": added(LANGUAGES, MAIN, "last"),
     "chat bubble at the page's end": added(CHAT, BODY, "last"),
     "permalinks beside the headings": heading_permalinks,
     "back-to-top links after sections": back_to_top_links,
@@ -219,6 +225,7 @@ BARE_CHANGES: dict[str, Change] = {
     "feedback tab at the page's end": added(FEEDBACK, BODY, "last"),
     "consent link at the page's end": added(CONSENT_LINK, BODY, "last"),
     "top button at the page's end": added(TOP_BUTTON, BODY, "last"),
+    "language links at the page's end": added(LANGUAGES, BODY, "last"),
 }
 
 

@@ -865,7 +865,10 @@ LANGUAGES = (
     [
         (f"<div><span>Change language:</span>{LANGUAGES[0]}</div>", False),
         (f"<div>This page is also available in: {LANGUAGES[1]}</div>", False),
-        (f"<div><p>{PROSE} Ask us for it in {LANGUAGES[1]}</p></div>", True),
+        (
+            f'<div><p>{PROSE} Ask us for it in <a href="/fr/" lang="fr">Français</a>.</p></div>',
+            True,
+        ),
         ('<div>Change language: <a href="/cy/">Cymraeg</a></div>', True),
     ],
     ids=["hreflang-and-label", "lang-on-the-words", "in-a-sentence", "language-unmarked"],
@@ -877,6 +880,46 @@ def test_a_language_switcher_after_the_document_is_left_out(after: str, kept: bo
     text = text_of(html)
     assert text.startswith("# Terms\n")
     assert (re.search("Cymraeg|Français", text) is not None) is kept
+
+
+@pytest.mark.parametrize(
+    ("where", "links", "kept"),
+    [
+        ("inside", '<a href="/fr/">Français</a> | <a href="/de/">Deutsch (Schweiz)</a>', False),
+        ("inside", '<ul><li><a href="/fr/">Français</a></li><li><a href="/es/">Español</a></li>'
+         "</ul>", False),
+        ("inside", '<a href="/x" hreflang="cy">Cymraeg</a> <a href="/y" hreflang="fr">FR</a>',
+         False),
+        ("inside", '<a href="/privacy?lang=fr">FR</a> · <a href="/privacy?lang=de">DE</a>', False),
+        ("bare", '<a href="/fr/privacy">Français</a> | <a href="/it/privacy">Italiano</a>', False),
+        ("by-the-title", '<a href="/fr/" hreflang="fr">Français</a>', False),
+        ("inside", '<a href="/fr/">Français</a>', True),
+        ("inside", '<a href="/fr/">Français</a> | <a href="/contact">Contact</a>', True),
+        ("inside", '<a href="/eu">EU</a> | <a href="/us">US data</a>', True),
+        ("inside", '<a href="/a">AB</a> | <a href="/b">CD</a>', True),
+    ],
+    ids=[
+        "names", "names-in-a-list", "hreflang-and-code", "codes-in-addresses", "end-of-bare-page",
+        "in-the-title-block",
+        "one-name", "with-another-link", "regions", "codes-elsewhere",
+    ],
+)  # fmt: skip
+def test_a_language_switcher_inside_the_document_is_left_out(
+    where: str, links: str, kept: bool
+) -> None:
+    # Translations coming and going are the site's news: "Italiano" added to the list
+    # under a policy would otherwise be a change of the policy.
+    switcher = f"<p>{links}</p>"
+    if where == "bare":
+        html = f"<body><h1>Terms</h1>{policy()}{switcher}</body>"
+    elif where == "by-the-title":
+        html = f"<body><main><div><h1>Terms</h1>{switcher}</div>{policy()}</main></body>"
+    else:
+        html = f"<body><main><article><h1>Terms</h1>{switcher}{policy()}</article></main></body>"
+    text = text_of(html)
+    assert text.startswith("# Terms\n")
+    words = re.sub(r"<[^>]+>", " ", links).split()
+    assert all((word in text) is kept for word in words if word not in ("|", "·")), text[:200]
 
 
 def test_layout_names_bound_the_document_but_not_its_own_headings() -> None:

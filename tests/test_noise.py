@@ -291,11 +291,17 @@ def test_the_policy_date_changing_is_a_change_on_another_day() -> None:
             "requires us to keep them.",
             False,
         ),
+        ("Page generated in 0.123 seconds", "Page generated in 0.087 seconds", True),
+        ("Rendered in 42ms", "Rendered in 57 ms", True),
+        ("Last checked at 10:21:07 UTC", "Last checked at 08:02:59 UTC", True),
+        ("Support hours: 9:00 to 17:00", "Support hours: 9:00 to 18:00", False),
+        ("We answer requests in 30 days", "We answer requests in 45 days", False),
     ],
     ids=[
         "build-hash", "token", "registration-number", "retention", "relative-time",
         "relative-words", "in-the-last-minutes", "in-the-last-hour", "last-30-days",
-        "relative-with-qualifier", "relative-and-more", "ago-in-prose",
+        "relative-with-qualifier", "relative-and-more", "ago-in-prose", "generated-in",
+        "rendered-in-ms", "time-to-the-second", "opening-hours", "answered-in-days",
     ],
 )  # fmt: skip
 def test_hash_like_tokens_are_not_changes_but_numbers_are(old: str, new: str, same: bool) -> None:
@@ -335,11 +341,18 @@ def test_reader_counters_and_the_copyright_year_are_not_a_change() -> None:
         ("Free plan: 1,000 views per month", "Free plan: 500 views per month", False),
         ("| Free | 10,000 views |", "| Free | 5,000 views |", False),
         ("12 views", "12 views and 3 shares", False),
+        ("Was this helpful? 52 of 60 found this helpful", "Was this helpful? 53 of 61 found "
+         "this helpful", True),
+        ("1,204 people are reading this", "1,377 people are reading this", True),
+        ("37 users online", "41 users online", True),
+        ("Up to 10 users are allowed on the free plan", "Up to 5 users are allowed on the free "
+         "plan", False),
     ],
     ids=[
         "helpful-votes", "rating", "views-label", "read-times", "comments-item", "french-views",
         "copyright-range", "copyright-and-more", "policy-year", "number-in-a-sentence",
-        "plan-limit", "plan-table-row", "counter-and-more",
+        "plan-limit", "plan-table-row", "counter-and-more", "after-a-question",
+        "people-reading", "users-online", "users-allowed",
     ],
 )  # fmt: skip
 def test_reader_counters_are_noise_only_on_their_own(old: str, new: str, same: bool) -> None:

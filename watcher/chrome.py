@@ -149,8 +149,30 @@ _PAGER_LABEL = re.compile(
     re.I,
 )
 
+_STRING = etree.XPath("string()", smart_strings=False)
 # A language switcher's label ("Change language:") is this short or shorter.
 LANGUAGE_LABEL_CHARS = 40
+#: The longest name of a language in :data:`ENDONYMS`, with a region ("Português
+#: (Brasil)"), in characters.
+LANGUAGE_NAME_CHARS = 30
+#: Languages as their speakers name them (case-folded): the words of a language
+#: switcher's links.
+ENDONYMS = frozenset(
+    name.casefold()
+    for name in (
+        "English", "Français", "Francais", "Deutsch", "Español", "Espanol", "Italiano",
+        "Português", "Portugues", "Nederlands", "Polski", "Svenska", "Dansk", "Norsk",
+        "Norsk bokmål", "Suomi", "Íslenska", "Eesti", "Latviešu", "Lietuvių", "Čeština",
+        "Slovenčina", "Slovenščina", "Magyar", "Română", "Hrvatski", "Srpski", "Српски",
+        "Bosanski", "Shqip", "Македонски", "Български", "Ελληνικά", "Русский", "Українська",
+        "Беларуская", "Қазақ тілі", "Türkçe", "Azərbaycan", "ქართული", "Հայերեն", "Català",
+        "Euskara", "Galego", "Gaeilge", "Cymraeg", "Gàidhlig", "Lëtzebuergesch", "Malti",
+        "日本語", "한국어", "中文", "简体中文", "繁體中文", "繁体中文", "中文简体", "中文繁體",
+        "العربية", "עברית", "فارسی", "اردو", "हिन्दी", "हिंदी", "বাংলা", "தமிழ்", "తెలుగు",
+        "मराठी", "ગુજરાતી", "ಕನ್ನಡ", "മലയാളം", "ไทย", "Tiếng Việt", "Bahasa Indonesia",
+        "Indonesia", "Bahasa Melayu", "Melayu", "Filipino", "Tagalog", "Kiswahili",
+    )
+)  # fmt: skip
 
 
 def menu_label(element: etree._Element) -> etree._Element | None:
@@ -332,21 +354,44 @@ def is_layout(element: etree._Element) -> bool:
 
 
 def is_language_switcher(element: etree._Element) -> bool:
-    """Links to the page in other languages, each marked with its language (``hreflang``,
-    or ``lang`` on the link or its words, as the W3C asks), with at most a short label
-    ("Change language:") beside them: the site's, however few they are."""
+    """Links to the page in other languages, with at most a short label ("Change
+    language:") beside them: the site's, however few they are. Each link is marked with
+    its language (``hreflang``, or ``lang`` on the link or its words, as the W3C asks),
+    or, two links or more, each says only a language's name as its speakers write it
+    ("Français", "Deutsch (Schweiz)") or its code ("FR") that its address also holds."""
     links = [a for a in element.iter("a") if not in_page(a.get("href", "#"))]
-    if not links or not all(_names_language(link) for link in links):
+    if not links:
+        return False
+    marked = sum(1 for link in links if names_language(link))
+    if marked < len(links) and (
+        len(links) < 2 or not all(names_language(link) or says_language(link) for link in links)
+    ):
         return False
     text = sum(len(words.strip()) for words in element.itertext())
     link_text = sum(len(words.strip()) for link in links for words in link.itertext())
     return text - link_text <= LANGUAGE_LABEL_CHARS
 
 
-def _names_language(link: etree._Element) -> bool:
+def names_language(link: etree._Element) -> bool:
+    """Whether a link is marked with the language it leads to (``hreflang``, ``lang``)."""
     if link.get("hreflang") or link.get("lang"):
         return True
-    return any(child.get("lang") for child in link.iterdescendants(etree.Element))
+    return len(link) > 0 and any(child.get("lang") for child in link.iterdescendants(etree.Element))
+
+
+def says_language(link: etree._Element) -> bool:
+    """Whether a link's words are only a language's name, as its speakers write it
+    (a region may follow in brackets), or a language code that its address holds too
+    ("FR" to ``/fr/privacy``)."""
+    words = (link.text or "") if len(link) == 0 else _STRING(link)
+    name = words.split("(", 1)[0].strip().casefold()
+    if name in ENDONYMS:
+        return True
+    if len(name) != 2 or not name.isalpha() or not name.isascii():
+        return False
+    return (
+        re.search(rf"(?:^|[/?&=._-]){name}(?:$|[/?&=._-])", link.get("href", ""), re.I) is not None
+    )
 
 
 def in_page(href: str) -> bool:

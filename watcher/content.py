@@ -49,6 +49,7 @@ from .visibility import (
 from .weights import Weight, drop_weighed, inside, survey
 from .widgets import (
     consent_banners,
+    language_lists,
     share_bars,
     signup_forms,
     tab_strips,
@@ -127,15 +128,16 @@ def extract(
     body = root.find("body")
     if body is None:
         body = root
-    weights, hidden, chrome = survey(body, panels)
+    weights, hidden, chrome, languages = survey(body, panels)
     if unveil(body, weights[body].text if body in weights else 0, hidden, banners):
-        weights, hidden, chrome = survey(body, panels)
+        weights, hidden, chrome, languages = survey(body, panels)
     if body not in weights:
         return []  # a page hidden whole by its markup shows nothing
     chrome.update((banner, "consent") for banner in banners if banner in weights)
     chrome.update((form, "vote") for form in votes if form in weights)
     chrome.update((form, "signup") for form in signups if form in weights)
     chrome.update((bar, "share") for bar in shares if bar in weights)
+    chrome.update((block, "language") for block in language_lists(languages) if block in weights)
     chrome.update((strip, "tabs") for strip in tab_strips(hidden) if strip in weights)
     for element in hidden:
         drop(element)

@@ -14,8 +14,9 @@ between the latest version and a new capture are such noise:
   ("© 2025" on 1 January), in a date that is the capture's own date (the
   "date of the day"), or, in a short line, in how long ago something
   happened ("Updated 3 days ago", "over a week ago", "yesterday", "in the last
-  hour") or in a reader counter ("12,345 views", "7 out of 9 found this
-  helpful"), is the same line;
+  hour"), in the clock ("Last checked at 10:21:07", "Page generated in 0.12
+  seconds") or in a reader counter ("12,345 views", "7 out of 9 found this
+  helpful", "1,204 people are reading this"), is the same line;
 * a line that differed between two fetches of the same page a minute apart
   (``refetch``) is volatile for this capture.
 
@@ -68,7 +69,12 @@ _RELATIVE = re.compile(
     r"secondo|minuto|ora|giorno|settimana|mese|anno) fa\b"
     r"|\b(?:\d+|een|enkele) (?:seconden?|minuten?|uur|uren|dagen?|weken?|maanden?|jaren?|jaar)"
     r" geleden\b"
-    r"|\b(?:hier|aujourd['’]hui|gestern|heute|ayer|hoy|ontem|hoje|ieri|oggi|gisteren|vandaag)\b",
+    r"|\b(?:hier|aujourd['’]hui|gestern|heute|ayer|hoy|ontem|hoje|ieri|oggi|gisteren|vandaag)\b"
+    # The clock: a time to the second ("Last checked at 10:21:07"), and how long the
+    # server took to make the page ("Page generated in 0.123 seconds", "Rendered in 42ms").
+    r"|\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"
+    r"|\b(?:generated|rendered|served|built|created|processed|loaded)\s+in\s+\d+(?:[.,]\d+)?"
+    r"\s*(?:ms|milliseconds?|s|secs?|seconds?)\b",
     re.I,
 )
 # Reader counters, as blogs and help centres print them beside an article: a number
@@ -85,12 +91,16 @@ _READERS = (
 # Compiled on first use (through re's cache): most checks never need it, and every
 # process would pay for it at start-up.
 _COUNTER = (
-    r"(?:^|(?<=[·•|(,;:])|(?<=[·•|(,;:.-] ))\s*(?:"
+    r"(?:^|(?<=[·•|(,;:])|(?<=[·•|(,;:.!?-] ))\s*(?:"
     rf"{_COUNT}\s+{_READERS}"
     rf"|{_READERS}(?:\s+(?:count|total))?\s*:\s*{_COUNT}"
     rf"|(?:read|viewed|seen|lu|gelesen|leído|lido|letto|gelezen)\s+{_COUNT}"
     r"\s*(?:times|fois|mal|veces|vezes|volte|keer)"
     r"|\d+ (?:out )?of \d+ (?:people |users |readers |customers )?found this \w+(?: \w+)?"
+    # Who else is on the page ("1,204 people are reading this", "37 users online").
+    rf"|{_COUNT}\s+(?:people|persons|users|visitors|readers|others)\s+(?:are\s+)?"
+    r"(?:reading|viewing|looking at|online|here)(?:\s+(?:this|now|right now))?"
+    r"(?:\s+(?:page|article|post))?"
     r"|(?:average )?rating:?\s*\d(?:[.,]\d+)?\s*(?:/|out of)\s*\d+"
     r")(?=\s*(?:$|[·•|),;]|\.(?:\s|$)))"
 )

@@ -9,10 +9,19 @@ and on the way finds the hidden elements and the page chrome that
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from lxml import etree
 
-from .chrome import CHROME_OR_FRAME_TAGS, chrome_kind, in_page, is_custom_control
+from .chrome import (
+    CHROME_OR_FRAME_TAGS,
+    LANGUAGE_NAME_CHARS,
+    chrome_kind,
+    in_page,
+    is_custom_control,
+    names_language,
+    says_language,
+)
 from .visibility import drop, is_hidden
 from .widgets import page_link_kind
 
@@ -51,17 +60,28 @@ class Weight:
         return self.links >= NAV_LINKS and self.link >= LINK_DENSITY * self.text
 
 
-def survey(
-    top: etree._Element, panels: frozenset[str]
-) -> tuple[dict[etree._Element, Weight], list[etree._Element], dict[etree._Element, str]]:
+class Survey(NamedTuple):
+    """What :func:`survey` finds."""
+
+    weights: dict[etree._Element, Weight]
+    hidden: list[etree._Element]
+    chrome: dict[etree._Element, str]
+    #: The visible links that lead to the page in another language (see
+    #: :func:`~watcher.widgets.language_lists`).
+    languages: list[etree._Element]
+
+
+def survey(top: etree._Element, panels: frozenset[str]) -> Survey:
     """One bottom-up pass over ``top``: the :class:`Weight` of every visible element,
-    the hidden elements (to drop), and the chrome elements with why they are chrome.
+    the hidden elements (to drop), the chrome elements with why they are chrome, and
+    the links to the page in other languages.
 
     Hidden elements get no weight, so their ancestors' weights leave them out.
     """
     weights: dict[etree._Element, Weight] = {}
     hidden: list[etree._Element] = []
     chrome: dict[etree._Element, str] = {}
+    languages: list[etree._Element] = []
 
     def shown_last(element: etree._Element) -> bool:
         # Everything after an element comes before it in this pass: weighed already.
@@ -89,6 +109,10 @@ def survey(
         if tag == "a" and not in_page(attrs.get("href", "#")):
             weight.link = weight.text
             weight.links += 1
+            if (weight.text <= LANGUAGE_NAME_CHARS or "hreflang" in attrs or "lang" in attrs) and (
+                names_language(el) or says_language(el)
+            ):
+                languages.append(el)
         elif weight.text <= CONTROL_CHARS and "tabindex" in attrs and is_custom_control(el):
             hidden.append(el)
             continue
@@ -99,7 +123,8 @@ def survey(
                 kind = page_link_kind(el, attrs.get("href", ""), weight.text, shown_last)
             if kind:
                 chrome[el] = kind
-    return weights, hidden, dict(reversed(chrome.items()))
+    languages.reverse()
+    return Survey(weights, hidden, dict(reversed(chrome.items())), languages)
 
 
 def _shows_after(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 
 from lxml import etree
 
-from .chrome import has_descendant, in_sentence
+from .chrome import has_descendant, in_sentence, is_language_switcher
 from .visibility import HEADING_TAGS
 
 # The whole label of a consent banner's buttons ("Accept all cookies", "Refuse
@@ -353,6 +353,29 @@ def _only_shares(element: etree._Element) -> bool:
         return False
     shown = sum(len("".join(_SHOWN_TEXT(a)).split()) for a in links)
     return len(" ".join(_SHOWN_TEXT(element)).split()) == shown
+
+
+def language_lists(links: list[etree._Element]) -> list[etree._Element]:
+    """The language switchers around ``links`` (those that lead to the page in another
+    language) wherever they stand (inside the document's landmark, at the end of a
+    page whose policy is the whole body): the outermost block around such links that
+    :func:`~watcher.chrome.is_language_switcher` calls one. A translation coming or
+    going is the site's news, not the policy's."""
+    found: list[etree._Element] = []
+    for link in links:
+        block = None
+        for ancestor in link.iterancestors():
+            if ancestor.tag in ("body", "main", "article") or has_descendant(
+                ancestor, *HEADING_TAGS
+            ):
+                break  # a block with a heading is a section, not a switcher's label
+            if is_language_switcher(ancestor):
+                block = ancestor
+            elif block is not None or any(a is not link for a in ancestor.iter("a")):
+                break  # past the switcher, or its other links are not languages'
+        if block is not None and block not in found:
+            found.append(block)
+    return found
 
 
 def page_link_kind(
