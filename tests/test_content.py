@@ -1073,6 +1073,29 @@ def test_links_to_a_heading_itself_are_not_its_words(before: str, after: str) ->
 
 
 @pytest.mark.parametrize(
+    ("back", "kept"),
+    [
+        ('<a href="#ref-1" class="footnote-backref">\u21a9\ufe0e</a>', False),
+        ('<a href="#ref-1">^</a>', False),
+        ('<a href="#ref-1">\u21a9 back</a>', True),
+        ('<a href="#ref-1">see 1</a>', True),
+    ],
+    ids=["return-arrow", "caret", "arrow-and-words", "words"],
+)
+def test_a_footnotes_link_back_to_its_citation_is_dropped(back: str, kept: bool) -> None:
+    # Markdown renderers add "↩︎" after each footnote; a site that changes renderer
+    # changes no word of its policy.
+    def page(after: str) -> str:
+        cited = '<p>We keep logs.<sup><a href="#fn-1" id="ref-1">1</a></sup></p>'
+        notes = f'<ol class="footnotes"><li id="fn-1">For 30 days. {after}</li></ol>'
+        return f"<body><main><h1>Privacy</h1>{cited}{policy(3)}{notes}</main></body>"
+
+    text = text_of(page(back))
+    assert "We keep logs.1" in text
+    assert (text == text_of(page(""))) is not kept
+
+
+@pytest.mark.parametrize(
     ("after_section", "kept"),
     [
         ('<p><a href="#top">Back to top \u2191</a></p>', False),

@@ -216,6 +216,30 @@ def test_the_pages_a_near_empty_page_frames_are_named() -> None:
     assert parse(framed.encode(), "text/html").frames == ()  # only asked of empty pages
 
 
+@pytest.mark.parametrize(
+    ("placeholder", "kept"),
+    [
+        ("Loading…", False),
+        ("Loading...", False),
+        ("Chargement en cours…", False),
+        ("Wird geladen ...", False),
+        ("加载中…", False),
+        ("Loading the data you upload", True),
+        ("Laden", True),
+    ],
+    ids=["english", "dots", "french", "german", "chinese", "in-a-sentence", "a-word-alone"],
+)
+def test_a_paragraph_that_says_the_page_is_loading_is_not_read(
+    placeholder: str, kept: bool
+) -> None:
+    # The page's script replaces it; a capture taken before, or a server that renders
+    # it only sometimes, would otherwise differ from the next by this line.
+    policy = "<p>We collect the data you give us and keep it as long as we need it.</p>" * 5
+    text = text_of(f"<main><h1>Privacy</h1><p>{placeholder}</p>{policy}</main>")
+    assert text.startswith("# Privacy\n")
+    assert (placeholder in text) is kept
+
+
 def test_select_and_remove_override_detection() -> None:
     html = """<body><nav>Menu</nav><div class="policy"><h1>Policy</h1><p>Keep me.</p>
       <p class="promo">Drop me.</p></div><div class="other"><p>Not selected.</p></div></body>"""

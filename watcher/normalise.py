@@ -32,7 +32,7 @@ from .canonical import (
     split_blocks,
 )
 from .errors import InputError
-from .model import Document
+from .model import Block, Document
 from .pdf import parse_pdf
 from .quality import MIN_WORDS
 from .textformats import (
@@ -68,6 +68,15 @@ log = logging.getLogger(__name__)
 Format = Literal["html", "text", "markdown", "pdf"]
 
 MAX_BLOCK_CHARS = 100_000
+# What a page shows while its script loads the rest ("Loading…", "Chargement…",
+# "加载中…"): a paragraph of these words alone is the page's state, not its text.
+_LOADING = re.compile(
+    r"(?:loading|please wait|chargement(?: en cours)?|veuillez patienter|wird geladen|"
+    r"bitte warten|cargando|caricamento|carregando|bezig met laden|(?:laden|lädt)(?=\s*[.…])|"
+    r"読み込み中|加载中|載入中|로딩 중|불러오는 중)\s*(?:\.{1,3}|…)?",
+    re.I,
+)
+LOADING_CHARS = 24
 
 
 # ---------------------------------------------------------------- decoding
@@ -276,10 +285,19 @@ def _read_page(
     walker = Walker()
     for element in roots:
         walker.walk(element)
-    blocks = tuple(walker.blocks)
+    blocks = tuple(block for block in walker.blocks if not _is_loading(block))
     if not title:
         title = next((b.text for b in blocks if b.kind == "heading"), "")
     return Document(title=title, blocks=blocks)
+
+
+def _is_loading(block: Block) -> bool:
+    """Whether a paragraph only says that the page is loading."""
+    return (
+        block.kind == "paragraph"
+        and len(block.text) <= LOADING_CHARS
+        and _LOADING.fullmatch(block.text) is not None
+    )
 
 
 def _framed_pages(root: etree._Element, name: str) -> tuple[str, ...]:

@@ -58,6 +58,9 @@ _PERMALINK_TEXT = re.compile(r"[\s\u200b\ufeff]*[¶#§🔗⚓]\ufe0f?[\s\u200b\u
 _DISCLOSURE = frozenset(("aria-expanded", "aria-controls"))
 # What a "Back to top" button shows when it shows no words: an arrow or a chevron up.
 _UP_ARROW = re.compile(r"\s*[↑⇧⇑⬆▲△▴⌃^˄]\ufe0f?\s*")
+# What a footnote's link back to its citation shows: a return arrow, or an arrow or a
+# caret up ("↩︎" from Markdown renderers, "^" on wikis).
+_BACK_ARROW = re.compile(r"\s*[↩↵⤴⤶⮐↑⇧⬆^][\ufe0e\ufe0f]?\s*")
 # A vote widget asks its question in this many words or fewer.
 VOTE_WORDS = 30
 # ... and a newsletter sign-up its offer in this many.
@@ -396,7 +399,8 @@ def page_link_kind(
       HTML standard) or a block that holds the link and more words than it; standing
       alone (not in a sentence, not in a heading), with at most
       :data:`TOP_LINK_CHARS` characters; or a link to ``#`` alone that shows only an
-      arrow up (a floating "↑" button);
+      arrow up (a floating "↑" button); or a link to a place in the page that shows
+      only a return arrow or an arrow up (a footnote's "↩︎" back to its citation);
     - ``"control"``: a link that works the page's script, standing alone outside the
       headings with as few characters: one to a ``javascript:`` address ("Print this
       page"), or one that says it is a button (``role="button"``) and goes nowhere
@@ -423,6 +427,8 @@ def page_link_kind(
         and (next(link.iterancestors(*HEADING_TAGS), None) is not None or not in_sentence(link))
     ):
         return "permalink"
+    if len(href) > 1 and chars <= 2 and _BACK_ARROW.fullmatch("".join(link.itertext())):
+        return "top"  # a footnote's way back to where it is cited
     if len(href) == 1:
         # Many links that lead somewhere once a script runs go to "#" meanwhile (a
         # menu's, "Back to top"; an accordion's title, before its panel): only one
