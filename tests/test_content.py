@@ -893,6 +893,8 @@ def test_a_language_switcher_after_the_document_is_left_out(after: str, kept: bo
         ("inside", '<a href="/privacy?lang=fr">FR</a> · <a href="/privacy?lang=de">DE</a>', False),
         ("bare", '<a href="/fr/privacy">Français</a> | <a href="/it/privacy">Italiano</a>', False),
         ("by-the-title", '<a href="/fr/" hreflang="fr">Français</a>', False),
+        ("inside", '<a href="/fr/">\U0001f1eb\U0001f1f7 Français</a> <a href="/ja/">日本語</a>',
+         False),
         ("inside", '<a href="/fr/">Français</a>', True),
         ("inside", '<a href="/fr/">Français</a> | <a href="/contact">Contact</a>', True),
         ("inside", '<a href="/eu">EU</a> | <a href="/us">US data</a>', True),
@@ -900,7 +902,7 @@ def test_a_language_switcher_after_the_document_is_left_out(after: str, kept: bo
     ],
     ids=[
         "names", "names-in-a-list", "hreflang-and-code", "codes-in-addresses", "end-of-bare-page",
-        "in-the-title-block",
+        "in-the-title-block", "with-a-flag",
         "one-name", "with-another-link", "regions", "codes-elsewhere",
     ],
 )  # fmt: skip

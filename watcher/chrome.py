@@ -150,6 +150,7 @@ _PAGER_LABEL = re.compile(
 )
 
 _STRING = etree.XPath("string()", smart_strings=False)
+_SYMBOLS = re.compile(r"[^\w\s]+")
 # A language switcher's label ("Change language:") is this short or shorter.
 LANGUAGE_LABEL_CHARS = 40
 #: The longest name of a language in :data:`ENDONYMS`, with a region ("Português
@@ -386,6 +387,10 @@ def says_language(link: etree._Element) -> bool:
     words = (link.text or "") if len(link) == 0 else _STRING(link)
     name = words.split("(", 1)[0].strip().casefold()
     if name in ENDONYMS:
+        return True
+    # A flag or an arrow beside the name ("🇫🇷 Français", "Deutsch ›").
+    bare = _SYMBOLS.sub("", name).strip()
+    if bare != name and bare in ENDONYMS:
         return True
     if len(name) != 2 or not name.isalpha() or not name.isascii():
         return False
