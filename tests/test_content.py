@@ -899,11 +899,12 @@ def test_a_language_switcher_after_the_document_is_left_out(after: str, kept: bo
         ("inside", '<a href="/fr/">Français</a> | <a href="/contact">Contact</a>', True),
         ("inside", '<a href="/eu">EU</a> | <a href="/us">US data</a>', True),
         ("inside", '<a href="/a">AB</a> | <a href="/b">CD</a>', True),
+        ("inside", '<a href="/us">US</a> | <a href="/ai">AI</a>', True),
     ],
     ids=[
         "names", "names-in-a-list", "hreflang-and-code", "codes-in-addresses", "end-of-bare-page",
         "in-the-title-block", "with-a-flag",
-        "one-name", "with-another-link", "regions", "codes-elsewhere",
+        "one-name", "with-another-link", "regions", "codes-elsewhere", "codes-of-no-language",
     ],
 )  # fmt: skip
 def test_a_language_switcher_inside_the_document_is_left_out(

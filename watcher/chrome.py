@@ -153,9 +153,20 @@ _STRING = etree.XPath("string()", smart_strings=False)
 _SYMBOLS = re.compile(r"[^\w\s]+")
 # A language switcher's label ("Change language:") is this short or shorter.
 LANGUAGE_LABEL_CHARS = 40
-#: The longest name of a language in :data:`ENDONYMS`, with a region ("Português
-#: (Brasil)"), in characters.
+#: A link that shows more characters than this names no language (the longest name in
+#: :data:`ENDONYMS` with a region, "English (United Kingdom)", has 24).
 LANGUAGE_NAME_CHARS = 30
+#: Two-letter language codes (ISO 639-1, and the country codes that sites also use for
+#: a language: "JP", "CN", "KR"), as a switcher's links show them.
+LANGUAGE_CODES = frozenset(
+    "aa ab af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy "
+    "da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr "
+    "ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv "
+    "kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no "
+    "nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn "
+    "so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo "
+    "wa wo xh yi yo za zh zu jp cn cz dk gr ua vn".split()
+)
 #: Languages as their speakers name them (case-folded): the words of a language
 #: switcher's links.
 ENDONYMS = frozenset(
@@ -363,8 +374,8 @@ def is_language_switcher(element: etree._Element) -> bool:
     links = [a for a in element.iter("a") if not in_page(a.get("href", "#"))]
     if not links:
         return False
-    marked = sum(1 for link in links if names_language(link))
-    if marked < len(links) and (
+    if not all(names_language(link) for link in links) and (
+        # Links not marked so must be two or more, and each say which language it is.
         len(links) < 2 or not all(names_language(link) or says_language(link) for link in links)
     ):
         return False
@@ -392,7 +403,7 @@ def says_language(link: etree._Element) -> bool:
     bare = _SYMBOLS.sub("", name).strip()
     if bare != name and bare in ENDONYMS:
         return True
-    if len(name) != 2 or not name.isalpha() or not name.isascii():
+    if name not in LANGUAGE_CODES:
         return False
     return (
         re.search(rf"(?:^|[/?&=._-]){name}(?:$|[/?&=._-])", link.get("href", ""), re.I) is not None

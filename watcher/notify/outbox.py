@@ -46,9 +46,6 @@ from ..pipeline import ChangeRecord, Outcome
 from ..store import Store, iso, utcnow
 from . import incidents
 from .messages import build_message, change_content, new_message_id, one_line
-
-if TYPE_CHECKING:
-    import sqlite_utils
 from .smtp import (
     describe_error,
     dot_stuffed,
@@ -57,6 +54,9 @@ from .smtp import (
     quit_quietly,
     synchronous_full,
 )
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 log = logging.getLogger(__name__)
 
