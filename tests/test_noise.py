@@ -295,13 +295,17 @@ def test_the_policy_date_changing_is_a_change_on_another_day() -> None:
         ("Rendered in 42ms", "Rendered in 57 ms", True),
         ("Last checked at 10:21:07 UTC", "Last checked at 08:02:59 UTC", True),
         ("Support hours: 9:00 to 17:00", "Support hours: 9:00 to 18:00", False),
+        ("Fetched 2026-03-14 10:21:07 GMT", "Fetched 2026-03-14 11:02:13 GMT", True),
+        ("Session timeout: 00:30:00", "Session timeout: 00:15:00", False),
+        ("| Session | 00:30:00 |", "| Session | 00:15:00 |", False),
         ("We answer requests in 30 days", "We answer requests in 45 days", False),
     ],
     ids=[
         "build-hash", "token", "registration-number", "retention", "relative-time",
         "relative-words", "in-the-last-minutes", "in-the-last-hour", "last-30-days",
         "relative-with-qualifier", "relative-and-more", "ago-in-prose", "generated-in",
-        "rendered-in-ms", "time-to-the-second", "opening-hours", "answered-in-days",
+        "rendered-in-ms", "time-to-the-second", "opening-hours", "stamp-after-a-date",
+        "a-duration", "a-duration-in-a-row", "answered-in-days",
     ],
 )  # fmt: skip
 def test_hash_like_tokens_are_not_changes_but_numbers_are(old: str, new: str, same: bool) -> None:

@@ -69,10 +69,17 @@ _RELATIVE = re.compile(
     r"secondo|minuto|ora|giorno|settimana|mese|anno) fa\b"
     r"|\b(?:\d+|een|enkele) (?:seconden?|minuten?|uur|uren|dagen?|weken?|maanden?|jaren?|jaar)"
     r" geleden\b"
-    r"|\b(?:hier|aujourd['’]hui|gestern|heute|ayer|hoy|ontem|hoje|ieri|oggi|gisteren|vandaag)\b"
-    # The clock: a time to the second ("Last checked at 10:21:07"), and how long the
-    # server took to make the page ("Page generated in 0.123 seconds", "Rendered in 42ms").
-    r"|\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"
+    r"|\b(?:hier|aujourd['’]hui|gestern|heute|ayer|hoy|ontem|hoje|ieri|oggi|gisteren|vandaag)\b",
+    re.I,
+)
+# The clock, as a page stamps it: a time to the second that says it is a moment (after
+# "at" or a date, or before a time zone: "Last checked at 10:21:07", "10:21:07 UTC"), not
+# a duration ("Session timeout: 00:30:00"); and how long the server took to make the
+# page ("Page generated in 0.123 seconds", "Rendered in 42ms").
+_SECONDS = r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?"
+_CLOCK = re.compile(
+    rf"(?:\b(?:at|um|à|a las|alle|às|om)\s+|@\s*|\d[T\s]){_SECONDS}\b"
+    rf"|\b{_SECONDS}\s*(?:[AaPp]\.?[Mm]\b\.?|UTC\b|GMT\b|Z\b|[A-Z]{{2,4}}T\b|[+-]\d{{2}}:?\d{{2}}\b)"
     r"|\b(?:generated|rendered|served|built|created|processed|loaded)\s+in\s+\d+(?:[.,]\d+)?"
     r"\s*(?:ms|milliseconds?|s|secs?|seconds?)\b",
     re.I,
@@ -228,7 +235,7 @@ def _mask_relative(line: str) -> str:
 
 
 def _mask_readers(line: str) -> str:
-    return re.sub(_COUNTER, "~", _mask_relative(line), flags=re.I)
+    return re.sub(_COUNTER, "~", _CLOCK.sub("~", _mask_relative(line)), flags=re.I)
 
 
 def _mask_tokens(line: str) -> str:
