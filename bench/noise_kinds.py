@@ -6,8 +6,8 @@ For each kind of noise below, two captures of a synthetic policy page are writte
 title, a date line and six numbered sections of a paragraph and a list, inside a site
 frame (header, ``<main>``, footer) or bare (the policy is the whole ``<body>``). The
 second capture differs from the first only by that noise. Both are imported in turn
-into a fresh data directory with ``watcher import``; a ``changed`` status for the
-second is a false alarm. The kinds are general ways pages change between two fetches
+into a fresh data directory with ``watcher import``; any status of the second but
+``unchanged`` is counted as a false alarm. The kinds are general ways pages change between two fetches
 of the same policy, not any site's. Some are known gaps, printed as such (see the
 README's "How well it filters noise").
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -243,7 +244,7 @@ KNOWN_GAPS = frozenset(
 
 def second_status(kind: str, first: str, second: str, work: Path) -> str:
     """The status ``watcher import`` gives the second capture of ``kind``."""
-    folder = work / kind.replace(" ", "-").replace("/", "-")
+    folder = work / re.sub(r"\W+", "-", kind).strip("-")
     folder.mkdir()
     (folder / "20250101T000000.html").write_text(first, encoding="utf-8")
     (folder / "20250102T000000.html").write_text(second, encoding="utf-8")
