@@ -7,9 +7,9 @@ title, a date line and six numbered sections of a paragraph and a list, inside a
 frame (header, ``<main>``, footer) or bare (the policy is the whole ``<body>``). The
 second capture differs from the first only by that noise. Both are imported in turn
 into a fresh data directory with ``watcher import``; any status of the second but
-``unchanged`` is counted as a false alarm. The kinds are general ways pages change between two fetches
-of the same policy, not any site's. Some are known gaps, printed as such (see the
-README's "How well it filters noise").
+``unchanged`` is counted as a false alarm. The kinds are general ways pages change
+between two fetches of the same policy, not any site's. Some are known gaps, printed as
+such (see the README's "How well it filters noise").
 
 Prints each kind and the status of its second capture, then the count of false
 alarms. The exit status is 0 when only known gaps alarm, 1 otherwise.
