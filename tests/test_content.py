@@ -67,6 +67,11 @@ def policy(paragraphs: int = 6) -> str:
         ("ytr-related-content", True),
         ("recent-articles", True),
         ("recently-viewed-articles", True),
+        ("article-meta", True),
+        ("post-author-wrapper", True),
+        ("entry-byline", True),
+        ("byline", True),
+        ("article-subscribe button", True),
         ("related-policies", False),
         ("relationship", False),
         ("recent-changes", False),
@@ -89,6 +94,10 @@ def policy(paragraphs: int = 6) -> str:
         ("fortune", False),
         ("announcement-date", False),
         ("promotion-terms", False),
+        ("article-info", False),
+        ("post-metadata", False),
+        ("author-rights", False),
+        ("entry-content", False),
     ],
 )
 def test_chrome_class_names(names: str, chrome: bool) -> None:
@@ -1073,6 +1082,25 @@ def test_links_to_a_heading_itself_are_not_its_words(before: str, after: str) ->
 
     assert text_of(page(links=True)) == text_of(page(links=False))
     assert "## Sharing\n" in text_of(page(links=True))
+
+
+def test_an_articles_byline_is_left_out_and_its_date_line_kept() -> None:
+    # Help centres print who wrote an article, when ("Updated 3 days ago") and a button
+    # to follow it under its title; the policy's own date line is the document's.
+    def page(days: int) -> str:
+        byline = (
+            '<div class="article-author"><a href="/u/1">Legal Team</a>'
+            f'<ul class="article-meta"><li>Updated {days} days ago</li></ul></div>'
+            '<a class="article-subscribe button" href="/follow">Follow</a>'
+        )
+        header = f'<header class="article-header"><h1>Privacy</h1>{byline}</header>'
+        body = f'<div class="article-body"><p>Last updated: 3 March 2025</p>{policy(3)}</div>'
+        return f"<body><main><article>{header}{body}</article></main></body>"
+
+    text = text_of(page(2))
+    assert text.startswith("# Privacy\n\nLast updated: 3 March 2025\n")
+    assert not re.search("Legal Team|days ago|Follow", text)
+    assert text == text_of(page(3))
 
 
 @pytest.mark.parametrize(

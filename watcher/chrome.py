@@ -95,6 +95,10 @@ _CHROME_NAMES = re.compile(
     # also float over every page (a bare "feedback" also names a terms' section).
     r"|feedback[-_]?(?:tab|button|btn|widget|launcher|trigger|badge)"
     r"|(?:consent|cookies?|btn)[-_]?revisit|revisit[-_]?(?:consent|cookies?)"
+    # An article's byline under its title, as help centres and blogs print it: who
+    # wrote it, their avatar, when ("Updated 3 days ago") and a button to follow it
+    # ("article-meta", "post-author", "entry-byline", "article-subscribe").
+    r"|(?:article|post|entry)[-_]?(?:meta|author|byline|avatar|subscribe)|byline"
     r")" + _FURNITURE_END + "|" + _PLATFORMS
 )
 _PLATFORM_NAMES = re.compile(_PLATFORMS)
@@ -116,7 +120,8 @@ _CHROME_STEMS = (
     "breadcrumb", "share", "social", "newsletter", "pagina", "pager", "prev", "comment",
     "disqus", "modal", "dialog", "popup", "pop-up", "rating", "vot", "feedback", "reaction",
     "helpful", "announcement", "promo", "related", "recent", "chat", "intercom", "drift",
-    "crisp", "hubspot", "fc-frame", "fc_frame", "beacon", "revisit",
+    "crisp", "hubspot", "fc-frame", "fc_frame", "beacon", "revisit", "meta", "author",
+    "byline", "avatar", "subscribe",
 )  # fmt: skip
 # The layout names a page's title may stand in (a site or page header, a masthead).
 _HEADER_WORDS = frozenset(
