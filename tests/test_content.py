@@ -72,6 +72,7 @@ def policy(paragraphs: int = 6) -> str:
         ("entry-byline", True),
         ("byline", True),
         ("article-subscribe button", True),
+        ("avatar", True),
         ("related-policies", False),
         ("relationship", False),
         ("recent-changes", False),
@@ -1250,6 +1251,27 @@ def test_links_that_work_the_script_are_dropped(control: str, kept: bool) -> Non
     label = re.findall(r">([^<]+)</a>", control)[0]
     assert (label in text) is kept
     assert "## Part 2\n" in text and "3. We collect" in text
+
+
+@pytest.mark.parametrize(
+    ("heading", "text"),
+    [
+        ('<h2>Sharing<a href="javascript:print()" title="Print">Print</a></h2>', "## Sharing"),
+        ('<h2>Sharing <a href="#" role="button">Show</a></h2>', "## Sharing"),
+        ('<h2>1. <a href="javascript:void(0)">How we share</a></h2>', "## 1. How we share"),
+        ('<h2><a href="javascript:void(0)">Sharing</a></h2>', "## Sharing"),
+        ('<h2><a href="javascript:void(0)">Go</a> further</h2>', "## Go further"),
+    ],
+    ids=["print-after-the-title", "show-after-the-title", "the-title-after-its-number",
+         "the-whole-title", "the-title-first"],
+)  # fmt: skip
+def test_a_scripts_link_that_ends_a_heading_after_its_title_is_dropped(
+    heading: str, text: str
+) -> None:
+    # Help centres put "Print" in the article's title; an accordion's title is a
+    # script's link too, and stays whole.
+    page = f"<body><main><h1>Privacy</h1>{heading}{policy(3)}</main></body>"
+    assert f"\n{text}\n" in text_of(page)
 
 
 @pytest.mark.parametrize(

@@ -97,8 +97,8 @@ _CHROME_NAMES = re.compile(
     r"|(?:consent|cookies?|btn)[-_]?revisit|revisit[-_]?(?:consent|cookies?)"
     # An article's byline under its title, as help centres and blogs print it: who
     # wrote it, their avatar, when ("Updated 3 days ago") and a button to follow it
-    # ("article-meta", "post-author", "entry-byline", "article-subscribe").
-    r"|(?:article|post|entry)[-_]?(?:meta|author|byline|avatar|subscribe)|byline"
+    # ("article-meta", "post-author", "entry-byline", "article-subscribe", "avatar").
+    r"|(?:article|post|entry)[-_]?(?:meta|author|byline|avatar|subscribe)|byline|avatar"
     r")" + _FURNITURE_END + "|" + _PLATFORMS
 )
 _PLATFORM_NAMES = re.compile(_PLATFORMS)

@@ -407,7 +407,9 @@ def page_link_kind(
       (``#`` alone: "Expand all", "Menu"), or one to ``#`` alone that the page shows
       last, and no other link of the page says: what a site floats over every page,
       appended to the end of ``<body>`` ("Feedback", "Consent preferences"), which a
-      page whose policy is the whole body would read as its last line.
+      page whose policy is the whole body would read as its last line; in a heading,
+      only one that ends it after more words of the heading's own (a "Print" beside
+      an article's title).
 
     A heading's link to itself (its title or its number), a table of contents' links,
     which go down the page, and a link back to a section named in a sentence are the
@@ -463,12 +465,22 @@ def _said_before(link: etree._Element) -> bool:
 
 
 def _control(link: etree._Element) -> str | None:
-    """``"control"`` for a script's link standing alone outside the headings (see
-    :func:`page_link_kind`). One that opens or closes a block of its own (an
-    accordion's title: ``aria-expanded``, ``aria-controls``, ``data-toggle``) is
-    that block's title."""
+    """``"control"`` for a script's link standing alone outside the headings, or ending
+    one after its title (see :func:`page_link_kind`). One that opens or closes a block
+    of its own (an accordion's title: ``aria-expanded``, ``aria-controls``,
+    ``data-toggle``) is that block's title."""
     if any(name in _DISCLOSURE or "toggle" in name for name in link.attrib):
         return None
-    if next(link.iterancestors(*HEADING_TAGS), None) is not None or in_sentence(link):
-        return None
-    return "control"
+    heading = next(link.iterancestors(*HEADING_TAGS), None)
+    if heading is not None:
+        return "control" if _ends_title(link, heading) else None
+    return None if in_sentence(link) else "control"
+
+
+def _ends_title(link: etree._Element, heading: etree._Element) -> bool:
+    """Whether a script's link ends a heading after more words of the heading's own (a
+    help centre's "Print" beside an article's title); one that holds the title's words
+    (an accordion's, "1." beside it) is the title."""
+    words = "".join(link.itertext()).strip()
+    whole = "".join(heading.itertext()).strip()
+    return bool(words) and whole.endswith(words) and len(whole) - len(words) > len(words)
