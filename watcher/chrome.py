@@ -98,7 +98,7 @@ _CHROME_NAMES = re.compile(
     # An article's byline under its title, as help centres and blogs print it: who
     # wrote it, their avatar, when ("Updated 3 days ago") and a button to follow it
     # ("article-meta", "post-author", "entry-byline", "article-subscribe", "avatar").
-    r"|(?:article|post|entry)[-_]?(?:meta|author|byline|avatar|subscribe)|byline|avatar"
+    r"|(?:article|post|entry)[-_]?(?:meta|author|byline|subscribe)|byline|avatar"
     r")" + _FURNITURE_END + "|" + _PLATFORMS
 )
 _PLATFORM_NAMES = re.compile(_PLATFORMS)
