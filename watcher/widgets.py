@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from lxml import etree
 
 from .chrome import has_descendant, in_sentence, is_language_switcher
-from .visibility import HEADING_TAGS
+from .visibility import HEADING_TAGS, flat_text
 
 # The whole label of a consent banner's buttons ("Accept all cookies", "Refuse
 # non-essential cookies", "Tout refuser", "Alle ablehnen"), in the languages whose dates
@@ -422,21 +422,20 @@ def page_link_kind(
         # Most links go elsewhere: their first letter settles it, before any lowering.
         script = href[:1] in ("j", "J") and href[:11].lower() == "javascript:"
         return _control(link) if script else None
+    symbol = "".join(link.itertext()) if chars <= 3 else ""  # what a symbol's link shows
     # In a sentence outside a heading ("in <a href="#s5">§</a> 5"), a symbol is a word.
-    if (
-        chars <= 3
-        and _PERMALINK_TEXT.fullmatch("".join(link.itertext()))
-        and (next(link.iterancestors(*HEADING_TAGS), None) is not None or not in_sentence(link))
+    if _PERMALINK_TEXT.fullmatch(symbol) and (
+        next(link.iterancestors(*HEADING_TAGS), None) is not None or not in_sentence(link)
     ):
         return "permalink"
-    if len(href) > 1 and chars <= 2 and _BACK_ARROW.fullmatch("".join(link.itertext())):
+    if len(href) > 1 and chars <= 2 and _BACK_ARROW.fullmatch(symbol):
         return "top"  # a footnote's way back to where it is cited
     if len(href) == 1:
         # Many links that lead somewhere once a script runs go to "#" meanwhile (a
         # menu's, "Back to top"; an accordion's title, before its panel): only one
         # that says it is a button, or that nothing follows, is a control, and one that
         # shows only an arrow up is the page's way back to its top.
-        if chars <= 2 and _UP_ARROW.fullmatch("".join(link.itertext())):
+        if chars <= 2 and _UP_ARROW.fullmatch(symbol):
             return None if in_sentence(link) else "top"
         if link.get("role") == "button" or (ends_page(link) and not _said_before(link)):
             return _control(link)
@@ -481,6 +480,5 @@ def _ends_title(link: etree._Element, heading: etree._Element) -> bool:
     """Whether a script's link ends a heading after more words of the heading's own (a
     help centre's "Print" beside an article's title); one that holds the title's words
     (an accordion's, "1." beside it) is the title."""
-    words = "".join(link.itertext()).strip()
-    whole = "".join(heading.itertext()).strip()
+    words, whole = flat_text(link), flat_text(heading)
     return bool(words) and whole.endswith(words) and len(whole) - len(words) > len(words)
