@@ -501,6 +501,38 @@ def test_check_many_sources_normalises_in_worker_processes(
     store.close()
 
 
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: never any workers")
+def test_a_check_starts_worker_processes_only_when_it_will_probably_read_pages(
+    cli: Cli, tmp_path: Path, server: LoopbackServer
+) -> None:
+    """Ten sources. The first check reads every page, in worker processes; the next
+    finds the same bytes and starts none. Pages whose bytes then change at every
+    fetch are read in this process once (their bytes had not changed before), and
+    in worker processes from the check after."""
+    ids = [f"s{i}" for i in range(10)]
+    base = page("acme_v1.html")
+
+    def serve(nonce: str) -> None:
+        for i, sid in enumerate(ids):
+            body = base.replace("Acme Widgets Limited", f"Acme Widgets {i} Limited")
+            server.page(f"/{sid}", body.replace("</body>", f"<!-- {nonce} --></body>"))
+
+    def check_with_workers() -> tuple[set[object], bool]:
+        result = cli("check", "--json", env={"PYTHONPROFILEIMPORTTIME": "1"})
+        names = {line.rsplit("|", 1)[-1].strip() for line in result.err.splitlines()}
+        statuses = {json.loads(line)["status"] for line in result.out.splitlines()}
+        return statuses, "concurrent.futures.process" in names
+
+    serve("a")
+    configure(tmp_path, server, {sid: f"/{sid}" for sid in ids})
+    assert check_with_workers() == ({"first"}, True)
+    assert check_with_workers() == ({"unchanged"}, False)
+    serve("b")
+    assert check_with_workers() == ({"unchanged"}, False)
+    serve("c")
+    assert check_with_workers() == ({"unchanged"}, True)
+
+
 def test_a_check_that_finds_nothing_new_never_loads_the_normaliser(
     cli: Cli, tmp_path: Path, server: LoopbackServer
 ) -> None:

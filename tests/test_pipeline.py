@@ -543,3 +543,39 @@ def test_raw_digest_is_the_sha256_of_the_bytes_whatever_came_before() -> None:
     first = b"<p>same bytes</p>"
     twin = bytes(bytearray(first))
     assert twin is not first and raw_digest(twin) == raw_digest(first) == sha256(first)
+
+
+@pytest.mark.parametrize(
+    ("pages", "rules", "reads"),
+    [
+        ([], (), 1),
+        (["acme_v1.html"], (), 0),
+        (["acme_v1.html", "acme_v1.html"], (), 0),
+        (["acme_v1.html", "acme_v1_noisy.html"], (), 1),
+        (["acme_v1.html", "acme_v1_noisy.html", "acme_v1_noisy.html"], (), 0),
+        (["acme_v1.html", "challenge.html"], (), 1),
+        (["acme_v1.html", "acme_v1.html"], ("main",), 1),
+    ],
+    ids=[
+        "never-captured",
+        "captured-once",
+        "same-bytes-twice",
+        "new-bytes-last-time",
+        "new-bytes-then-the-same",
+        "rejected-new-bytes",
+        "other-rules-now",
+    ],
+)
+def test_a_check_forecasts_which_pages_it_will_read_from_their_last_two_captures(
+    pipeline: Pipeline, pages: list[str], rules: tuple[str, ...], reads: int
+) -> None:
+    """The forecast that decides whether a check starts worker processes: a page is
+    read when its bytes are new, so one captured twice with the same bytes will
+    probably not be; one with new bytes last time, or never captured, or read under
+    other rules than it now has, will."""
+    for minutes, name in enumerate(pages):
+        pipeline.process(SOURCE, capture(name, minutes))
+    now = dataclasses.replace(SOURCE, select=rules)
+    assert pipeline.likely_reads([now]) == reads
+    other = Source(id="other", name="Other", url="https://other.example/")
+    assert pipeline.likely_reads([now, other]) == reads + 1  # never captured

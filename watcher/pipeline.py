@@ -119,6 +119,20 @@ class Pipeline:
         # A first capture is hashed in a worker, with its parsing: not here unless needed.
         return self._same_rejection(source, lambda: raw_digest(body)) is None
 
+    def likely_reads(self, sources: Sequence[Source]) -> int:
+        """How many of ``sources`` a check will probably have to read (normalise), judged
+        from their history: those never captured, last read under other rules, or
+        whose last two captures had different bytes. A page whose bytes did not change
+        last time probably will not this time either (most policies stay the same for
+        months), and a page with new bytes at every fetch will have them again."""
+        recent = self.store.recent_captures([source.id for source in sources])
+        count = 0
+        for source in sources:
+            seen, different, rules = recent.get(source.id, (0, 0, None))
+            if seen == 0 or different > 1 or rules != rules_hash(source):
+                count += 1
+        return count
+
     def process(
         self,
         source: Source,
