@@ -53,12 +53,32 @@ def test_a_judgement_is_recorded_only_when_the_text_was_read() -> None:
     assert (unread["content_sha256"], unread["rules_hash"]) == (None, None)
 
 
+def test_a_capture_row_keeps_the_fingerprint_of_its_bytes() -> None:
+    """XXH3-128: for the empty input, the value of xxHash's own sanity test (seed 0,
+    high half first), so that the column means the same whatever computes it later."""
+    bodies = [b"", b"<p>policy</p>", b"<p>policy</p>", b"<p>Policy</p>"]
+    rows = [
+        fetchrows.capture_row(SOURCE, Capture(body=body, captured_at=T0), "first", "raw")
+        for body in bodies
+    ]
+    prints = [row["raw_xxh3"] for row in rows]
+    assert prints[0] == "99aa06d3014798d86001c324468d497f"
+    assert prints[1] == prints[2] != prints[3] and len(set(prints)) == 3
+
+
 def test_a_304_stands_for_the_last_accepted_capture(store: Store) -> None:
-    previous = {"raw_sha256": "raw", "etag": '"v1"', "last_modified": None, "rules_hash": "r"}
+    previous = {
+        "raw_sha256": "raw",
+        "raw_xxh3": "print",
+        "etag": '"v1"',
+        "last_modified": None,
+        "rules_hash": "r",
+    }
     result = FetchResult(SOURCE.id, SOURCE.url, "not_modified", None, (attempt(1, 304),))
     row = fetchrows.not_modified_row(result, previous, None, iso(T0))
     assert row["reason"] == fetchrows.NOT_MODIFIED
-    assert (row["raw_sha256"], row["etag"], row["rules_hash"]) == ("raw", '"v1"', "r")
+    assert (row["raw_sha256"], row["raw_xxh3"]) == ("raw", "print")
+    assert (row["etag"], row["rules_hash"]) == ('"v1"', "r")
     assert (row["http_status"], row["bytes"], row["version_id"]) == (304, 0, None)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from watcher.analysis import analyse, raw_digest, rules_hash
+from watcher.analysis import analyse, fingerprint, raw_digest, rules_hash
 from watcher.batch import capture_time, check, import_files
 from watcher.config import Settings, Source
 from watcher.errors import InputError
@@ -75,6 +75,38 @@ def test_identical_bytes_are_unchanged_without_parsing(pipeline: Pipeline, store
     assert row is not None
     assert row["raw_sha256"] == sha256((PAGES / "acme_v1.html").read_bytes())
     assert row["content_sha256"] is None  # no text was computed: the bytes were enough
+
+
+def test_the_same_bytes_are_told_by_their_fingerprint_without_sha256(
+    pipeline: Pipeline, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same bytes again are neither parsed nor hashed with SHA-256: their XXH3-128
+    fingerprint matches the last capture's, whose SHA-256 the new row repeats. Rows
+    written before fingerprints were kept are compared by SHA-256."""
+    body = (PAGES / "acme_v1.html").read_bytes()
+    pipeline.process(SOURCE, capture(body))
+
+    def no_sha256(_: bytes) -> str:
+        raise AssertionError("SHA-256 computed for bytes seen before")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("watcher.pipeline.raw_digest", no_sha256)
+        patched.setattr("watcher.analysis.raw_digest", no_sha256)
+        assert not pipeline.needs_analysis(
+            SOURCE, FetchResult("acme", SOURCE.url, "ok", capture(body, 5), ())
+        )
+        again = pipeline.process(SOURCE, capture(body, 5))
+    assert again.status == "unchanged"
+    row = store.last_fetch("acme")
+    assert row is not None and row["raw_sha256"] == sha256(body)
+    assert row["raw_xxh3"] == fingerprint(body) and row["content_sha256"] is None
+    store.db.execute("UPDATE fetches SET raw_xxh3 = NULL")
+    older = pipeline.process(SOURCE, capture(body, 10))
+    assert older.status == "unchanged"
+    assert store.last_fetch("acme")["content_sha256"] is None  # type: ignore[index]
+    other = pipeline.process(SOURCE, capture("acme_v1_noisy.html", 15))
+    assert other.status == "unchanged"
+    assert store.last_fetch("acme")["content_sha256"] is not None  # read: new bytes
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,36 @@ def test_store_from_a_newer_watcher_is_refused(data_dir: Path) -> None:
         Store.open(data_dir)
 
 
+def test_a_store_from_before_fingerprints_gains_their_column(data_dir: Path) -> None:
+    """A store of schema 5 (no ``raw_xxh3``, its fetch rows kept) opens migrated."""
+    store = Store.open(data_dir)
+    store.sync_source("s", "S", "https://s.example/", "h")
+    store.add_fetches(
+        [
+            {
+                "source_id": "s",
+                "started_at": "2025-01-01T00:00:00+00:00",
+                "outcome": "first",
+                "raw_sha256": "a",
+            }
+        ]
+    )
+    store.close()
+    conn = sqlite3.connect(data_dir / "watcher.db")
+    conn.execute("ALTER TABLE fetches DROP COLUMN raw_xxh3")
+    conn.execute("PRAGMA user_version = 5")
+    conn.commit()
+    conn.close()
+    again = Store.open(data_dir)
+    try:
+        assert again.db.execute("PRAGMA user_version").fetchone()[0] == 6
+        row = again.last_fetch("s")
+        assert row is not None and (row["raw_sha256"], row["raw_xxh3"]) == ("a", None)
+        assert again.integrity_problems() == []
+    finally:
+        again.close()
+
+
 def _big_page(seed: int, clauses: int = 400) -> bytes:
     rows = "".join(
         f"<p>Clause {i}: we keep records of kind {i * seed % 97} for {i} days.</p>"

@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from .analysis import fingerprint
 from .config import Source
 from .model import Attempt, Capture, FetchResult
 from .store import Store, VersionHead, iso, utcnow
@@ -44,6 +45,7 @@ def capture_row(
         "http_status": capture.http_status,
         "bytes": len(capture.body),
         "raw_sha256": raw_sha,
+        "raw_xxh3": fingerprint(capture.body),
         "content_sha256": judged.get("content_sha256"),
         "etag": capture.etag,
         "last_modified": capture.last_modified,
@@ -68,6 +70,7 @@ def not_modified_row(
         "http_status": 304,
         "bytes": 0,
         "raw_sha256": previous["raw_sha256"] if previous else None,
+        "raw_xxh3": previous["raw_xxh3"] if previous else None,
         "etag": previous["etag"] if previous else None,
         "last_modified": previous["last_modified"] if previous else None,
         "version_id": latest.id if latest else None,

@@ -179,5 +179,11 @@ def _v5(db: sqlite_utils.Database) -> None:
     db.table("fetches").create_index(["version_id"], if_not_exists=True)
 
 
+def _v6(db: sqlite_utils.Database) -> None:
+    """Each fetch keeps its bytes' XXH3-128 fingerprint, which tells the same bytes
+    again without their SHA-256 (see :func:`watcher.analysis.fingerprint`)."""
+    db.execute("ALTER TABLE fetches ADD COLUMN raw_xxh3 TEXT")
+
+
 Migration = Callable[["sqlite_utils.Database"], None]
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6]

@@ -18,7 +18,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import fetchrows, quality
-from .analysis import Analysis, analyse, analysis_of, raw_digest, rules_hash, rules_of
+from .analysis import (
+    Analysis,
+    analyse,
+    analysis_of,
+    raw_digest,
+    rules_hash,
+    rules_of,
+    same_bytes,
+)
 from .canonical import NORMALISER_VERSION
 from .config import Settings, Source
 from .errors import InputError, NotFoundError
@@ -114,10 +122,9 @@ class Pipeline:
             return False
         body = result.capture.body
         latest = self.store.latest_head(source.id)
-        if latest is not None and self._same_raw(source, latest, raw_digest(body)):
+        if latest is not None and self._same_raw(source, latest, body) is not None:
             return False
-        # A first capture is hashed in a worker, with its parsing: not here unless needed.
-        return self._same_rejection(source, lambda: raw_digest(body)) is None
+        return self._same_rejection(source, body) is None
 
     def likely_reads(self, sources: Sequence[Source]) -> int:
         """How many of ``sources`` a check will probably have to read (normalise), judged
@@ -150,18 +157,19 @@ class Pipeline:
         fetch of the page a little earlier (see :meth:`awaits_confirmation`): lines
         that differ between the two are not the policy.
         """
-        raw_sha = raw_sha or raw_digest(capture.body)
         moment = iso(capture.captured_at)
         latest = self.store.latest_head(source.id)
         if capture.origin == "import":
+            raw_sha = raw_sha or raw_digest(capture.body)
             earlier = self._earlier_import(source, capture, raw_sha, latest)
             if earlier is not None:
                 return earlier
-        if latest is not None and self._same_raw(source, latest, raw_sha):
-            return self._record(
-                source, capture, attempts, "unchanged", raw_sha, version_id=latest.id
-            )
-        rejected = self._same_rejection(source, lambda: raw_sha)
+        same = self._same_raw(source, latest, capture.body) if latest is not None else None
+        if latest is not None and same is not None:
+            return self._record(source, capture, attempts, "unchanged", same, version_id=latest.id)
+        rejected = self._same_rejection(source, capture.body)
+        # Hashed only now: the same bytes as before were told by their fingerprint.
+        raw_sha = raw_sha or raw_digest(capture.body)
         if rejected is not None:
             return self._record(
                 source,
@@ -237,20 +245,20 @@ class Pipeline:
         except NotFoundError:
             return None
 
-    def _same_raw(self, source: Source, latest: VersionHead, raw_sha: str) -> bool:
-        """The bytes are those of the last accepted capture, judged under the current
-        rules: no need to parse."""
+    def _same_raw(self, source: Source, latest: VersionHead, body: bytes) -> str | None:
+        """The SHA-256 of ``body`` when these are the bytes of the last accepted capture,
+        judged under the current rules: no need to parse them, nor to hash them."""
         last = self.store.last_fetch(source.id, ("first", "changed", "unchanged"))
-        if last is None or last["raw_sha256"] != raw_sha:
-            return False
+        if last is None or not same_bytes(last, body):
+            return None
         judged_under = last["rules_hash"] or latest.rules_hash
-        return bool(judged_under == rules_hash(source))
+        return str(last["raw_sha256"]) if judged_under == rules_hash(source) else None
 
-    def _same_rejection(self, source: Source, raw_sha: Callable[[], str]) -> dict[str, Any] | None:
-        """The source's last judged capture, when it had these bytes (``raw_sha()``) and
-        was rejected under the current rules for what it is (an error or empty page),
-        not for how it compares with the latest version (a shrink, which repeats can
-        overturn): the same bytes get the same verdict without being parsed again."""
+    def _same_rejection(self, source: Source, body: bytes) -> dict[str, Any] | None:
+        """The source's last judged capture, when it had these bytes and was rejected
+        under the current rules for what it is (an error or empty page), not for how
+        it compares with the latest version (a shrink, which repeats can overturn):
+        the same bytes get the same verdict without being parsed again."""
         last = self.store.last_fetch(source.id, ("first", "changed", "unchanged", "rejected"))
         if (
             last is None
@@ -258,7 +266,7 @@ class Pipeline:
             or last["content_sha256"] is None  # unreadable: no text was judged
             or last["rules_hash"] != rules_hash(source)
             or quality.is_confirmable(last["reason"])
-            or last["raw_sha256"] != raw_sha()
+            or not same_bytes(last, body)
         ):
             return None
         return last

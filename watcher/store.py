@@ -115,6 +115,7 @@ FETCH_COLUMNS = (
     "error",
     "bytes",
     "raw_sha256",
+    "raw_xxh3",
     "content_sha256",
     "etag",
     "last_modified",
