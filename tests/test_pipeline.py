@@ -92,11 +92,11 @@ def test_the_same_bytes_are_told_by_their_fingerprint_without_sha256(
     with monkeypatch.context() as patched:
         patched.setattr("watcher.pipeline.raw_digest", no_sha256)
         patched.setattr("watcher.analysis.raw_digest", no_sha256)
-        assert not pipeline.needs_analysis(
-            SOURCE, FetchResult("acme", SOURCE.url, "ok", capture(body, 5), ())
-        )
-        again = pipeline.process(SOURCE, capture(body, 5))
-    assert again.status == "unchanged"
+        fetched = FetchResult("acme", SOURCE.url, "ok", capture(body, 5), ())
+        again = pipeline.record_without_reading(SOURCE, fetched)
+        assert again is not None and again.status == "unchanged"
+        processed = pipeline.process(SOURCE, capture(body, 6))
+        assert processed.status == "unchanged"
     row = store.last_fetch("acme")
     assert row is not None and row["raw_sha256"] == sha256(body)
     assert row["raw_xxh3"] == fingerprint(body) and row["content_sha256"] is None
@@ -150,17 +150,17 @@ def test_the_same_broken_bytes_are_judged_once(pipeline: Pipeline, store: Store)
     shell = b'<html><body><div id="app"></div><script src="/app.js"></script></body></html>'
     first = pipeline.process(SOURCE, capture(shell))
     again = FetchResult("acme", SOURCE.url, "ok", capture(shell, 10), ())
-    assert not pipeline.needs_analysis(SOURCE, again)
-    second = pipeline.handle(SOURCE, again)
-    assert (first.status, second.status) == ("rejected", "rejected")
+    second = pipeline.record_without_reading(SOURCE, again)
+    assert second is not None and (first.status, second.status) == ("rejected", "rejected")
     assert second.reason == first.reason and "JavaScript" in (second.reason or "")
     rows = store.recent_fetches("acme", 2)
     assert [r["content_sha256"] for r in rows] == [rows[1]["content_sha256"]] * 2
     assert [r["rules_hash"] for r in rows] == [rows[1]["rules_hash"]] * 2
     other_rules = dataclasses.replace(SOURCE, remove=("script",))
-    assert pipeline.needs_analysis(other_rules, again)
+    assert pipeline.record_without_reading(other_rules, again) is None
     other_bytes = FetchResult("acme", SOURCE.url, "ok", capture(shell + b" ", 20), ())
-    assert pipeline.needs_analysis(SOURCE, other_bytes)
+    assert pipeline.record_without_reading(SOURCE, other_bytes) is None
+    assert store.count("fetches") == 2  # nothing recorded for what must be read
 
 
 def _shrunk() -> bytes:

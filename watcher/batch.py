@@ -116,9 +116,11 @@ def record_confirmed(
     that capture is recorded, with the first one's text to tell noise from
     change. None when ``fetch_again`` gave up (the daemon is stopping).
     """
+    known = pipeline.record_without_reading(source, result)
+    if known is not None:
+        return known
     capture = result.capture
-    if capture is None or not pipeline.needs_analysis(source, result):
-        return pipeline.handle(source, result)
+    assert capture is not None
     analysis = _analyse_safely(capture, source)
     delay = pipeline.settings.fetch.confirm_after
     if delay is None or not pipeline.awaits_confirmation(source, capture, analysis):
@@ -285,9 +287,11 @@ def _record_inline(
     pipeline: Pipeline, source: Source, result: FetchResult, confirmations: _Confirmations
 ) -> Outcome | None:
     """Normalise and record a result in this process (None: set aside to confirm)."""
+    known = pipeline.record_without_reading(source, result)
+    if known is not None:
+        return known
     capture = result.capture
-    if capture is None or not pipeline.needs_analysis(source, result):
-        return pipeline.handle(source, result)
+    assert capture is not None
     analysis = _analyse_safely(capture, source)
     if confirmations.set_aside(source, capture, analysis):
         return None
@@ -340,8 +344,9 @@ async def _check_in_parallel(
         try:
             async for result in results:
                 source = by_id[result.source_id]
-                if not pipeline.needs_analysis(source, result):
-                    await done.put(pipeline.handle(source, result))
+                known = pipeline.record_without_reading(source, result)
+                if known is not None:
+                    await done.put(known)
                     continue
                 await slots.acquire()
                 task = asyncio.create_task(record(source, result))

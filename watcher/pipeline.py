@@ -116,15 +116,15 @@ class Pipeline:
             return self._record_not_modified(source, result)
         return self._record_failure(source, result)
 
-    def needs_analysis(self, source: Source, result: FetchResult) -> bool:
-        """Whether recording ``result`` will normalise its page (new bytes to read)."""
-        if result.outcome != "ok" or result.capture is None:
-            return False
-        body = result.capture.body
+    def record_without_reading(self, source: Source, result: FetchResult) -> Outcome | None:
+        """Record ``result`` when that needs no reading of its page: a failure, a 304,
+        or the bytes of the capture judged last, judged again as it was. None when
+        the page has new bytes: then :meth:`process` it, with its analysis."""
+        capture = result.capture
+        if result.outcome != "ok" or capture is None:
+            return self.handle(source, result)
         latest = self.store.latest_head(source.id)
-        if latest is not None and self._same_raw(source, latest, body) is not None:
-            return False
-        return self._same_rejection(source, body) is None
+        return self._record_known(source, capture, result.attempts, latest)
 
     def likely_reads(self, sources: Sequence[Source]) -> int:
         """How many of ``sources`` a check will probably have to read (normalise), judged
@@ -164,22 +164,11 @@ class Pipeline:
             earlier = self._earlier_import(source, capture, raw_sha, latest)
             if earlier is not None:
                 return earlier
-        same = self._same_raw(source, latest, capture.body) if latest is not None else None
-        if latest is not None and same is not None:
-            return self._record(source, capture, attempts, "unchanged", same, version_id=latest.id)
-        rejected = self._same_rejection(source, capture.body)
+        known = self._record_known(source, capture, attempts, latest)
+        if known is not None:
+            return known
         # Hashed only now: the same bytes as before were told by their fingerprint.
         raw_sha = raw_sha or raw_digest(capture.body)
-        if rejected is not None:
-            return self._record(
-                source,
-                capture,
-                attempts,
-                "rejected",
-                raw_sha,
-                reason=rejected["reason"],
-                judged=rejected,
-            )
         if analysis is None:
             try:
                 analysis = analyse(capture, rules_of(source), capture.filename or source.url)
@@ -244,6 +233,31 @@ class Pipeline:
             return self.store.version_at(source_id, moment).id
         except NotFoundError:
             return None
+
+    def _record_known(
+        self,
+        source: Source,
+        capture: Capture,
+        attempts: Sequence[Attempt],
+        latest: VersionHead | None,
+    ) -> Outcome | None:
+        """Record a capture of the bytes judged last as they were judged (the same
+        version, or the same rejection), neither read nor hashed; None for new bytes."""
+        same = self._same_raw(source, latest, capture.body) if latest is not None else None
+        if latest is not None and same is not None:
+            return self._record(source, capture, attempts, "unchanged", same, version_id=latest.id)
+        rejected = self._same_rejection(source, capture.body)
+        if rejected is None:
+            return None
+        return self._record(
+            source,
+            capture,
+            attempts,
+            "rejected",
+            rejected["raw_sha256"],
+            reason=rejected["reason"],
+            judged=rejected,
+        )
 
     def _same_raw(self, source: Source, latest: VersionHead, body: bytes) -> str | None:
         """The SHA-256 of ``body`` when these are the bytes of the last accepted capture,
