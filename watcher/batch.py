@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import blobs
-from .analysis import Analysis, analyse, raw_digest, rules_of
+from .analysis import Analysis, analyse, rules_of
 from .canonical import check_text_like
 from .config import Source
 from .errors import InputError
@@ -137,15 +137,14 @@ def _log_confirming(source_id: str, delay: float) -> None:
 
 def _prepare_capture(
     capture: Capture, source: Source, first: bool
-) -> tuple[Analysis | InputError, str | None, bytes | None]:
-    """:func:`_analyse_safely`, and for a source's ``first`` capture also its SHA-256
-    and its bytes compressed on their own, as the store keeps them: work taken off
-    the process that records every page. (Later captures are hashed before they
-    are sent, to route them, and stored as deltas against the first.)"""
-    if not first:
-        return _analyse_safely(capture, source), None, None
+) -> tuple[Analysis | InputError, str, bytes | None]:
+    """:func:`_analyse_safely`, the capture's SHA-256, and for a source's ``first``
+    capture its bytes compressed on their own, as the store keeps them: work taken
+    off the process that records every page. (Later captures are stored as deltas
+    against the first; they were routed here by their fingerprint.)"""
     digest = sha256(capture.body)
-    return _analyse_safely(capture, source), digest, blobs.compress(capture.body)[1]
+    compressed = blobs.compress(capture.body)[1] if first else None
+    return _analyse_safely(capture, source), digest, compressed
 
 
 # ---------------------------------------------------------------- check
@@ -327,13 +326,12 @@ async def _check_in_parallel(
             analysis, digest, compressed = await loop.run_in_executor(
                 pool, _prepare_capture, capture, source, first
             )
-            raw_sha = digest or raw_digest(capture.body)
             if compressed is not None:
-                pipeline.store.offer_compressed(raw_sha, compressed)
+                pipeline.store.offer_compressed(digest, compressed)
             if confirmations.set_aside(source, capture, analysis):
                 return
             refetch = confirmations.first_text(source.id)
-            outcome = pipeline.process(source, capture, result.attempts, analysis, raw_sha, refetch)
+            outcome = pipeline.process(source, capture, result.attempts, analysis, digest, refetch)
             await done.put(outcome)
         except BaseException as exc:
             await done.put(exc)
