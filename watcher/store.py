@@ -406,7 +406,8 @@ class Store:
     def recent_captures(self, source_ids: Sequence[str]) -> dict[str, tuple[int, int, str | None]]:
         """Per source, over its last two judged captures (accepted or rejected): how
         many there are (0 to 2), how many different byte strings they had, and the
-        rules hash the last was read under (its own, else its version's)."""
+        rules hash the last was read under (its own, else its version's). Empty when
+        SQLite cannot say: every source then looks never captured."""
         judged = "outcome IN ('first', 'changed', 'unchanged', 'rejected')"
         last_two = (
             f"SELECT raw_sha256 FROM fetches WHERE source_id = ids.value AND {judged} "
@@ -420,7 +421,10 @@ class Store:
             f"WHERE f.source_id = ids.value AND f.{judged} ORDER BY f.id DESC LIMIT 1) "
             "FROM json_each(?) ids"
         )
-        rows = self.conn.execute(sql, [json.dumps(list(source_ids))]).fetchall()
+        try:
+            rows = self.conn.execute(sql, [json.dumps(list(source_ids))]).fetchall()
+        except sqlite3.OperationalError:  # an SQLite built without its JSON functions
+            return {}
         return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
     def last_fetch_matching(
