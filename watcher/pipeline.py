@@ -135,8 +135,8 @@ class Pipeline:
         recent = self.store.recent_captures([source.id for source in sources])
         count = 0
         for source in sources:
-            seen, different, rules = recent.get(source.id, (0, 0, None))
-            if seen == 0 or different > 1 or rules != rules_hash(source):
+            raw, rules = recent.get(source.id, ([], None))
+            if not raw or len(set(raw)) > 1 or rules != rules_hash(source):
                 count += 1
         return count
 
@@ -243,9 +243,12 @@ class Pipeline:
     ) -> Outcome | None:
         """Record a capture of the bytes judged last as they were judged (the same
         version, or the same rejection), neither read nor hashed; None for new bytes."""
-        same = self._same_raw(source, latest, capture.body) if latest is not None else None
-        if latest is not None and same is not None:
-            return self._record(source, capture, attempts, "unchanged", same, version_id=latest.id)
+        if latest is not None:
+            same = self._same_raw(source, latest, capture.body)
+            if same is not None:
+                return self._record(
+                    source, capture, attempts, "unchanged", same, version_id=latest.id
+                )
         rejected = self._same_rejection(source, capture.body)
         if rejected is None:
             return None

@@ -403,19 +403,16 @@ class Store:
             params.append(origin)
         return self._row(sql + " ORDER BY id DESC LIMIT 1", params)
 
-    def recent_captures(self, source_ids: Sequence[str]) -> dict[str, tuple[int, int, str | None]]:
-        """Per source, over its last two judged captures (accepted or rejected): how
-        many there are (0 to 2), how many different byte strings they had, and the
-        rules hash the last was read under (its own, else its version's). Empty when
-        SQLite cannot say: every source then looks never captured."""
+    def recent_captures(self, source_ids: Sequence[str]) -> dict[str, tuple[list[str], str | None]]:
+        """Per source, its last two judged captures (accepted or rejected): their raw
+        SHA-256s, newest first, and the rules hash the last was read under (its own,
+        else its version's). Empty when SQLite cannot say: every source then looks
+        never captured."""
         judged = "outcome IN ('first', 'changed', 'unchanged', 'rejected')"
-        last_two = (
-            f"SELECT raw_sha256 FROM fetches WHERE source_id = ids.value AND {judged} "
-            "ORDER BY id DESC LIMIT 2"
-        )
         sql = (
-            f"SELECT ids.value, (SELECT COUNT(*) FROM ({last_two})), "
-            f"(SELECT COUNT(DISTINCT raw_sha256) FROM ({last_two})), "
+            "SELECT ids.value, (SELECT group_concat(raw_sha256, ' ') FROM ("
+            f"SELECT raw_sha256 FROM fetches WHERE source_id = ids.value AND {judged} "
+            "ORDER BY id DESC LIMIT 2)), "
             "(SELECT COALESCE(f.rules_hash, v.rules_hash) FROM fetches f "
             "LEFT JOIN versions v ON v.id = f.version_id "
             f"WHERE f.source_id = ids.value AND f.{judged} ORDER BY f.id DESC LIMIT 1) "
@@ -425,7 +422,7 @@ class Store:
             rows = self.conn.execute(sql, [json.dumps(list(source_ids))]).fetchall()
         except sqlite3.OperationalError:  # an SQLite built without its JSON functions
             return {}
-        return {row[0]: (row[1], row[2], row[3]) for row in rows}
+        return {row[0]: ((row[1] or "").split(), row[2]) for row in rows}
 
     def last_fetch_matching(
         self, source_id: str, raw_sha: str, captured_at: str
