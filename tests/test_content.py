@@ -163,6 +163,28 @@ def test_script_folded_panels_are_kept_other_hidden_text_is_not(folded: str, kep
 
 
 @pytest.mark.parametrize(
+    ("toggle", "kept"),
+    [
+        ('<button aria-controls="toc" aria-expanded="false"><div>ON THIS PAGE</div></button>'
+         '<div id="toc" class="hidden xl:block"><nav><ul><li><a href="#a">Data</a></li>'
+         '<li><a href="#b">Rights</a></li></ul></nav></div>', False),
+        ('<button class="menu-toggle" aria-controls="menu" aria-expanded="false">Menu</button>'
+         '<ul id="menu" role="navigation"><li><a href="/">Home</a></li></ul>', False),
+        ('<button aria-controls="p" aria-expanded="false">ON THIS PAGE</button>'
+         '<div id="p" hidden><nav><a href="#a">Data</a></nav><p>What we keep.</p></div>', True),
+        ('<button aria-controls="p" aria-expanded="false">ON THIS PAGE</button>'
+         '<div id="p" hidden><p>What we keep.</p></div>', True),
+    ],
+    ids=["a-table-of-contents", "a-menu", "a-panel-with-text-too", "a-folded-section"],
+)  # fmt: skip
+def test_a_toggle_that_opens_a_menu_is_the_menus_label(toggle: str, kept: bool) -> None:
+    """A button that folds a table of contents or a menu on small screens names that
+    menu, which is dropped; a toggle of the document's own text is its heading."""
+    html = f"<body><main><h1>Terms</h1>{toggle}{policy(4)}</main></body>"
+    assert ("ON THIS PAGE" in text_of(html) or "Menu" in text_of(html)) is kept
+
+
+@pytest.mark.parametrize(
     ("hidden", "kept"),
     [("showpromobannerfortheregion", False), ("Cookies are kept for a year.", True)],
     ids=["a-token", "a-sentence"],

@@ -116,8 +116,53 @@ def strip_never_text(root: etree._Element, templates: bool = False) -> None:
         for template in list(root.iter("template")):
             if template.get("shadowrootmode") is None and template.get("shadowroot") is None:
                 drop(template)
-    for button in [b for b in root.iter("button") if not _is_toggle(b)]:
-        drop(button)
+    by_id: dict[str, etree._Element] | None = None
+    for button in list(root.iter("button")):
+        if not _is_toggle(button):
+            drop(button)
+        elif button.get("aria-controls"):
+            by_id = _ids(root) if by_id is None else by_id
+            if _opens_menu(button, by_id):
+                drop(button)
+
+
+def _ids(root: etree._Element) -> dict[str, etree._Element]:
+    """The elements under ``root`` by id (the first of each)."""
+    found: dict[str, etree._Element] = {}
+    for element in root.xpath("//*[@id]"):
+        found.setdefault(element.get("id"), element)
+    return found
+
+
+def _opens_menu(button: etree._Element, by_id: Mapping[str, etree._Element]) -> bool:
+    """A toggle whose panels hold nothing but navigation: a table of contents ("On this
+    page") or a site menu ("Menu") folded for small screens. Its label names that menu,
+    which is dropped as chrome; it is no heading of the document."""
+    panels = [by_id.get(name) for name in (button.get("aria-controls") or "").split()]
+    return bool(panels) and all(panel is not None and _all_navigation(panel) for panel in panels)
+
+
+def _all_navigation(panel: etree._Element) -> bool:
+    """Whether every word of ``panel`` stands in a ``<nav>`` or a navigation landmark."""
+    if _is_navigation(panel):
+        return True
+    in_menus = 0
+    stack = [child for child in panel if isinstance(child.tag, str)]
+    while stack:
+        element = stack.pop()
+        if _is_navigation(element):
+            in_menus += _word_count(element)
+        else:
+            stack.extend(child for child in element if isinstance(child.tag, str))
+    return in_menus > 0 and in_menus == _word_count(panel)
+
+
+def _word_count(element: etree._Element) -> int:
+    return len(" ".join(element.itertext()).split())
+
+
+def _is_navigation(element: etree._Element) -> bool:
+    return element.tag == "nav" or (element.get("role") or "").strip() == "navigation"
 
 
 def unveil(
