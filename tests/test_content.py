@@ -163,6 +163,32 @@ def test_script_folded_panels_are_kept_other_hidden_text_is_not(folded: str, kep
 
 
 @pytest.mark.parametrize(
+    ("after", "kept"),
+    [
+        ('<div class="toc"><div role="listitem"><a href="#s1">Account names</a></div>'
+         '<div role="listitem"><a href="#s2">Display names</a></div></div>', False),
+        ('<ul><li><a href="#s1">Account names</a></li><li><a href="#s2">Display names</a>'
+         "</li></ul>", False),
+        ('<ol><li>Account names: see <a href="#s1">the first section</a>.</li>'
+         '<li>Display names: see <a href="#s2">the second</a>.</li></ol>', True),
+        ('<p><a href="#s1">Account names</a></p>', True),
+    ],
+    ids=["a-sidebar-of-in-page-links", "a-list-of-in-page-links", "notes-with-in-page-links",
+         "one-in-page-link"],
+)  # fmt: skip
+def test_a_table_of_contents_after_the_document_is_the_pages(after: str, kept: bool) -> None:
+    """The document's headings again as links beside it ("On this page"), which the page's
+    markup puts after the text, are not the document; notes that link into it are."""
+    html = (
+        '<body><main><div class="wrap"><div class="content"><h1>Names</h1>'
+        f'<h2 id="s1">Account names</h2>{policy(3)}<h2 id="s2">Display names</h2>{policy(2)}'
+        f"</div>{after}</div></main></body>"
+    )
+    text = text_of(html)
+    assert text.count("Account names") == (2 if kept else 1)
+
+
+@pytest.mark.parametrize(
     ("toggle", "kept"),
     [
         ('<button aria-controls="toc" aria-expanded="false"><div>ON THIS PAGE</div></button>'

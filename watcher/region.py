@@ -278,6 +278,10 @@ def _neighbours(
             continue
         if is_layout(sibling) or _is_colophon(sibling, weight):
             return kept, False
+        if not title_beyond and _is_table_of_contents(sibling, weight, weights):
+            # After the document, its headings again as a sidebar ("On this page"),
+            # which a layout shows beside the text: the page's, not the document's.
+            return kept, False
         if (
             weight.is_navigation()
             or _is_card_grid(sibling, weight)
@@ -293,6 +297,20 @@ def _neighbours(
         if titled is False:
             titled = _has_h1(sibling)
     return kept, True
+
+
+def _is_table_of_contents(
+    element: etree._Element, weight: Weight, weights: dict[etree._Element, Weight]
+) -> bool:
+    """Nothing but two or more links to places in the page: a table of contents."""
+    if weight.links:
+        return False
+    anchors = [
+        found
+        for a in element.iter("a")
+        if in_page(a.get("href", "")) and (found := weights.get(a)) is not None and found.text
+    ]
+    return len(anchors) >= 2 and sum(found.text for found in anchors) == weight.text
 
 
 def _is_notice(weight: Weight | None) -> bool:
