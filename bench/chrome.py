@@ -89,6 +89,17 @@ LANGUAGES = (
     '<p class="m7n8"><a href="/fr/">Français</a> | <a href="/de/">Deutsch</a> | '
     '<a href="/it/">Italiano</a></p>'
 )
+FOLDED_TOC = (
+    '<div class="m2"><button type="button" aria-controls="toc-m2" aria-expanded="false">'
+    'On this page</button><div id="toc-m2" class="hidden lg:block"><nav><ul>'
+    '<li><a href="#overview">Overview</a></li><li><a href="#your-rights">Your rights</a></li>'
+    '<li><a href="#contact">Contact</a></li></ul></nav></div></div>'
+)
+SIDE_TOC = (
+    '<div class="s4"><div><a href="#overview">Overview</a></div>'
+    '<div><a href="#your-rights">Your rights</a></div><div><a href="#contact">Contact</a></div>'
+    "</div>"
+)
 FEEDBACK = '<div class="feedback-tab"><a href="/feedback">Feedback</a></div>'
 CONSENT_LINK = '<a href="#" class="p3q4">Consent preferences</a>'
 TOP_BUTTON = '<a href="#" class="p5q6">\u2191</a>'
@@ -213,6 +224,8 @@ CHANGES: dict[str, Change] = {
     "permalinks beside the headings": heading_permalinks,
     "back-to-top links after sections": back_to_top_links,
     '"Expand all" above the sections': expand_all_link,
+    "folded table of contents, title": added(FOLDED_TOC, ONE_TITLE, "after"),
+    "table of contents after the text": added(SIDE_TOC, MAIN, "last"),
 }
 
 

@@ -116,30 +116,47 @@ def strip_never_text(root: etree._Element, templates: bool = False) -> None:
         for template in list(root.iter("template")):
             if template.get("shadowrootmode") is None and template.get("shadowroot") is None:
                 drop(template)
-    by_id: dict[str, etree._Element] | None = None
-    for button in list(root.iter("button")):
-        if not _is_toggle(button):
-            drop(button)
-        elif button.get("aria-controls"):
-            by_id = _ids(root) if by_id is None else by_id
-            if _opens_menu(button, by_id):
-                drop(button)
+    toggles: list[etree._Element] = []
+    menus: list[etree._Element] = []
+    for element in list(root.iter("button", "nav")):
+        if element.tag == "nav":
+            menus.append(element)
+        elif not _is_toggle(element):
+            drop(element)
+        elif element.get("aria-controls"):
+            toggles.append(element)
+    for button in _menu_toggles(toggles, menus):
+        drop(button)
 
 
-def _ids(root: etree._Element) -> dict[str, etree._Element]:
-    """The elements under ``root`` by id (the first of each)."""
-    found: dict[str, etree._Element] = {}
-    for element in root.xpath("//*[@id]"):
-        found.setdefault(element.get("id"), element)
-    return found
-
-
-def _opens_menu(button: etree._Element, by_id: Mapping[str, etree._Element]) -> bool:
-    """A toggle whose panels hold nothing but navigation: a table of contents ("On this
-    page") or a site menu ("Menu") folded for small screens. Its label names that menu,
-    which is dropped as chrome; it is no heading of the document."""
-    panels = [by_id.get(name) for name in (button.get("aria-controls") or "").split()]
-    return bool(panels) and all(panel is not None and _all_navigation(panel) for panel in panels)
+def _menu_toggles(
+    toggles: list[etree._Element], menus: list[etree._Element]
+) -> list[etree._Element]:
+    """The ``toggles`` whose panels (``aria-controls``) hold nothing but navigation: a
+    table of contents ("On this page") or a site menu ("Menu") folded for small
+    screens. Such a label names the menu, which is dropped as chrome; it is no heading
+    of the document. The panels are looked for around the page's ``menus`` and right
+    after each toggle, not through the whole page: accordions are many, menus few."""
+    if not toggles:
+        return []
+    wanted = {name for button in toggles for name in (button.get("aria-controls") or "").split()}
+    candidates = [panel for menu in menus for panel in (menu, *menu.iterancestors())]
+    candidates.extend(
+        panel for b in toggles if (panel := b.getnext()) is not None and isinstance(panel.tag, str)
+    )
+    found: set[str] = set()
+    looked: set[str] = set()
+    for panel in candidates:
+        name = panel.get("id")
+        if name in wanted and name not in looked:
+            looked.add(name)
+            if _all_navigation(panel):
+                found.add(name)
+    return [
+        button
+        for button in toggles
+        if (names := (button.get("aria-controls") or "").split()) and found.issuperset(names)
+    ]
 
 
 def _all_navigation(panel: etree._Element) -> bool:
