@@ -163,6 +163,46 @@ def test_script_folded_panels_are_kept_other_hidden_text_is_not(folded: str, kep
 
 
 @pytest.mark.parametrize(
+    "outside",
+    ["", f"<div class='promo'><p>{PROSE}</p></div>"],
+    ids=["the-article-holds-most-text", "text-outside-the-wrapper-too"],
+)
+def test_a_sidebar_named_as_the_sites_menu_is_dropped_even_without_links(outside: str) -> None:
+    """A help centre's tree of topics, its items plain text that a script makes work,
+    named as a navigation pane beside the article: not the document, whether the
+    article or the wrapper of both is the block that holds most of the page's text."""
+    tree = "".join(f"<li><span class='nav-item'>Topic {n}</span></li>" for n in range(12))
+    html = (
+        "<body><div class='container'><div class='nav-pane'><h2>Help</h2>"
+        f"<ul class='nav-tree'>{tree}</ul></div><div class='content-pane'>"
+        f"<h1>Ad policy</h1>{policy(4)}</div></div>{outside}</body>"
+    )
+    text = text_of(html)
+    assert "Topic 3" not in text and "Help" not in text
+    assert text.startswith("# Ad policy\n")
+
+
+@pytest.mark.parametrize(
+    ("block", "kept"),
+    [
+        ('<div class="nav-button previous"><span>Previous</span><span>Cookie policy</span>'
+         '</div><div class="nav-button next"><span>Next</span><span>Terms of sale</span></div>',
+         False),
+        ('<div class="next"><p>Next, we describe how long we keep your data.</p></div>', True),
+        ('<div class="next-steps"><h2>Next steps</h2><p>Write to us.</p></div>', True),
+    ],
+    ids=["previous-and-next-buttons", "a-sentence-that-starts-with-next", "named-next-steps"],
+)  # fmt: skip
+def test_buttons_to_the_previous_and_next_page_are_the_sites(block: str, kept: bool) -> None:
+    """A help centre's buttons to the articles before and after this one, worked by a
+    script rather than links: named and labelled so."""
+    html = f"<body><main><h1>Ad policy</h1>{policy(4)}{block}</main></body>"
+    text = text_of(html)
+    words = "Terms of sale" if not kept else ("we describe" if "describe" in block else "Write")
+    assert (words in text) is kept
+
+
+@pytest.mark.parametrize(
     ("after", "kept"),
     [
         ('<div class="toc"><div role="listitem"><a href="#s1">Account names</a></div>'

@@ -336,6 +336,24 @@ def test_an_icon_between_words_sets_them_apart(html: str, text: str) -> None:
     assert text_of(f"<body><p>{html}</p></body>") == text + "\n"
 
 
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ('<a href="/report/threats">Report threats</a><a href="/report/gore">Report gore</a>',
+         "Report threats Report gore"),
+        ('<a href="/adchoices">Media.ne</a><a href="/adchoices">t</a>, and more',
+         "Media.net, and more"),
+        ('<a href="/a">Terms</a>, <a href="/b">Privacy</a>', "Terms, Privacy"),
+        ('<a href="/a">Terms</a><span>apply</span>', "Termsapply"),
+    ],
+    ids=["two-links", "one-link-cut-in-two", "links-in-a-sentence", "link-then-text"],
+)  # fmt: skip
+def test_two_links_side_by_side_are_two_things_to_click(html: str, text: str) -> None:
+    """Links to different places are separate controls on screen even when the markup
+    puts nothing between them; a link cut in two (the same address twice) is one."""
+    assert text_of(f"<body><p>{html}</p></body>") == text + "\n"
+
+
 def test_layout_cells_and_single_cell_rows() -> None:
     html = (
         "<body><table><tr><td>Only cell text here</td></tr>"

@@ -33,7 +33,7 @@ _CHROME_ROLES = frozenset(
 # Site builders glue the wrapper word on ("footerwrapper", "dialogwrap").
 _FURNITURE_END = (
     r"(?=$|\s|_|--|-?(?:container|wrapper|wrap|inner|outer|root|holder|box|overlay|backdrop"
-    r"|window|layer|sdk|component|module|area|region|block|panel)(?:$|[\s_-]))"
+    r"|window|layer|sdk|component|module|area|region|block|panel|pane)(?:$|[\s_-]))"
 )
 # Consent banners: up to two qualifiers may come between the words ("cookie-law-info-
 # bar", "eu-cookie-compliance-banner", "cookiePolicyBanner"), never a word of the policy's
@@ -145,6 +145,7 @@ _DESKTOP_HIDDEN = re.compile(
 _BREAKPOINT_DISPLAY = re.compile(r"(?:d-(sm|md|lg)-|(sm|md|lg):)([\w-]+)")
 _BREAKPOINTS = ("sm", "md", "lg")
 _PAGER_RELS = frozenset(("prev", "previous", "next"))
+_PAGER_CLASSES = _PAGER_RELS
 # The label of a pager link: the word alone, with arrows, or before the page's name
 # ("Next: Cookie Policy"), in the languages whose dates watcher reads.
 _PAGER_LABEL = re.compile(
@@ -241,7 +242,21 @@ def chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
     names = classes + " " + (get("id") or "")
     if len(names) > 3 and _furniture_names(names):
         return None if _document_part_named_like_chrome(element, names) else "name"
-    return "pager" if tag == "a" and _is_pager_link(element, attrs) else None
+    if tag == "a":
+        return "pager" if _is_pager_link(element, attrs) else None
+    return (
+        "pager" if ("prev" in classes or "next" in classes) and _is_pager_button(element) else None
+    )
+
+
+def _is_pager_button(element: etree._Element) -> bool:
+    """A script's button to the previous or next page, with no link (a help centre's
+    ``<div class="nav-button previous"><span>Previous</span><span>Cookies</span></div>``):
+    named so by a class of its own, and labelled so by its first words."""
+    if _PAGER_CLASSES.isdisjoint((element.get("class") or "").lower().split()):
+        return False
+    first = next((text for text in element.itertext() if not text.isspace()), "")
+    return _PAGER_LABEL.match(first) is not None
 
 
 def _mobile_twin(element: etree._Element, classes: str) -> bool:

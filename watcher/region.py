@@ -136,11 +136,12 @@ def _is_breadcrumb(element: etree._Element, title: str) -> bool:
 
 def trim_menus(core: etree._Element, weights: dict[etree._Element, Weight]) -> None:
     """Drop the site's menus from the edges of the core: the link lists before the block
-    that holds the page's one ``<h1>``, and at the end those that go to the same pages (a
-    footer repeats the header's sections). Where the core is the whole page (no block in
-    it holds most of the text) and class names are hashes, nothing else finds them. A
-    link list at the end that goes elsewhere (a list of reports, earlier versions of the
-    terms) is the document's and stays."""
+    that holds the page's one ``<h1>`` and the blocks there named as the site's menu or
+    sidebar (a script's tree of topics, its items plain text), and at the end the link
+    lists that go to the same pages (a footer repeats the header's sections). Where the
+    core is the whole page (no block in it holds most of the text) and class names are
+    hashes, nothing else finds them. A link list at the end that goes elsewhere (a list
+    of reports, earlier versions of the terms) is the document's and stays."""
     children = [child for child in core if (w := weights.get(child)) is not None and w.text]
     titled = [i for i, child in enumerate(children) if _has_h1(child)]
     if len(titled) != 1:
@@ -148,7 +149,7 @@ def trim_menus(core: etree._Element, weights: dict[etree._Element, Weight]) -> N
     menus: set[str] = set()
     before = children[: titled[0]]
     for index, child in enumerate(before):
-        if weights[child].is_navigation():
+        if weights[child].is_navigation() or is_layout(child):
             menus.update(_link_targets(child))
             drop_weighed(child, weights)
             label = before[index - 1] if index else None

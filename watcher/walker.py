@@ -78,6 +78,11 @@ class Walker:
                 if text:
                     parts.append(text)
                     bold_parts.append(self.bold > 0)
+                elif tag == "a" and event == "end" and _next_is_link(el):
+                    # Two links side by side are two things to click ("Report threats",
+                    # "Report gore"), whether or not the markup spaces them.
+                    parts.append(" ")
+                    bold_parts.append(self.bold > 0)
                 continue
             if event == "start":
                 self._start(el, tag)
@@ -281,3 +286,12 @@ def _all_bold(parts: list[str], bold: list[bool]) -> bool:
                 return False
             seen_bold = True
     return seen_bold
+
+
+def _next_is_link(link: etree._Element) -> bool:
+    """Whether another link comes right after ``link``, with nothing between them (one
+    to the same address is the same link, cut in two by an editor: "Media.ne" "t")."""
+    following = link.getnext()
+    return (
+        following is not None and following.tag == "a" and following.get("href") != link.get("href")
+    )
