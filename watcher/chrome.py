@@ -144,8 +144,8 @@ _DESKTOP_HIDDEN = re.compile(
 # one of the largest breakpoint up to a desktop's decides.
 _BREAKPOINT_DISPLAY = re.compile(r"(?:d-(sm|md|lg)-|(sm|md|lg):)([\w-]+)")
 _BREAKPOINTS = ("sm", "md", "lg")
-_PAGER_RELS = frozenset(("prev", "previous", "next"))
-_PAGER_CLASSES = _PAGER_RELS
+# The words of a pager's links (``rel``) and of a script's pager buttons (a class).
+_PAGER_WORDS = frozenset(("prev", "previous", "next"))
 # The label of a pager link: the word alone, with arrows, or before the page's name
 # ("Next: Cookie Policy"), in the languages whose dates watcher reads.
 _PAGER_LABEL = re.compile(
@@ -244,16 +244,16 @@ def chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
         return None if _document_part_named_like_chrome(element, names) else "name"
     if tag == "a":
         return "pager" if _is_pager_link(element, attrs) else None
-    return (
-        "pager" if ("prev" in classes or "next" in classes) and _is_pager_button(element) else None
-    )
+    if "prev" in classes or "next" in classes:
+        return "pager" if _is_pager_button(element, classes) else None
+    return None
 
 
-def _is_pager_button(element: etree._Element) -> bool:
+def _is_pager_button(element: etree._Element, classes: str) -> bool:
     """A script's button to the previous or next page, with no link (a help centre's
     ``<div class="nav-button previous"><span>Previous</span><span>Cookies</span></div>``):
-    named so by a class of its own, and labelled so by its first words."""
-    if _PAGER_CLASSES.isdisjoint((element.get("class") or "").lower().split()):
+    named so by a class of its own (``classes``), and labelled so by its first words."""
+    if _PAGER_WORDS.isdisjoint(classes.lower().split()):
         return False
     first = next((text for text in element.itertext() if not text.isspace()), "")
     return _PAGER_LABEL.match(first) is not None
@@ -331,7 +331,7 @@ def _is_pager_link(link: etree._Element, attrs: Attributes) -> bool:
     documentation sites and help centres put a pair under every page, and what
     they point to changes whenever the site's pages are reordered."""
     rel = attrs.get("rel")
-    if rel and not _PAGER_RELS.isdisjoint(rel.lower().split()):
+    if rel and not _PAGER_WORDS.isdisjoint(rel.lower().split()):
         return True
     label = link.text  # read once: lxml builds a new string on every read
     if not label or label.isspace():

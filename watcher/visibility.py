@@ -160,7 +160,7 @@ def _menu_toggles(
 
 
 def _all_navigation(panel: etree._Element) -> bool:
-    """Whether every word of ``panel`` stands in a ``<nav>`` or a navigation landmark."""
+    """Whether all of ``panel``'s text stands in a ``<nav>`` or a navigation landmark."""
     if _is_navigation(panel):
         return True
     in_menus = 0
@@ -168,14 +168,10 @@ def _all_navigation(panel: etree._Element) -> bool:
     while stack:
         element = stack.pop()
         if _is_navigation(element):
-            in_menus += _word_count(element)
+            in_menus += len(flat_text(element))
         else:
             stack.extend(child for child in element if isinstance(child.tag, str))
-    return in_menus > 0 and in_menus == _word_count(panel)
-
-
-def _word_count(element: etree._Element) -> int:
-    return len(" ".join(element.itertext()).split())
+    return in_menus > 0 and in_menus == len(flat_text(panel))
 
 
 def _is_navigation(element: etree._Element) -> bool:
