@@ -388,10 +388,18 @@ def test_a_copy_for_small_screens_that_holds_most_of_the_text_is_read() -> None:
         ),
         ('<p><a href="/steps">Next steps for your account</a></p>', "Next steps for your account"),
         ('<p><a href="#sharing">Next: Sharing</a></p>', "Next: Sharing"),
+        (
+            '<div class="m4"><div><h4 class="k1">Next article</h4><h3 class="k2">Minors and '
+            'safety</h3></div><a class="k3" href="/guidelines/minors"><span>Read next</span>'
+            "</a></div>",
+            "",
+        ),
+        ('<p><a href="/guidelines/minors">Up next</a></p>', ""),
+        ('<p><a href="/guidelines/minors">Previous page</a></p>', ""),
     ],
     ids=[
         "labelled-pair", "rel-next", "french-labels", "named-pagination", "link-in-a-sentence",
-        "next-as-a-word", "in-page-link",
+        "next-as-a-word", "in-page-link", "next-article-card", "up-next", "previous-page",
     ],
 )  # fmt: skip
 def test_links_to_the_previous_and_next_page_are_not_the_document(pager: str, kept: str) -> None:
@@ -1384,8 +1392,33 @@ def test_a_scripts_link_that_ends_a_heading_after_its_title_is_dropped(
             "</div>",
             True,
         ),
+        (
+            '<fieldset class="r8"><legend><h2><span>Was this helpful?</span></h2><div '
+            'aria-label="Dismiss" role="button" tabindex="0"><i></i></div></legend><div '
+            'role="button" aria-label="Yes"><span>Yes</span></div><div role="button" '
+            'aria-label="No"><span>No</span></div></fieldset>',
+            False,
+        ),
+        (
+            '<div class="r9"><p>Need the short version?</p><div role="button" '
+            'aria-expanded="false">Open</div><div role="button" aria-controls="s1">Close'
+            "</div></div>",
+            True,
+        ),
+        (
+            '<div class="r10"><p>Did you know we publish a summary?</p><a role="button" '
+            'href="/summary">Read</a><a role="button" href="/faq">FAQ</a></div>',
+            True,
+        ),
     ],
-    ids=["yes-no", "with-a-link", "toggles"],
+    ids=[
+        "yes-no",
+        "with-a-link",
+        "toggles",
+        "role-buttons",
+        "role-button-toggles",
+        "role-button-links",
+    ],
 )
 def test_a_vote_widget_without_a_form_is_known_by_its_buttons(block: str, kept: bool) -> None:
     """Help centres ask "Was this page helpful?" with buttons a script listens to, no

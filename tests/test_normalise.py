@@ -301,6 +301,33 @@ def test_an_unclosed_heading_does_not_swallow_the_blocks_after_it() -> None:
     assert text_of(html) == f"## Scope\n\n{long_text}\n\n{long_text}\n"
 
 
+@pytest.mark.parametrize(
+    ("tail", "expected"),
+    [
+        (
+            '<div class="c1"><h4>Share this article</h4></div><div class="c2"><button '
+            'type="button" data-text="Privacy">Post</button></div>',
+            "",
+        ),
+        ("<h2>Contact</h2><h3>Offices</h3>", ""),
+        ("<h2>Contact</h2><p>Write to Box 12.</p>", "## Contact\n\nWrite to Box 12.\n"),
+    ],
+    ids=["share-label", "two-empty-headings", "a-heading-with-its-text"],
+)
+def test_a_page_does_not_end_with_a_heading(tail: str, expected: str) -> None:
+    """A heading with nothing under it at the end of the page labelled a widget that went
+    as chrome (share buttons a script runs); it goes too."""
+    html = f"<body><main><h1>Terms</h1><p>{POLICY_TEXT}</p>{tail}</main></body>"
+    assert text_of(html) == f"# Terms\n\n{POLICY_TEXT}\n" + (f"\n{expected}" if expected else "")
+
+
+def test_a_page_of_headings_alone_and_a_selection_keep_their_last_heading() -> None:
+    headings = "<body><main><h1>Terms</h1><h2>Sales</h2><h2>Returns</h2></main></body>"
+    assert text_of(headings) == "# Terms\n\n## Sales\n\n## Returns\n"
+    selected = f"<body><main><p>{POLICY_TEXT}</p><h2>Share</h2></main></body>"
+    assert text_of(selected, rules=Rules(select=("main",))).endswith("## Share\n")
+
+
 def test_links_standing_in_a_list_without_items_are_items() -> None:
     """Script frameworks render lists of links as ``<ul><a/><a/></ul>``; browsers show
     one per line. Read together, their words ran into each other ("OverviewWhat")."""

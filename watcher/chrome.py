@@ -147,10 +147,13 @@ _BREAKPOINTS = ("sm", "md", "lg")
 # The words of a pager's links (``rel``) and of a script's pager buttons (a class).
 _PAGER_WORDS = frozenset(("prev", "previous", "next"))
 # The label of a pager link: the word alone, with arrows, or before the page's name
-# ("Next: Cookie Policy"), in the languages whose dates watcher reads.
+# ("Next: Cookie Policy"), in the languages whose dates watcher reads; in English also
+# "Read next", "Up next" and "Next article" (or page, post, chapter...).
 _PAGER_LABEL = re.compile(
-    r"\W*(?:previous|prev|next|pr[ée]c[ée]dent|suivant|zur[üu]ck|weiter|vorherige|n[äa]chste"
+    r"\W*(?:(?:read|up)\s+)?"
+    r"(?:previous|prev|next|pr[ée]c[ée]dent|suivant|zur[üu]ck|weiter|vorherige|n[äa]chste"
     r"|anterior|siguiente|precedente|successivo|pr[óo]ximo|seguinte|vorige|volgende)"
+    r"(?:\s+(?:article|page|post|chapter|section|topic|story|guide|lesson|entry))?"
     r"\s*(?:$|[:|»›→–—-])",
     re.I,
 )

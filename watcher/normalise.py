@@ -286,9 +286,22 @@ def _read_page(
     for element in roots:
         walker.walk(element)
     blocks = tuple(block for block in walker.blocks if not _is_loading(block))
+    if not rules.select:
+        blocks = _without_trailing_headings(blocks)
     if not title:
         title = next((b.text for b in blocks if b.kind == "heading"), "")
     return Document(title=title, blocks=blocks)
+
+
+def _without_trailing_headings(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+    """``blocks`` without the headings they end with: a heading with nothing under it
+    at the end of a page labelled a widget that went as chrome ("Share this article"
+    over share buttons, "Next article" over a link to it). A page of headings alone
+    keeps them."""
+    end = len(blocks)
+    while end and blocks[end - 1].kind == "heading":
+        end -= 1
+    return blocks[:end] if end else blocks
 
 
 def _is_loading(block: Block) -> bool:

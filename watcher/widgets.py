@@ -66,6 +66,15 @@ VOTE_WORDS = 30
 # ... and a newsletter sign-up its offer in this many.
 SIGNUP_WORDS = 40
 _NOT_FIELDS = frozenset(("hidden", "submit", "button", "image", "reset", "checkbox"))
+# Buttons, and what scripts make buttons of (``<div role="button">``, as React sites
+# build them), in document order; and every control, so that a link or a field in a
+# block tells it apart from a vote.
+_BUTTONS = etree.XPath("//button | //*[@role='button' and not(self::a or self::input)]")
+_FIELDS_AND_LINKS = frozenset(("a", "input", "select", "textarea"))
+_CONTROLS = etree.XPath(
+    "descendant-or-self::*[self::button or self::a or self::input or self::select"
+    " or self::textarea or @role='button']"
+)
 _EMAIL_WORD = re.compile(r"e-?mail|courriel", re.I)
 # Text outside forms and headings, a link outside forms, or a second form.
 _BESIDE_FORM = etree.XPath(
@@ -296,10 +305,11 @@ def _labels_before(block: etree._Element, count: int) -> etree._Element | None:
 def vote_buttons(root: etree._Element) -> list[etree._Element]:
     """Blocks that ask readers to rate the page with buttons a script listens to, no
     form around them ("Was this helpful?" Yes / No): the outermost block around two or
-    more buttons of a few words each, with no toggle, link or field in it, a question
-    and at most :data:`VOTE_WORDS` words."""
+    more buttons (``<button>``, or any element but a link or field that says it is one
+    with ``role="button"``) of a few words each, with no toggle, link or field in it, a
+    question and at most :data:`VOTE_WORDS` words."""
     found: list[etree._Element] = []
-    for button in root.iter("button"):
+    for button in _BUTTONS(root):
         if _short_buttons(button) != 1:
             continue  # a toggle, or a long label: no vote widget holds it
         widget = None
@@ -320,13 +330,17 @@ def _short_buttons(element: etree._Element) -> int:
     """How many buttons ``element`` holds, or -1 when it holds another control, a link,
     or a button that opens something or says more than a few words."""
     count = 0
-    for control in element.iter("button", "a", "input", "select", "textarea"):
-        if control.tag != "button" or control.get("aria-controls") or control.get("aria-expanded"):
+    for control in _CONTROLS(element):
+        if not _is_button(control) or control.get("aria-controls") or control.get("aria-expanded"):
             return -1
         if len("".join(control.itertext()).split()) > 3:
             return -1
         count += 1
     return count
+
+
+def _is_button(control: etree._Element) -> bool:
+    return control.tag == "button" or control.tag not in _FIELDS_AND_LINKS
 
 
 def share_bars(root: etree._Element) -> list[etree._Element]:
