@@ -13,10 +13,12 @@ import logging
 import os
 import pickle
 import re
+import signal
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,7 +61,11 @@ def _noop() -> None:
 
 def _die_with(parent: int) -> None:
     """Worker start-up: end this worker within a second of the process that made it
-    dying, even by ``kill -9`` (otherwise it would wait for work forever)."""
+    dying, even by ``kill -9`` (otherwise it would wait for work forever). Ctrl-C and
+    SIGTERM sent to the whole process group are left to that process, which stops its
+    workers as it ends: a worker interrupted while it waits would print a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # A watchdog thread alone, without prctl(PR_SET_PDEATHSIG): reaching prctl takes
     # ctypes, whose import was two fifths of what the workers cost in a pass with
     # nothing to read (4 of 9.5 ms); and the thread works beyond Linux.
@@ -156,7 +162,7 @@ async def check(
     client: httpx.AsyncClient,
     workers: int | None = None,
     on_wait: Callable[[int, float], None] | None = None,
-) -> AsyncIterator[Outcome]:
+) -> AsyncGenerator[Outcome, None]:
     """Fetch ``sources`` concurrently and record each result as it arrives.
 
     Changes wait for a second fetch (``fetch.confirm_after``) and come last;
@@ -165,14 +171,18 @@ async def check(
     count = worker_count() if workers is None else workers
     pool = start_workers(count) if count and _worth_workers(pipeline, sources) else None
     try:
-        async for outcome in _check(pipeline, sources, client, pool, max(count, 1), on_wait):
-            log.info(
-                "check %s: %s%s",
-                outcome.source_id,
-                outcome.status,
-                f" ({outcome.reason})" if outcome.reason else "",
-            )
-            yield outcome
+        # Each layer closes the one below as it ends (by an error, or cancelled at
+        # SIGTERM or Ctrl-C): the fetches stop before the caller closes the client.
+        outcomes = _check(pipeline, sources, client, pool, max(count, 1), on_wait)
+        async with aclosing(outcomes):
+            async for outcome in outcomes:
+                log.info(
+                    "check %s: %s%s",
+                    outcome.source_id,
+                    outcome.status,
+                    f" ({outcome.reason})" if outcome.reason else "",
+                )
+                yield outcome
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -244,18 +254,22 @@ async def _check(
     pool: Executor | None,
     width: int,
     on_wait: Callable[[int, float], None] | None = None,
-) -> AsyncIterator[Outcome]:
+) -> AsyncGenerator[Outcome, None]:
     sync_sources(pipeline.store, sources)
     by_id = {s.id: s for s in sources}
     with tempfile.TemporaryDirectory(prefix="watcher-confirm-") as spool:
         confirmations = _Confirmations(pipeline, Path(spool))
-        async for outcome in _check_pass(pipeline, sources, client, pool, width, confirmations):
-            yield outcome
+        first = _check_pass(pipeline, sources, client, pool, width, confirmations)
+        async with aclosing(first):
+            async for outcome in first:
+                yield outcome
         if confirmations.ids:
             await confirmations.wait(on_wait)
             again = [by_id[sid] for sid in confirmations.ids]
-            async for outcome in _check_pass(pipeline, again, client, pool, width, confirmations):
-                yield outcome
+            second = _check_pass(pipeline, again, client, pool, width, confirmations)
+            async with aclosing(second):
+                async for outcome in second:
+                    yield outcome
 
 
 async def _check_pass(
@@ -265,7 +279,7 @@ async def _check_pass(
     pool: Executor | None,
     width: int,
     confirmations: _Confirmations,
-) -> AsyncIterator[Outcome]:
+) -> AsyncGenerator[Outcome, None]:
     """Fetch ``sources`` once, recording every result but the changes set aside."""
     from .fetch import fetch_all
 
@@ -273,13 +287,16 @@ async def _check_pass(
     validators = {s.id: v for s in sources if (v := pipeline.validators(s)) is not None}
     results = fetch_all(client, sources, pipeline.settings.fetch, validators)
     if pool is None:
-        async for result in results:
-            outcome = _record_inline(pipeline, by_id[result.source_id], result, confirmations)
-            if outcome is not None:
-                yield outcome
+        async with aclosing(results):
+            async for result in results:
+                outcome = _record_inline(pipeline, by_id[result.source_id], result, confirmations)
+                if outcome is not None:
+                    yield outcome
         return
-    async for outcome in _check_in_parallel(pipeline, by_id, results, pool, width, confirmations):
-        yield outcome
+    outcomes = _check_in_parallel(pipeline, by_id, results, pool, width, confirmations)
+    async with aclosing(outcomes):
+        async for outcome in outcomes:
+            yield outcome
 
 
 def _record_inline(
@@ -301,11 +318,11 @@ def _record_inline(
 async def _check_in_parallel(
     pipeline: Pipeline,
     by_id: dict[str, Source],
-    results: AsyncIterator[FetchResult],
+    results: AsyncGenerator[FetchResult, None],
     pool: Executor,
     width: int,
     confirmations: _Confirmations,
-) -> AsyncIterator[Outcome]:
+) -> AsyncGenerator[Outcome, None]:
     """Normalise fetched pages in the pool while the next pages download.
 
     At most ``2 * width`` pages wait for or sit in the pool; fetching pauses
@@ -363,9 +380,13 @@ async def _check_in_parallel(
                 raise item
             yield item
     finally:
-        producer.cancel()
-        for task in list(tasks):
+        # Waited for, not only cancelled: the fetches (the producer's) must be over
+        # before the caller closes the client they use.
+        running = [producer, *tasks]
+        for task in running:
             task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        await results.aclose()
 
 
 # ---------------------------------------------------------------- import

@@ -567,6 +567,14 @@ class Workspace:
     def reports_dir(self) -> Path:
         return self.root / "reports"
 
+    @property
+    def scratch(self) -> Path:
+        """The ``TMPDIR`` of the processes this workspace runs, beside its root: what a
+        killed process leaves there goes with the test's files, not into ``/tmp``."""
+        path = self.root.parent / f"{self.root.name}-tmp"
+        path.mkdir(exist_ok=True)
+        return path
+
     def configure(
         self,
         sources: Mapping[str, str],
@@ -601,10 +609,12 @@ class Workspace:
 
     def run(self, *args: str, timeout: float = 60, **kwargs: Any) -> Run:
         """``watcher ARGS`` in this workspace, to its end."""
+        kwargs["env"] = {"TMPDIR": str(self.scratch), **kwargs.get("env", {})}
         return watcher(*args, cwd=self.root, timeout=timeout, **kwargs)
 
     def start(self, *args: str, **kwargs: Any) -> Proc:
         """``watcher ARGS`` in this workspace, in the background."""
+        kwargs["env"] = {"TMPDIR": str(self.scratch), **kwargs.get("env", {})}
         return Proc(args, self.root, **kwargs)
 
     def check(self, *ids: str, expect: int | None = 0, timeout: float = 60) -> dict[str, Any]:

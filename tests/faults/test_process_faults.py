@@ -11,6 +11,7 @@ served, the k-th email received, the k-th capture recorded. Each seed is a test 
 from __future__ import annotations
 
 import json
+import os
 import random
 import resource
 import shutil
@@ -253,6 +254,65 @@ def test_no_worker_outlives_a_killed_watcher(ws: Workspace, command: str) -> Non
     left = wait_for_exit_of_group(proc, 3.0)
     proc.end_group()
     assert left == [], "worker processes outlived a killed watcher"
+
+
+# ---------------------------------------------------------------- SIGTERM and Ctrl-C
+
+
+@pytest.mark.parametrize(
+    ("command", "signum", "group", "code", "word"),
+    [
+        ("import", signal.SIGTERM, False, 143, "terminated"),
+        ("import", signal.SIGTERM, True, 143, "terminated"),
+        ("import", signal.SIGINT, True, 130, "interrupted"),
+        ("check", signal.SIGTERM, False, 143, "terminated"),
+        ("check", signal.SIGINT, True, 130, "interrupted"),
+    ],
+    ids=["import-sigterm", "import-sigterm-to-group", "import-ctrl-c", "check-sigterm",
+         "check-ctrl-c"],
+)  # fmt: skip
+def test_a_stopped_watcher_ends_cleanly(
+    ws: Workspace, command: str, signum: int, group: bool, code: int, word: str
+) -> None:
+    """SIGTERM (``kill``, ``timeout``, a service manager) and Ctrl-C (SIGINT to the
+    terminal's whole process group, workers included) stop ``import`` and ``check`` with
+    one line and exit 143 or 130: no worker's traceback, no worker left, no temporary
+    file left, nothing half-written; the next run does the rest."""
+    if command == "import":
+        expected = archive(ws, random.Random(3), 60)
+        proc = ws.start("import", "club", "archive", "--json")
+        ready = lambda: recorded(ws) >= 3  # noqa: E731
+    else:
+        pages = site(ws, 8, 1, [2.0] * 8)
+        ws.configure(
+            {f"s{i}": f"/p{i}" for i in range(8)},
+            fetch="{timeout: 5s, retries: 0, confirm_after: 0s}",
+        )
+        proc = ws.start("check")
+        ready = lambda: len(proc.group()) >= 2  # noqa: E731  the workers have started
+    deadline = time.monotonic() + 20
+    while proc.alive() and not ready() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert proc.alive(), f"{command} ended before it could be stopped: {proc.wait()}"
+    if group:
+        os.killpg(proc.pid, signum)
+    else:
+        proc.kill(signum)
+    inject(f"process:{signal.Signals(signum).name.lower()}-{command}")
+    run = proc.wait(timeout=30)
+    assert_one_line_error(run, word, code=code)
+    assert wait_for_exit_of_group(proc, 3.0) == [], "worker processes outlived watcher"
+    assert list(ws.scratch.iterdir()) == [], "temporary files were left behind"
+
+    if command == "import":
+        again = ws.run("import", "club", "archive", "--json")
+        assert again.code == 0, str(again)
+        ws.sound({"club": expected})
+    else:
+        assert recorded(ws) == 0, "a page still being fetched was recorded"
+        site(ws, 8, 1)  # the same pages, served at once
+        assert {row["status"] for row in ws.check().values()} == {"first"}
+        ws.sound({sid: [page] for sid, page in pages.items()})
 
 
 # ---------------------------------------------------------------- kill -9 while sending alerts

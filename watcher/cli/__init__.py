@@ -1,7 +1,8 @@
 """The ``watcher`` command line: a thin layer over the library.
 
 Exit codes: 0 ok, 1 see the command (a check with failures, files that
-differ), 2 usage or input error. Errors are one line on stderr.
+differ), 2 usage or input error, 130 interrupted (Ctrl-C), 143 terminated
+(SIGTERM). Errors are one line on stderr.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ import json
 import logging
 import os
 import re
+import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -320,8 +323,54 @@ def fail(message: str, code: int = 2) -> NoReturn:
     sys.exit(code)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, ``timeout``, a service manager stopping a job), raised where the
+    process is, so that it ends as at Ctrl-C: the capture being recorded rolls back,
+    temporary files are removed and worker processes stopped."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def run_async(work: Coroutine[Any, Any, None]) -> None:
+    """``asyncio.run(work)``, where SIGTERM cancels ``work`` as Ctrl-C does (fetches stop,
+    then the client closes, in order) and then raises :class:`Terminated`: raised in
+    the middle of the event loop, it would leave tasks fetching with a closed client."""
+    import asyncio  # here, so that other commands start faster
+
+    main_task: asyncio.Task[None] | None = None
+    terminated = False
+
+    async def tracked() -> None:
+        nonlocal main_task
+        main_task = asyncio.current_task()
+        await work
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        nonlocal terminated
+        if main_task is None or main_task.done():
+            raise Terminated
+        terminated = True
+        main_task.cancel()
+        main_task.get_loop().call_soon_threadsafe(lambda: None)  # wake the loop up
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        asyncio.run(tracked())
+    except asyncio.CancelledError:
+        if terminated:
+            raise Terminated from None
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the CLI; turn watcher errors into one-line messages and exit codes."""
+    if threading.current_thread() is threading.main_thread():
+        # ``watcher run`` replaces this with its own handler while the daemon runs.
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         cli.main(
             args=list(argv) if argv is not None else None,
@@ -335,10 +384,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         fail(_click_message(exc), exc.exit_code)
-    except click.Abort:
-        fail("aborted", 130)
+    except click.Abort as exc:  # click's word for a KeyboardInterrupt, or a prompt left
+        if isinstance(exc.__cause__, Terminated):
+            fail("terminated", 143)
+        fail("interrupted" if isinstance(exc.__cause__, KeyboardInterrupt) else "aborted", 130)
     except WatcherError as exc:
         fail(str(exc).replace("\n", " "), exc.exit_code)
+    except Terminated:
+        fail("terminated", 143)
     except KeyboardInterrupt:
         fail("interrupted", 130)
     except BrokenPipeError:

@@ -24,6 +24,7 @@ from . import (
     pick_sources,
     progress,
     resolve_version,
+    run_async,
     shorten,
     table,
 )
@@ -86,18 +87,20 @@ def check(app: App, sources: tuple[str, ...], as_json: bool) -> None:
             )
 
     async def go() -> None:
+        from contextlib import aclosing
+
         async with make_client(config.settings.fetch) as client:
             with progress(len(chosen), "checking", not as_json) as step:
-                async for outcome in run_check(pipeline, chosen, client, on_wait=waiting):
-                    outcomes.append(outcome)
-                    step()
-                    if as_json:
-                        emit_json(outcome.to_json())
+                results = run_check(pipeline, chosen, client, on_wait=waiting)
+                async with aclosing(results):
+                    async for outcome in results:
+                        outcomes.append(outcome)
+                        step()
+                        if as_json:
+                            emit_json(outcome.to_json())
 
     try:
-        import asyncio  # here, so that other commands start faster
-
-        asyncio.run(go())
+        run_async(go())
         _alert(app, store, config, outcomes)
     finally:
         store.close()
