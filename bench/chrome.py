@@ -75,6 +75,19 @@ HELPFUL = (
     '<div class="r5t6"><p>Was this page helpful?</p><button type="button">Yes</button>'
     '<button type="button">No</button></div>'
 )
+ROLE_VOTE = (
+    '<fieldset class="v7"><legend><h2><span>Was this helpful?</span></h2></legend>'
+    '<div role="button" tabindex="0" aria-label="Yes"><span>Yes</span></div>'
+    '<div role="button" tabindex="0" aria-label="No"><span>No</span></div></fieldset>'
+)
+SHARE_POST = (
+    '<div class="h7"><div class="h8"><h4>Share this article</h4></div><div class="h9"><button '
+    'type="button" data-text="Policy">Post</button></div></div>'
+)
+NEXT_CARD = (
+    '<div class="n3"><div><h4>Next article</h4><h3>How we keep accounts safe</h3></div>'
+    '<a href="/guidelines/accounts"><span>Read next</span></a></div>'
+)
 SIGNUP = (
     '<form action="/subscribe" method="post"><p>Get the latest news from us every month.</p>'
     '<input type="email" name="email" placeholder="Your email"><button type="submit">'
@@ -217,6 +230,9 @@ CHANGES: dict[str, Change] = {
     "skip link": added('<a href="#main" class="skip-link">Skip to main content</a>', BODY, "first"),
     "share links under the title": added(SHARES, ONE_TITLE, "after"),
     "vote widget in <main>": added(HELPFUL, MAIN, "last"),
+    "vote widget of role buttons in <main>": added(ROLE_VOTE, MAIN, "last"),
+    "share label over a script's button": added(SHARE_POST, MAIN, "last"),
+    '"Next article" card in <main>': added(NEXT_CARD, MAIN, "last"),
     "newsletter sign-up in <main>": added(SIGNUP, MAIN, "last"),
     "language links under the title": added(LANGUAGES, ONE_TITLE, "after"),
     "language links at the end of <main>": added(LANGUAGES, MAIN, "last"),
