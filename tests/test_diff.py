@@ -608,6 +608,38 @@ def test_same_date_written_differently_is_a_reformatting() -> None:
     assert changes.summary()["stated_date"]["reformatted"] is True
 
 
+GUIDE = (
+    "# Community Guidelines\n\nThese rules cover what you post.\n\n{label}Sensitive content\n\n"
+    "- Child safety\n\n- Nudity and sexual content\n\n{label}Regulated goods\n\n"
+    "- Firearms\n\n- Sale of illegal goods\n\n{label}Resources\n\n- How we enforce {what}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("what", "layout_only"),
+    [("these rules", True), ("the rules for children", False)],
+    ids=["the-same-words", "a-word-changed-too"],
+)
+def test_labels_made_headings_with_the_same_words_are_cosmetic(
+    what: str, layout_only: bool
+) -> None:
+    """A site that turns its labels into headings moves every list under a new section;
+    with the same words in the same order that is layout, not a change of the rules."""
+    changes = diff_texts(
+        GUIDE.format(label="", what="these rules"), GUIDE.format(label="### ", what=what)
+    )
+    assert changes.same_words is layout_only
+    assert len(changes.changed_sections()) > 1
+    if layout_only:
+        assert changes.classification == "cosmetic"
+        assert (changes.inserted, changes.deleted, changes.flags) == (0, 0, ())
+        assert changes.headline() == "layout only, the same words in the same order (cosmetic)"
+    else:
+        assert changes.classification == "substantive"
+        assert "child" in changes.flags
+        assert changes.headline().endswith("changed (substantive)")
+
+
 def test_a_date_only_change_is_cosmetic_in_other_languages_too() -> None:
     changes = diff_texts(
         "# Conditions\n\nMis à jour le 1er février 2025\n\n## 1. Usage\n\nSoyez courtois.\n",

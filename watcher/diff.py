@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .canonical import block_of_line
 from .config import DEFAULT_KEYWORDS
 from .diffing import classify
 from .diffing.align import Pair, align
@@ -180,6 +181,9 @@ class ChangeSet:
     old_title: str = ""
     new_title: str = ""
     same_date: bool = False
+    same_words: bool = False
+    """The same words in the same order: only the page's layout changed (a label made a
+    heading, paragraphs made a list), which is cosmetic however the sections moved."""
 
     @property
     def date_changed(self) -> bool:
@@ -232,6 +236,8 @@ class ChangeSet:
         if not changed:
             what = f"{_plural(self.renumbered, 'section')} renumbered"
             return f"{what} ({self.classification})" if self.renumbered else "headings reformatted"
+        if self.same_words:
+            return f"layout only, the same words in the same order ({self.classification})"
         return f"{_plural(len(changed), 'section')} changed ({self.classification})"
 
     def summary(self) -> dict[str, Any]:
@@ -574,17 +580,29 @@ def _change_set(
 ) -> ChangeSet:
     """The change set of the section changes, with totals."""
     changed = any(s.status != "unchanged" or s.classification != "none" for s in sections)
+    same_words = changed and _words(old) == _words(new)
     return ChangeSet(
         changed=changed,
-        classification=worst(s.classification for s in sections),
+        classification="cosmetic" if same_words else worst(s.classification for s in sections),
         sections=sections,
-        inserted=sum(s.inserted for s in sections),
-        deleted=sum(s.deleted for s in sections),
-        flags=_union([s.flags for s in sections], order),
+        inserted=0 if same_words else sum(s.inserted for s in sections),
+        deleted=0 if same_words else sum(s.deleted for s in sections),
+        flags=() if same_words else _union([s.flags for s in sections], order),
         old_date=dates[0],
         new_date=dates[1],
         moved_paragraphs=moved,
         old_title=old.title,
         new_title=new.title,
         same_date=classify.same_date(*dates),
+        same_words=same_words,
     )
+
+
+def _words(outline: Outline) -> list[str]:
+    """The words of a document in order, whatever blocks hold them."""
+    words: list[str] = []
+    for section in outline.sections:
+        words += section.heading.split()
+        for line in section.body:
+            words += block_of_line(line).text.split()
+    return words
