@@ -1400,6 +1400,11 @@ def test_a_scripts_link_that_ends_a_heading_after_its_title_is_dropped(
             False,
         ),
         (
+            '<div class="r11"><p>Was this page helpful?</p><button role="button">Yes</button>'
+            '<button role="button">No</button></div>',
+            False,
+        ),
+        (
             '<div class="r9"><p>Need the short version?</p><div role="button" '
             'aria-expanded="false">Open</div><div role="button" aria-controls="s1">Close'
             "</div></div>",
@@ -1416,6 +1421,7 @@ def test_a_scripts_link_that_ends_a_heading_after_its_title_is_dropped(
         "with-a-link",
         "toggles",
         "role-buttons",
+        "buttons-that-say-so",
         "role-button-toggles",
         "role-button-links",
     ],

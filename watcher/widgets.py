@@ -304,16 +304,10 @@ def vote_buttons(root: etree._Element) -> list[etree._Element]:
     with ``role="button"``) of a few words each, with no toggle, link or field in it, a
     question and at most :data:`VOTE_WORDS` words."""
     roles = [value.getparent() for value in _ROLE_BUTTONS(root)]
-    roles = [button for button in roles if button.tag not in _FIELDS_AND_LINKS]
+    roles = [b for b in roles if b.tag != "button" and b.tag not in _FIELDS_AND_LINKS]
     buttons = [*root.iter("button"), *roles]
     short = {button: _is_short(button) for button in buttons}
-    # Role buttons counted into every block around them once (-1: one is not short), not
-    # looked for under each block climbed: they are <div>s, and so is most of a page.
-    in_blocks: dict[etree._Element, int] = {}
-    for button in roles:
-        for block in (button, *button.iterancestors()):
-            count = in_blocks.get(block, 0)
-            in_blocks[block] = -1 if count < 0 or not short[button] else count + 1
+    in_blocks = _counted_into_blocks(roles, short)
     # The outermost widget at or above each block climbed through (None: none there, or
     # the climb stopped there): a widget's other buttons climb through the same blocks.
     above: dict[etree._Element, etree._Element | None] = {}
@@ -321,25 +315,51 @@ def vote_buttons(root: etree._Element) -> list[etree._Element]:
     for button in buttons:
         if _short_buttons(button, short, in_blocks) != 1:
             continue  # a toggle, a long label, a link: no vote widget holds it
-        widget, chain = None, []
-        for ancestor in button.iterancestors():
-            if ancestor in above:
-                upper = above[ancestor]
-                widget = widget if upper is None else upper
-                break
-            chain.append(ancestor)
-            if ancestor.tag in ("body", "main", "article", "form"):
-                break
-            count = _short_buttons(ancestor, short, in_blocks)
-            if count < 0 or _shows_over(ancestor, VOTE_WORDS):
-                break
-            if count >= 2 and "?" in "".join(_SHOWN_TEXT(ancestor)):
-                widget = ancestor
-        top = chain.index(widget) if widget in chain else len(chain) if widget is not None else -1
-        above.update((block, widget if i <= top else None) for i, block in enumerate(chain))
+        widget = _widget_around(button, short, in_blocks, above)
         if widget is not None and widget not in found:
             found.append(widget)
     return found
+
+
+def _counted_into_blocks(
+    roles: list[etree._Element], short: dict[etree._Element, bool]
+) -> dict[etree._Element, int]:
+    """How many of the ``role="button"`` elements ``roles`` each block holds (-1: one that
+    is not short), counted once up their ancestors rather than looked for under each
+    block climbed: they are ``<div>``s, and so is most of a page."""
+    in_blocks: dict[etree._Element, int] = {}
+    for button in roles:
+        for block in (button, *button.iterancestors()):
+            count = in_blocks.get(block, 0)
+            in_blocks[block] = -1 if count < 0 or not short[button] else count + 1
+    return in_blocks
+
+
+def _widget_around(
+    button: etree._Element,
+    short: dict[etree._Element, bool],
+    in_blocks: dict[etree._Element, int],
+    above: dict[etree._Element, etree._Element | None],
+) -> etree._Element | None:
+    """The outermost vote widget around ``button``, if any; what each block climbed
+    through leads to goes into ``above`` for the buttons beside it."""
+    widget, chain = None, []
+    for ancestor in button.iterancestors():
+        if ancestor in above:
+            upper = above[ancestor]
+            widget = widget if upper is None else upper
+            break
+        chain.append(ancestor)
+        if ancestor.tag in ("body", "main", "article", "form"):
+            break
+        count = _short_buttons(ancestor, short, in_blocks)
+        if count < 0 or _shows_over(ancestor, VOTE_WORDS):
+            break
+        if count >= 2 and "?" in "".join(_SHOWN_TEXT(ancestor)):
+            widget = ancestor
+    top = chain.index(widget) if widget in chain else len(chain) if widget is not None else -1
+    above.update((block, widget if i <= top else None) for i, block in enumerate(chain))
+    return widget
 
 
 def _is_short(button: etree._Element) -> bool:
