@@ -279,7 +279,7 @@ def test_a_stopped_watcher_ends_cleanly(
     one line and exit 143 or 130: no worker's traceback, no worker left, no temporary
     file left, nothing half-written; the next run does the rest."""
     if command == "import":
-        expected = archive(ws, random.Random(3), 60)
+        expected = archive(ws, random.Random(3), 100)
         proc = ws.start("import", "club", "archive", "--json")
         ready = lambda: recorded(ws) >= 3  # noqa: E731
     else:
