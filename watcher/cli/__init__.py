@@ -329,7 +329,7 @@ class Terminated(KeyboardInterrupt):
     temporary files are removed and worker processes stopped."""
 
 
-def _terminate(signum: int, frame: object) -> None:
+def _terminate(signum: int, frame: object) -> NoReturn:
     raise Terminated
 
 
@@ -350,7 +350,7 @@ def run_async(work: Coroutine[Any, Any, None]) -> None:
     def on_sigterm(signum: int, frame: object) -> None:
         nonlocal terminated
         if main_task is None or main_task.done():
-            raise Terminated
+            _terminate(signum, frame)  # not running yet, or winding up: stop where it is
         terminated = True
         main_task.cancel()
         main_task.get_loop().call_soon_threadsafe(lambda: None)  # wake the loop up

@@ -6,6 +6,7 @@ import logging
 import sys
 import tempfile
 from collections.abc import Sequence
+from contextlib import aclosing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,8 +88,6 @@ def check(app: App, sources: tuple[str, ...], as_json: bool) -> None:
             )
 
     async def go() -> None:
-        from contextlib import aclosing
-
         async with make_client(config.settings.fetch) as client:
             with progress(len(chosen), "checking", not as_json) as step:
                 results = run_check(pipeline, chosen, client, on_wait=waiting)
