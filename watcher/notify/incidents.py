@@ -22,8 +22,6 @@ from ..store import iso, utcnow
 from .messages import incident_content, one_line, recovery_content
 
 if TYPE_CHECKING:
-    import sqlite_utils
-
     from .outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -65,7 +63,7 @@ def _close(outbox: Outbox, outcome: Outcome) -> None:
             [incident["closed_at"], incident["id"]],
         )
         if incident["alerted"]:  # those told it was failing are told it is back
-            _queue_recovery(outbox, db, incident, outcome.status)
+            _queue_recovery(outbox, incident, outcome.status)
     log.info("%s: incident %d closed (a check succeeded)", source_id, incident["id"])
 
 
@@ -74,7 +72,8 @@ def _open(outbox: Outbox, source_id: str, recent: Sequence[dict[str, Any]]) -> i
     kind = "rejected" if last["outcome"] == "rejected" else "failing"
     reason = one_line(last["reason"] or last["error"] or last["outcome"], 300)
     now = utcnow()
-    with outbox.store.transaction() as db:
+    # Plain SQL: a page still broken at every check must not import sqlite-utils.
+    with outbox.store.writing() as db:
         open_row = db.execute(
             "SELECT id FROM incidents WHERE source_id = ? AND closed_at IS NULL", [source_id]
         ).fetchone()
@@ -100,7 +99,7 @@ def _open(outbox: Outbox, source_id: str, recent: Sequence[dict[str, Any]]) -> i
                 "alerted": 0,
             },
         )
-        if recently is None and _queue_incident(outbox, db, incident_id, source_id, recent):
+        if recently is None and _queue_incident(outbox, incident_id, source_id, recent):
             db.execute("UPDATE incidents SET alerted = 1 WHERE id = ?", [incident_id])
     log.warning("%s: incident %d opened: %s (%s)", source_id, incident_id, kind, reason)
     return incident_id
@@ -108,7 +107,6 @@ def _open(outbox: Outbox, source_id: str, recent: Sequence[dict[str, Any]]) -> i
 
 def _queue_incident(
     outbox: Outbox,
-    db: sqlite_utils.Database,
     incident_id: int,
     source_id: str,
     recent: Sequence[dict[str, Any]],
@@ -119,30 +117,28 @@ def _queue_incident(
         timezone = outbox.config.settings.timezone
         return (subject, *incident_content(source, recent, subject, timezone))
 
-    return _queue_about(outbox, db, "incident", incident_id, source_id, compose)
+    return _queue_about(outbox, "incident", incident_id, source_id, compose)
 
 
-def _queue_recovery(
-    outbox: Outbox, db: sqlite_utils.Database, incident: dict[str, Any], status: str
-) -> None:
+def _queue_recovery(outbox: Outbox, incident: dict[str, Any], status: str) -> None:
     def compose(source: Source) -> tuple[str, str, str]:
         subject = f"[policy watch] {source.name}: checks succeed again"
         timezone = outbox.config.settings.timezone
         return (subject, *recovery_content(source, incident, status, subject, timezone))
 
-    _queue_about(outbox, db, "recovery", incident["id"], incident["source_id"], compose)
+    _queue_about(outbox, "recovery", incident["id"], incident["source_id"], compose)
 
 
 def _queue_about(
     outbox: Outbox,
-    db: sqlite_utils.Database,
     kind: Literal["incident", "recovery"],
     incident_id: int,
     source_id: str,
     compose: Callable[[Source], tuple[str, str, str]],
 ) -> bool:
-    """Queue the ``kind`` email about an incident for the source's recipients;
-    ``compose`` writes its subject, text and HTML. False when no one gets it."""
+    """Queue the ``kind`` email about an incident for the source's recipients (in the
+    transaction under way); ``compose`` writes its subject, text and HTML. False when
+    no one gets it."""
     config = outbox.config
     source = next((s for s in config.sources if s.id == source_id), None)
     recipients = config.recipients(source) if source else ()
@@ -150,7 +146,7 @@ def _queue_about(
         return False
     subject, text, html = compose(source)
     outbox.insert_built(
-        db,
+        outbox.store.db,
         kind=kind,
         dedupe_key=f"{kind}:{incident_id}",
         what=f"{kind}-{incident_id}",
