@@ -552,6 +552,9 @@ def test_word_counts_ignore_typography_inside_a_replacement() -> None:
         (["The effective functioning of the service matters."], None),
         (["Dernière mise à jour : 14 mars 2024"], "14 mars 2024"),
         (["En vigueur à compter du 1er avril 2025."], "1er avril 2025"),
+        (["À jour du 10/12/2021"], "10/12/2021"),
+        (["Conditions à jour au 1er janvier 2024"], "1er janvier 2024"),
+        (["Tenez à jour vos informations de contact."], None),
         (["Stand: 1. April 2025"], "1. April 2025"),
         (["Última actualización: 3 de mayo de 2023"], "3 de mayo de 2023"),
         (["Ultimo aggiornamento: 12 gennaio 2024"], "12 gennaio 2024"),
@@ -606,6 +609,31 @@ def test_same_date_written_differently_is_a_reformatting() -> None:
     )
     assert changes.headline() == "stated date reformatted (cosmetic)"
     assert changes.summary()["stated_date"]["reformatted"] is True
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "same"),
+    [
+        ("10 December 2021", "10/12/2021", True),
+        ("10/12/2021", "December 10, 2021", True),
+        ("10 December 2021", "12.10.2021", True),
+        ("10 December 2021", "11/12/2021", False),
+        ("10/12/2021", "12/10/2021", False),
+        ("1 March 2024", "03/01/24", False),
+        ("2024-03-01", "1 March 2024", True),
+    ],
+    ids=[
+        "day-first",
+        "month-first-old",
+        "dots",
+        "another-day",
+        "both-numeric",
+        "two-digit-year",
+        "iso",
+    ],
+)
+def test_a_numeric_date_names_the_day_of_a_written_one(old: str, new: str, same: bool) -> None:
+    assert classify.same_date(old, new) is same
 
 
 GUIDE = (

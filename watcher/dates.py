@@ -62,7 +62,7 @@ _LABEL = (
     r"\b(?:(?:last\s+)?(?:updated?|modified|revised|revision|amended|reviewed|changed)"
     r"|effective|version|dated?|published|as\s+of|in\s+force"
     # French, German, Spanish, Italian, Portuguese and Dutch policies say it so.
-    r"|mis(?:e)?\s+à\s+jour|en\s+vigueur|date\s+d['’]effet"
+    r"|mis(?:e)?\s+à\s+jour|à\s+jour\s+(?:du|au)|en\s+vigueur|date\s+d['’]effet"
     r"|stand|aktualisiert|zuletzt\s+geändert|gültig\s+ab|in\s+kraft"
     r"|actualizad[oa]|última\s+actualización|vigente|en\s+vigor"
     r"|aggiornat[oa]|ultimo\s+aggiornamento|in\s+vigore"

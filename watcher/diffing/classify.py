@@ -93,6 +93,7 @@ _COUNTED = re.compile(r"\w+(?:[-'.]\w+)*")
 _COUNTED_CJK = re.compile(rf"[{CJK}]|[^\W{CJK}]+(?:[-'.][^\W{CJK}]+)*")
 _BARE = re.compile(rf"\s*(?P<date>{DATE_PATTERN})\s*\.?\s*", re.I)
 # A date written year first: ISO, Chinese and Japanese ("2025年3月1日"), Korean.
+_NUMERIC = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
 _YEAR_FIRST = re.compile(r"(\d{4})(?:-|年|년\s?|\.\s?)(\d{1,2})(?:-|月|월\s?|\.\s?)(\d{1,2})日?일?")
 
 
@@ -368,11 +369,28 @@ def date_value(text: str) -> tuple[int, int, int] | None:
 
 
 def same_date(old: str | None, new: str | None) -> bool:
-    """Whether two stated dates, written differently, name the same day."""
+    """Whether two stated dates, written differently, name the same day. An all-numeric
+    date (``10/12/2021``) names it when either reading, day or month first, gives the
+    other date's day: a page that wrote "10 December 2021" meant that one."""
     if old is None or new is None:
         return False
-    value = date_value(old)
-    return value is not None and value == date_value(new)
+    old_value, new_value = date_value(old), date_value(new)
+    if old_value is not None and new_value is not None:
+        return old_value == new_value
+    known, numeric = (old_value, new) if old_value is not None else (new_value, old)
+    return known is not None and known in _numeric_readings(numeric)
+
+
+def _numeric_readings(text: str) -> set[tuple[int, int, int]]:
+    """The days an all-numeric date may name: ``(year, month, day)`` read day first and
+    month first (a four-digit year only)."""
+    found = _NUMERIC.fullmatch(text.strip())
+    if not found:
+        return set()
+    first, second, year = (int(part) for part in found.groups())
+    return {
+        (year, m, d) for d, m in ((first, second), (second, first)) if 1 <= m <= 12 and 1 <= d <= 31
+    }
 
 
 def mask_dates(paragraphs: Sequence[str], dates: Sequence[str]) -> tuple[str, ...]:
