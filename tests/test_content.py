@@ -290,6 +290,30 @@ def test_text_styled_for_screen_readers_only_is_dropped(style: str, hidden: bool
 
 
 @pytest.mark.parametrize(
+    ("style", "hidden"),
+    [
+        ("color:whitesmoke;text-align:center;background:whitesmoke", True),
+        ("background-color: #FFF; color: #fff !important", True),
+        ("color: rgb(255, 255, 255); background-color: rgb(255,255,255)", True),
+        ("color: #fff; background: #333", False),
+        ("color: inherit; background: inherit", False),
+        ("color: transparent; background: transparent", False),
+        ("color: #fff; background: #fff; color: #000", False),
+        ("border-color: red; background: red", False),
+    ],
+    ids=[
+        "named", "hex-in-upper-case", "rgb", "other-colours", "inherited", "transparent",
+        "colour-set-again", "border-colour",
+    ],
+)  # fmt: skip
+def test_text_in_its_backgrounds_colour_is_dropped(style: str, hidden: bool) -> None:
+    # A server's name printed so at the end of the page changes with the server.
+    server = f'<div id="ServerId" style="{style}"> web-042-eu </div>'
+    html = f"<body><main><h1>Terms</h1>{policy(3)}{server}</main></body>"
+    assert ("web-042-eu" not in text_of(html)) is hidden
+
+
+@pytest.mark.parametrize(
     ("classes", "hidden"),
     [
         ("printfooter", True),

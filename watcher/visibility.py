@@ -57,6 +57,16 @@ _SCREEN_READER_STYLE = re.compile(
     r"|(?<![\w-])(?:left|top|text-indent)\s*:\s*-\d{4,}(?:px)?(?![\w.])",
     re.I,
 )
+# Text in its own background's colour ("color: whitesmoke; background: whitesmoke"):
+# no reader sees it. Sites print a server's name or a build's code so for their staff,
+# and it changes with the server that answers. Not the CSS-wide keywords (the same
+# word there names two colours), nor "transparent" (text painted through a background).
+_STYLE_COLOURS = re.compile(
+    r"(?:^|;)\s*(?P<what>color|background(?:-color)?)\s*:\s*(?P<value>[^;!]+?)\s*"
+    r"(?:!\s*important\s*)?(?=;|$)",
+    re.I,
+)
+_NOT_A_COLOUR = frozenset("inherit initial unset revert currentcolor transparent none".split())
 # A page hiding itself until its script runs keeps at most this much text in view, and
 # the element its style hides holds at least this share of the page's text (see unveil).
 VEILED_CHARS = 1000
@@ -255,7 +265,22 @@ def _style_hiding(style: str) -> int:
     readers only (``_SCREEN_READER``) or neither (cached: pages repeat their styles)."""
     if _HIDDEN_STYLE.search(style):
         return _HIDDEN
-    return _SCREEN_READER if _SCREEN_READER_STYLE.search(style) else _SHOWN
+    if _SCREEN_READER_STYLE.search(style) or _in_background_colour(style):
+        return _SCREEN_READER
+    return _SHOWN
+
+
+def _in_background_colour(style: str) -> bool:
+    """Whether an inline style paints its text in its background's colour."""
+    lowered = style.lower()
+    if "background" not in lowered or "color" not in lowered:
+        return False
+    colours: dict[str, str] = {}
+    for found in _STYLE_COLOURS.finditer(lowered):
+        what = "text" if found["what"] == "color" else "background"
+        colours[what] = "".join(found["value"].split())  # the last one wins, as in CSS
+    text = colours.get("text")
+    return text is not None and text not in _NOT_A_COLOUR and text == colours.get("background")
 
 
 @lru_cache(maxsize=8192)
