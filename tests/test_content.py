@@ -73,6 +73,9 @@ def policy(paragraphs: int = 6) -> str:
         ("byline", True),
         ("article-subscribe button", True),
         ("avatar", True),
+        ("hh-scroll-to-top-box hh-scroll-to-top-box-hidden", True),
+        ("scrollToTop", True),
+        ("back_to_top", True),
         ("related-policies", False),
         ("relationship", False),
         ("recent-changes", False),
@@ -99,6 +102,8 @@ def policy(paragraphs: int = 6) -> str:
         ("post-metadata", False),
         ("author-rights", False),
         ("entry-content", False),
+        ("photo-top", False),
+        ("top-of-page", False),
     ],
 )
 def test_chrome_class_names(names: str, chrome: bool) -> None:
@@ -259,9 +264,27 @@ def test_a_toggle_that_opens_a_menu_is_the_menus_label(toggle: str, label: str, 
     ids=["a-token", "a-sentence"],
 )
 def test_one_hidden_token_under_a_heading_is_not_a_folded_section(hidden: str, kept: bool) -> None:
-    # Sites leave markers for their scripts in hidden paragraphs, right under the title.
-    html = f'<body><main><h1>Terms</h1><p style="display: none;">{hidden}</p>{policy(3)}</main>'
+    # Sites leave markers for their scripts in hidden paragraphs, right under a heading.
+    folded = f'<h2>Cookies</h2><p style="display: none;">{hidden}</p>'
+    html = f"<body><main><h1>Terms</h1>{folded}{policy(3)}</main>"
     assert (hidden in text_of(html + "</body>")) is kept
+
+
+@pytest.mark.parametrize(
+    ("hidden", "kept"),
+    [
+        ('<div hidden=""><div>Sign in to use the Zephyr tool and get help.</div></div>', False),
+        ('<div hidden="">' + f"<p>Zephyr clauses. {PROSE}</p>" * 4 + "</div>", True),
+    ],
+    ids=["a-box-before-the-document", "the-document-itself"],
+)
+def test_a_hidden_block_under_the_title_is_a_folded_section_only_if_it_is_the_document(
+    hidden: str, kept: bool
+) -> None:
+    # The title folds nothing: a help centre's box for signed-in readers stays hidden;
+    # a page that hides its whole text under the title until its script runs does not.
+    html = f"<body><main><h1>Terms</h1>{hidden}<div>{policy(3)}</div></main></body>"
+    assert ("Zephyr" in text_of(html)) is kept
 
 
 @pytest.mark.parametrize(

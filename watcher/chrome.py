@@ -94,6 +94,9 @@ _CHROME_NAMES = re.compile(
     # Feedback tabs and the button that opens a consent banner again, which sites
     # also float over every page (a bare "feedback" also names a terms' section).
     r"|feedback[-_]?(?:tab|button|btn|widget|launcher|trigger|badge)"
+    # The button that scrolls back up, floated over the page ("back-to-top",
+    # "scrollToTop"), whatever element scripts make it of.
+    r"|(?:scroll|back|go|jump|return)[-_]?to[-_]?top"
     r"|(?:consent|cookies?|btn)[-_]?revisit|revisit[-_]?(?:consent|cookies?)"
     # An article's byline under its title, as help centres and blogs print it: who
     # wrote it, their avatar, when ("Updated 3 days ago") and a button to follow it
@@ -121,7 +124,7 @@ _CHROME_STEMS = (
     "disqus", "modal", "dialog", "popup", "pop-up", "rating", "vot", "feedback", "reaction",
     "helpful", "announcement", "promo", "related", "recent", "chat", "intercom", "drift",
     "crisp", "hubspot", "fc-frame", "fc_frame", "beacon", "revisit", "meta", "author",
-    "byline", "avatar", "subscribe",
+    "byline", "avatar", "subscribe", "to-top", "to_top", "totop",
 )  # fmt: skip
 # The layout names a page's title may stand in (a site or page header, a masthead).
 _HEADER_WORDS = frozenset(

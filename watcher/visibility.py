@@ -348,9 +348,20 @@ def _is_panel(element: etree._Element, panels: frozenset[str]) -> bool:
             or _reveals_more(previous)
         )
         and len("".join(element.itertext()).split()) != 1
+        and not _beside_the_document(element, previous)
     ):
         return True
     return _FOLDING.search(attrib.get("class", "")) is not None
+
+
+def _beside_the_document(element: etree._Element, previous: etree._Element) -> bool:
+    """A hidden block right under the page's title that holds less text than what comes
+    after it: the title folds nothing, and the document goes on in view (a help
+    centre's "Sign in to use the tool" box, shown to signed-in readers only)."""
+    if previous.tag != "h1":
+        return False
+    after = sum(len(flat_text(sibling)) for sibling in element.itersiblings(etree.Element))
+    return len(flat_text(element)) < after
 
 
 def _reveals_more(control: etree._Element) -> bool:
