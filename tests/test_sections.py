@@ -408,6 +408,22 @@ def test_a_street_address_is_not_a_numbered_section(
     ]
 
 
+def test_a_street_number_is_not_a_section_beside_numbered_terms() -> None:
+    # "1 Harbour Square" comes before the terms' "1. Scope"; their "2. Data" further on
+    # does not make the street number a section.
+    html = (
+        "<h1>Terms</h1><p>These terms are between you and:</p>"
+        "<p>Example Ltd<br>1 Harbour Square<br>Port Town, PT1 2AB</p>"
+        "<h2>1. Scope</h2><p>These terms apply to everyone who uses the service at all.</p>"
+        "<h2>2. Data</h2><p>We collect as little as we can and keep it for a short time.</p>"
+    )
+    assert headings(parse(html.encode(), "text/html")) == [
+        (1, "", "Terms"),
+        (2, "1", "Scope"),
+        (2, "2", "Data"),
+    ]
+
+
 def test_bare_numbers_that_run_on_are_headings() -> None:
     text = "\n\n".join(
         [

@@ -463,19 +463,22 @@ def _drop_lone_bare_numbers(
 ) -> None:
     """A paragraph opening with a bare number ("10 Harbour Square", a line of an address
     split by ``<br>``; no dot or bracket after the number) is a heading only beside
-    another heading numbered one less or one more. A street number stands alone, and a
-    new address read as a section removed and another added."""
-    bare = {
-        i: int(number)
-        for i, (style, number, _) in candidates.items()
-        if style == ("decimal", 1)
-        and number.isdigit()
-        and blocks[i].kind == "paragraph"
-        and _BARE_NUMBER.match(blocks[i].text)
-    }
-    numbers = {int(number) for _, number, _ in candidates.values() if number.isdigit()}
-    for i, value in bare.items():
-        if value - 1 not in numbers and value + 1 not in numbers:
+    another heading numbered one less (the numbered heading before it) or one more (the
+    one after it). A street number stands alone, and a new address read as a section
+    removed and another added; "1 Hatch Street Upper" above "1. Acceptance" is no
+    section either, though the terms number 2 further on."""
+    numbered = [
+        (i, int(number)) for i, (_, number, _) in sorted(candidates.items()) if number.isdigit()
+    ]
+    for at, (i, value) in enumerate(numbered):
+        style = candidates[i][0]
+        if not (style == ("decimal", 1) and blocks[i].kind == "paragraph"):
+            continue
+        if not _BARE_NUMBER.match(blocks[i].text):
+            continue
+        before = numbered[at - 1][1] if at else None
+        after = numbered[at + 1][1] if at + 1 < len(numbered) else None
+        if before != value - 1 and after != value + 1:
             del candidates[i]
 
 
