@@ -1842,3 +1842,25 @@ def test_table_of_contents_links_with_full_addresses_do_not_stop_the_title() -> 
     html = f"""<body><div><div><h1>Terms</h1></div><div>{toc}</div>
       <div class="body">{policy()}</div></div></body>"""
     assert text_of(html).startswith("# Terms\n")
+
+
+def test_chrome_dropped_inside_a_link_leaves_the_links_text_with_it() -> None:
+    # A help centre's collection: its title and description, then cards that each link
+    # to an article with its byline inside the link. The bylines go as chrome; the
+    # page's link text once kept counting them, outweighed its prose, and the page
+    # read as empty.
+    byline = '<div class="avatar">Written by Ann Example<br>Updated over a week ago</div>'
+    cards = "".join(
+        f'<a href="/articles/{n}"><h2>Policy number {n} for partners</h2>{byline}</a>'
+        for n in range(9)
+    )
+    html = (
+        '<body><header><a href="/">Help</a></header><div class="content">'
+        "<h1>Policies for restaurants</h1><p>Information about the policies that apply to "
+        "your business. Our ranking policy is available on request.</p>"
+        f"{cards}</div></body>"
+    )
+    text = text_of(html)
+    assert "# Policies for restaurants" in text
+    assert "available on request" in text
+    assert "Written by" not in text

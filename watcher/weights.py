@@ -158,9 +158,14 @@ def drop_weighed(element: etree._Element, weights: dict[etree._Element, Weight])
     and header are emptied instead, and stay in their places to mark where the document
     can end and start (see :mod:`watcher.region`)."""
     weight = weights[element]
+    dropped = Weight(weight.text, weight.link, weight.links)
     for ancestor in element.iterancestors():
+        if ancestor.tag == "a" and not in_page(ancestor.get("href", "#")):
+            # All of it was that link's text (a card's byline inside the link to its
+            # article), and so link text in every block above.
+            dropped.link = dropped.text
         if ancestor in weights:
-            weights[ancestor].subtract(weight)
+            weights[ancestor].subtract(dropped)
     edge = "footer" if element.tag == "footer" or element.get("role") == "contentinfo" else None
     if edge is None and is_site_header(element):
         edge = "header"
