@@ -261,8 +261,9 @@ def is_hidden(element: etree._Element, attrs: Attributes, panels: frozenset[str]
 
 @lru_cache(maxsize=4096)
 def _style_hiding(style: str) -> int:
-    """Whether an inline style hides its element (``_HIDDEN``), keeps it for screen
-    readers only (``_SCREEN_READER``) or neither (cached: pages repeat their styles)."""
+    """Whether an inline style hides its element (``_HIDDEN``), keeps it from the eye
+    only (``_SCREEN_READER``: clipped, off-screen, or painted in its background's
+    colour) or neither (cached: pages repeat their styles)."""
     if _HIDDEN_STYLE.search(style):
         return _HIDDEN
     if _SCREEN_READER_STYLE.search(style) or _in_background_colour(style):
