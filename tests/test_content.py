@@ -1864,3 +1864,43 @@ def test_chrome_dropped_inside_a_link_leaves_the_links_text_with_it() -> None:
     assert "# Policies for restaurants" in text
     assert "available on request" in text
     assert "Written by" not in text
+
+
+@pytest.mark.parametrize(
+    ("box", "kept"),
+    [
+        (
+            '<form action="/help/search"><b>Search the Help pages</b> (not the listings)'
+            '<input type="text" name="searchstring"><input type="submit" value="Search">'
+            "</form>",
+            False,
+        ),
+        (
+            '<div><input type="text" placeholder="Search help..." aria-describedby="tip">'
+            '<div id="tip" role="alert" class="clipped">Enter your search terms to see '
+            "results as you type.</div></div>",
+            False,
+        ),
+        (
+            '<form><label>Name <input name="name"></label><label>Search terms wanted '
+            '<input name="query"></label><input type="submit" value="Send"></form>',
+            True,
+        ),
+    ],
+    ids=["search-form", "search-field-hint", "a-form-of-two-fields"],
+)
+def test_a_search_box_in_the_page_is_chrome(box: str, kept: bool) -> None:
+    # Help centres put a search box above the article, outside any header, with the
+    # hint that a script announces as the reader types.
+    html = f"<body><main><h1>Terms</h1>{box}{policy(3)}</main></body>"
+    assert ("earch" in text_of(html)) is kept
+
+
+def test_a_page_that_is_one_form_with_a_search_box_keeps_its_text() -> None:
+    # ASP.NET sites wrap the whole page in one form, which holds the site's search box.
+    html = (
+        '<body><form action="/terms.aspx"><input type="search" name="q">'
+        f"<main><h1>Terms</h1>{policy(4)}</main></form></body>"
+    )
+    assert "# Terms" in text_of(html)
+    assert "4. " in text_of(html)

@@ -311,12 +311,26 @@ def test_an_unclosed_heading_does_not_swallow_the_blocks_after_it() -> None:
         ),
         ("<h2>Contact</h2><h3>Offices</h3>", ""),
         ("<h2>Contact</h2><p>Write to Box 12.</p>", "## Contact\n\nWrite to Box 12.\n"),
+        (
+            '<p>You might also be interested in:</p><div class="related-articles"><ul><li><a '
+            'href="/help/fees">Fees</a></li><li><a href="/help/returns">Returns</a></li>'
+            '<li><a href="/help/safety">Safety</a></li></ul></div>',
+            "",
+        ),
+        (
+            "<p>Write to us at:</p><p>Box 12, Port Town.</p>",
+            "Write to us at:\n\nBox 12, Port Town.\n",
+        ),
     ],
-    ids=["share-label", "two-empty-headings", "a-heading-with-its-text"],
-)
-def test_a_page_does_not_end_with_a_heading(tail: str, expected: str) -> None:
-    """A heading with nothing under it at the end of the page labelled a widget that went
-    as chrome (share buttons a script runs); it goes too."""
+    ids=[
+        "share-label", "two-empty-headings", "a-heading-with-its-text", "related-intro",
+        "an-introduction-with-its-text",
+    ],
+)  # fmt: skip
+def test_a_page_does_not_end_with_a_label(tail: str, expected: str) -> None:
+    """A heading with nothing under it at the end of the page, or a line announcing what
+    follows, labelled a widget that went as chrome (share buttons a script runs, links to
+    related articles); it goes too."""
     html = f"<body><main><h1>Terms</h1><p>{POLICY_TEXT}</p>{tail}</main></body>"
     assert text_of(html) == f"# Terms\n\n{POLICY_TEXT}\n" + (f"\n{expected}" if expected else "")
 

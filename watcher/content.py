@@ -50,6 +50,7 @@ from .weights import Weight, drop_weighed, inside, survey
 from .widgets import (
     consent_banners,
     language_lists,
+    search_boxes,
     share_bars,
     signup_forms,
     tab_strips,
@@ -118,6 +119,7 @@ def extract(
     banners = [] if select else consent_banners(root)
     votes = [] if select else vote_forms(root) + vote_buttons(root)
     signups = [] if select else signup_forms(root)
+    searches = [] if select else search_boxes(root)
     strip_never_text(root, templates)
     shares = [] if select else share_bars(root)
     for element in select_all(root, remove):
@@ -136,6 +138,7 @@ def extract(
     chrome.update((banner, "consent") for banner in banners if banner in weights)
     chrome.update((form, "vote") for form in votes if form in weights)
     chrome.update((form, "signup") for form in signups if form in weights)
+    chrome.update((box, "search") for box in searches if box in weights)
     chrome.update((bar, "share") for bar in shares if bar in weights)
     chrome.update((block, "language") for block in language_lists(languages) if block in weights)
     chrome.update((strip, "tabs") for strip in tab_strips(hidden) if strip in weights)

@@ -287,21 +287,32 @@ def _read_page(
         walker.walk(element)
     blocks = tuple(block for block in walker.blocks if not _is_loading(block))
     if not rules.select:
-        blocks = _without_trailing_headings(blocks)
+        blocks = _without_trailing_labels(blocks)
     if not title:
         title = next((b.text for b in blocks if b.kind == "heading"), "")
     return Document(title=title, blocks=blocks)
 
 
-def _without_trailing_headings(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
-    """``blocks`` without the headings they end with: a heading with nothing under it
-    at the end of a page labelled a widget that went as chrome ("Share this article"
-    over share buttons, "Next article" over a link to it). A page of headings alone
-    keeps them."""
+def _without_trailing_labels(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+    """``blocks`` without the labels they end with: a heading with nothing under it, or
+    a short line that ends with a colon, at the end of a page labelled a widget that
+    went as chrome ("Share this article" over share buttons, "Next article" over a link
+    to it, "You might also be interested in:" over related articles). A page of such
+    labels alone keeps them."""
     end = len(blocks)
-    while end and blocks[end - 1].kind == "heading":
+    while end and (blocks[end - 1].kind == "heading" or _introduces(blocks, end - 1)):
         end -= 1
     return blocks[:end] if end else blocks
+
+
+def _introduces(blocks: tuple[Block, ...], i: int) -> bool:
+    """Whether paragraph ``i`` is a short line that announces what follows it, after the
+    document's text: under a heading of its own ("Partners", "We share with:") it opens
+    a section of the document, which stays."""
+    block = blocks[i]
+    if block.kind != "paragraph" or not block.text.endswith(":"):
+        return False
+    return len(block.text.split()) <= 12 and i > 0 and blocks[i - 1].kind != "heading"
 
 
 def _is_loading(block: Block) -> bool:

@@ -71,6 +71,10 @@ _NOT_FIELDS = frozenset(("hidden", "submit", "button", "image", "reset", "checkb
 _ROLE_BUTTONS = etree.XPath("//@role[. = 'button']")
 _FIELDS_AND_LINKS = frozenset(("a", "input", "select", "textarea"))
 _EMAIL_WORD = re.compile(r"e-?mail|courriel", re.I)
+# What a search field's name, placeholder or label says, in the languages policies
+# are most often written in ("searchstring", "Rechercher", "Suche", "Buscar", "Zoeken").
+_SEARCH_WORD = re.compile(r"search|query|recherch|such|busca|cerca|zoek|pesquis", re.I)
+_BY_ID = etree.XPath("//*[@id = $id]")
 # Text outside forms and headings, a link outside forms, or a second form.
 _BESIDE_FORM = etree.XPath(
     "boolean(.//text()[normalize-space()][not(ancestor::script or ancestor::style"
@@ -237,6 +241,55 @@ def _is_signup(form: etree._Element) -> bool:
             return False
         fields += 1
     return fields == 1 and not _shows_over(form, SIGNUP_WORDS)
+
+
+def search_boxes(root: etree._Element) -> list[etree._Element]:
+    """Search boxes standing in the page ("Search the Help pages" [ ] Search), known by
+    their field whatever their class names: a form whose one field to type into asks
+    for a search, with at most :data:`SIGNUP_WORDS` words; and the hint that a search
+    field names as its description ("Enter your search term to display live search
+    results", which a script announces as the reader types). A page that wraps all its
+    text in one form (as ASP.NET sites do) shows more than that and stays."""
+    found: list[etree._Element] = []
+    for field in root.iter("input", "textarea"):
+        if not _asks_search(field):
+            continue
+        form = next(field.iterancestors("form"), None)
+        if form is not None and form not in found and _is_search_form(form):
+            found.append(form)
+        for name in (field.get("aria-describedby") or "").split():
+            # Every element of that id: pages that show two search boxes repeat it.
+            for hint in _BY_ID(root, id=name):
+                if hint not in found and not _shows_over(hint, VOTE_WORDS):
+                    found.append(hint)
+    return found
+
+
+def _is_search_form(form: etree._Element) -> bool:
+    return _typed_fields(form) == 1 and not _shows_over(form, SIGNUP_WORDS)
+
+
+def _asks_search(field: etree._Element) -> bool:
+    get = field.get
+    kind = (get("type") or "text").lower()
+    if kind == "search" or get("role") == "searchbox":
+        return True
+    if field.tag != "input" or kind != "text":
+        return False
+    if get("name") in ("q", "s"):
+        return True
+    said = (get("name"), get("id"), get("placeholder"), get("title"), get("aria-label"))
+    return bool(_SEARCH_WORD.search(" ".join(filter(None, said))))
+
+
+def _typed_fields(form: etree._Element) -> int:
+    """How many fields of ``form`` the reader types into."""
+    count = 0
+    for control in form.iter("input", "textarea"):
+        kind = (control.get("type") or "text").lower()
+        if control.tag == "textarea" or kind not in _NOT_FIELDS:
+            count += 1
+    return count
 
 
 def _asks_email(field: etree._Element) -> bool:
