@@ -1462,6 +1462,17 @@ def test_a_scripts_link_that_ends_a_heading_after_its_title_is_dropped(
             'href="/summary">Read</a><a role="button" href="/faq">FAQ</a></div>',
             True,
         ),
+        (
+            '<div class="r12"><p>Was this information helpful?</p><span><input type="submit">'
+            '<span aria-hidden="true">Yes</span></span><span><input type="submit"><span '
+            'aria-hidden="true">No</span></span><input type="hidden" name="qid"></div>',
+            False,
+        ),
+        (
+            '<div class="r13"><p>Which version would you like?</p><input type="submit" '
+            'value="Short"><input type="text" name="email"></div>',
+            True,
+        ),
     ],
     ids=[
         "yes-no",
@@ -1471,6 +1482,8 @@ def test_a_scripts_link_that_ends_a_heading_after_its_title_is_dropped(
         "buttons-that-say-so",
         "role-button-toggles",
         "role-button-links",
+        "input-buttons",
+        "an-input-button-and-a-field",
     ],
 )
 def test_a_vote_widget_without_a_form_is_known_by_its_buttons(block: str, kept: bool) -> None:
@@ -1904,3 +1917,25 @@ def test_a_page_that_is_one_form_with_a_search_box_keeps_its_text() -> None:
     )
     assert "# Terms" in text_of(html)
     assert "4. " in text_of(html)
+
+
+@pytest.mark.parametrize(
+    ("after", "kept"),
+    [
+        ('<div class="wt-display-none"><p>Why didn\'t this article help you?</p></div>'
+         '<h1 class="a-hidden">Thanks for your feedback!</h1>', False),
+        ('<div class="collapsed-panel"><p>Why didn\'t this article help you?</p></div>', True),
+        ('<p>Part two. Why didn\'t this article help you? We ask every reader.</p>', True),
+    ],
+    ids=["hidden-follow-ups", "a-block-not-hidden", "the-document-going-on"],
+)  # fmt: skip
+def test_a_widgets_hidden_next_steps_go_with_it(after: str, kept: bool) -> None:
+    # A "Did this help?" vote keeps its next questions and its thanks in blocks that a
+    # design system's class hides until the reader votes; they go with the vote. Such a
+    # class does not hide text elsewhere: scripts take it off to open folded sections.
+    vote = (
+        '<div class="article-votes"><p>Did this help?</p><a class="vote-up" href="#" '
+        'title="Yes"></a><a class="vote-down" href="#" title="No"></a></div>'
+    )
+    html = f"<body><main><h1>Terms</h1>{policy(4)}{vote}{after}</main></body>"
+    assert ("article help you" in text_of(html)) is kept

@@ -30,6 +30,7 @@ particular site.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -59,6 +60,12 @@ from .widgets import (
 )
 
 log = logging.getLogger(__name__)
+
+# Class names that hide a block until a script shows it: CSS frameworks' and design
+# systems' utilities ("hidden", "d-none", "is-hidden", "a-hidden", "wt-display-none").
+_HIDDEN_CLASS = re.compile(r"^(?:[a-z]{1,3}[-_])?(?:hidden|hide|d-none)$|(?:^|[-_])display-?none$")
+# ... and the most a widget's hidden next step holds (characters, spaces aside).
+FOLLOW_UP_CHARS = 600
 
 
 # Elements whose parts are never the main content on their own.
@@ -181,13 +188,33 @@ def _drop_with_leftovers(
     with nothing but its summary ("Table of contents")."""
     label = menu_label(element)
     disclosure = next(element.iterancestors("details"), None)
+    followers = _hidden_followers(element)
     drop_weighed(element, weights)
+    for follower in followers:
+        if follower in weights and inside(follower, body):
+            drop_weighed(follower, weights)
     if label is not None and label in weights and inside(label, body):
         drop_weighed(label, weights)
     if disclosure is not None and disclosure in weights and inside(disclosure, body):
         summary = disclosure.find("summary")
         if weights[disclosure].text == (weights[summary].text if summary in weights else 0):
             drop_weighed(disclosure, weights)
+
+
+def _hidden_followers(element: etree._Element) -> list[etree._Element]:
+    """The blocks right after chrome that a class hides until a script shows them: the
+    widget's next steps ("Why didn't this article help you?" and its thanks after a
+    "Did this help?" vote). Such a class alone does not hide text (scripts take it off
+    to open a folded section), but after a widget that went, these blocks are its own."""
+    found = []
+    for sibling in element.itersiblings(etree.Element):
+        names = (sibling.get("class") or "").split()
+        if not any(_HIDDEN_CLASS.search(name) for name in names):
+            break
+        if len(flat_text(sibling)) > FOLLOW_UP_CHARS:
+            break
+        found.append(sibling)
+    return found
 
 
 def _guarded(

@@ -70,6 +70,7 @@ _NOT_FIELDS = frozenset(("hidden", "submit", "button", "image", "reset", "checkb
 # found by their attribute, which libxml2 looks up five times as fast as elements with it.
 _ROLE_BUTTONS = etree.XPath("//@role[. = 'button']")
 _FIELDS_AND_LINKS = frozenset(("a", "input", "select", "textarea"))
+_BUTTON_TYPES = frozenset(("submit", "button", "image"))
 _EMAIL_WORD = re.compile(r"e-?mail|courriel", re.I)
 # What a search field's name, placeholder or label says, in the languages policies
 # are most often written in ("searchstring", "Rechercher", "Suche", "Buscar", "Zoeken").
@@ -358,7 +359,7 @@ def vote_buttons(root: etree._Element) -> list[etree._Element]:
     question and at most :data:`VOTE_WORDS` words."""
     roles = [value.getparent() for value in _ROLE_BUTTONS(root)]
     roles = [b for b in roles if b.tag != "button" and b.tag not in _FIELDS_AND_LINKS]
-    buttons = [*root.iter("button"), *roles]
+    buttons = [*root.iter("button"), *_input_buttons(root), *roles]
     short = {button: _is_short(button) for button in buttons}
     in_blocks = _counted_into_blocks(roles, short)
     # The outermost widget at or above each block climbed through (None: none there, or
@@ -415,6 +416,17 @@ def _widget_around(
     return widget
 
 
+def _input_buttons(root: etree._Element) -> list[etree._Element]:
+    """The ``<input>`` buttons outside forms (a script listens to them, and their label
+    may stand beside them: ``<input type="submit"><span>Yes</span>``)."""
+    return [
+        field
+        for field in root.iter("input")
+        if (field.get("type") or "").lower() in _BUTTON_TYPES
+        and next(field.iterancestors("form"), None) is None
+    ]
+
+
 def _is_short(button: etree._Element) -> bool:
     """Whether ``button`` says a few words and opens nothing (as a vote's choices do)."""
     if button.get("aria-controls") or button.get("aria-expanded"):
@@ -434,7 +446,9 @@ def _short_buttons(
     if count < 0:
         return -1
     for control in element.iter("button", "a", "input", "select", "textarea"):
-        if control.tag != "button" or not short.get(control, False):
+        if control.tag == "input" and (control.get("type") or "").lower() == "hidden":
+            continue
+        if control.tag not in ("button", "input") or not short.get(control, False):
             return -1
         count += 1
     return count
