@@ -73,8 +73,9 @@ _FIELDS_AND_LINKS = frozenset(("a", "input", "select", "textarea"))
 _BUTTON_TYPES = frozenset(("submit", "button", "image"))
 _EMAIL_WORD = re.compile(r"e-?mail|courriel", re.I)
 # What a search field's name, placeholder or label says, in the languages policies
-# are most often written in ("searchstring", "Rechercher", "Suche", "Buscar", "Zoeken").
-_SEARCH_WORD = re.compile(r"search|query|recherch|such|busca|cerca|zoek|pesquis", re.I)
+# are most often written in ("searchstring", "Rechercher", "Suchen", "Buscar", "Zoeken";
+# not the English "such").
+_SEARCH_WORD = re.compile(r"search|query|recherch|suche|suchbegriff|busca|cerca|zoek|pesquis", re.I)
 _BY_ID = etree.XPath("//*[@id = $id]")
 # Text outside forms and headings, a link outside forms, or a second form.
 _BESIDE_FORM = etree.XPath(
