@@ -1915,8 +1915,9 @@ def test_a_page_that_is_one_form_with_a_search_box_keeps_its_text() -> None:
         '<body><form action="/terms.aspx"><input type="search" name="q">'
         f"<main><h1>Terms</h1>{policy(4)}</main></form></body>"
     )
-    assert "# Terms" in text_of(html)
-    assert "4. " in text_of(html)
+    text = text_of(html)
+    assert "# Terms" in text
+    assert "4. " in text
 
 
 @pytest.mark.parametrize(

@@ -280,8 +280,7 @@ def _asks_search(field: etree._Element) -> bool:
         return False
     if get("name") in ("q", "s"):
         return True
-    said = (get("name"), get("id"), get("placeholder"), get("title"), get("aria-label"))
-    return bool(_SEARCH_WORD.search(" ".join(filter(None, said))))
+    return bool(_SEARCH_WORD.search(_said(field, "title")))
 
 
 def _typed_fields(form: etree._Element) -> int:
@@ -297,9 +296,13 @@ def _typed_fields(form: etree._Element) -> int:
 def _asks_email(field: etree._Element) -> bool:
     if (field.get("type") or "").lower() == "email":
         return True
-    get = field.get
-    said = (get("name"), get("id"), get("placeholder"), get("autocomplete"), get("aria-label"))
-    return bool(_EMAIL_WORD.search(" ".join(filter(None, said))))
+    return bool(_EMAIL_WORD.search(_said(field, "autocomplete")))
+
+
+def _said(field: etree._Element, also: str) -> str:
+    """What a field says it asks for: its name, id, placeholder, ARIA label and ``also``."""
+    names = ("name", "id", "placeholder", also, "aria-label")
+    return " ".join(filter(None, (field.get(name) for name in names)))
 
 
 def tab_strips(hidden: list[etree._Element]) -> list[etree._Element]:
