@@ -229,6 +229,42 @@ def test_a_bold_paragraph_is_shown_bold_not_with_its_markers(
         assert re.search(r"<strong>(<(ins|del)[^>]*>)?\w", out), fmt
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "plain", "note"),
+    [
+        ("Last updated: 1 May 2024", "###### Last updated: 1 May 2024", "", "now a heading"),
+        ("##### Last updated: 1 May 2024", "Last updated: 1 May 2024", "", "no longer a heading"),
+        (
+            "###### Last updated: 1 May 2024",
+            "###### Last updated: 2 May 2024",
+            "###### Last updated: [-1-]{+2+} May 2024",
+            "",
+        ),
+    ],
+    ids=["made-a-heading", "made-a-paragraph", "heading-edited"],
+)
+def test_a_heading_inside_a_section_shows_as_one_not_with_its_markers(
+    old: str, new: str, plain: str, note: str
+) -> None:
+    """A heading that does not start a section (a date line set as ``<h6>``) is
+    ``###### text`` in the section's body. When only that changed, every format says so
+    in words instead of showing the markers inserted or deleted; an edited heading
+    keeps its markers in plain text and is shown bold without them in HTML and Markdown."""
+    changes = diff_texts(
+        f"# T\n\n## A\n\nWe keep data.\n\n{old}\n", f"# T\n\n## A\n\nWe keep data.\n\n{new}\n"
+    )
+    text = render(changes, "text", meta_for("x"))
+    assert "{+#" not in text and "[-#" not in text
+    line = next(line for line in text.splitlines() if line.startswith(("Last", "#####")))
+    assert line == (f"Last updated: 1 May 2024 ({note})" if note else plain)
+    for fmt in ("html", "markdown"):
+        out = render(changes, fmt, meta_for("x"))  # type: ignore[arg-type]
+        line = next(line for line in out.splitlines() if "Last updated: " in line)
+        assert "#" not in re.sub(r"#[0-9a-f]{6}\b", "", line), fmt
+        assert (f"({note})" in line) == bool(note), fmt
+        assert bool(re.search(r"<strong>Last updated: ", line)) != bool(note), fmt
+
+
 # ---------------------------------------------------------------- Markdown
 
 

@@ -35,6 +35,14 @@ CONTEXT_CHARS = 100
 """Unchanged text kept on each side of an edit inside a changed paragraph."""
 # Which text a span's words belong to: both versions, the new one or the old one.
 _SIDES = {"equal": "both", "move-in": "both", "move-out": "both", "insert": "new", "delete": "old"}
+# A heading inside a section's body, as the document's text writes it.
+_HEADING_MARK = re.compile(r"^#{1,6} ")
+# What a paragraph's leading heading markers say when only they were edited.
+_HEADING_NOTES = {
+    frozenset({"insert"}): "now a heading",
+    frozenset({"delete"}): "no longer a heading",
+    frozenset({"insert", "delete"}): "heading level changed",
+}
 
 SCHEMA = """\
 JSON change report, schema 1 (``"schema": 1``; a new major version means an
@@ -123,25 +131,35 @@ class Paragraph:
 
     ``kind`` is ``changed`` (spans of a paragraph with edits), ``moved-out``
     or ``moved-in`` (``note`` says where to or from), or ``gap`` (``note``
-    says how many unchanged paragraphs were left out). ``bold`` marks a paragraph
-    set wholly in bold (``**text**`` in the document's text): plain text shows its
-    spans with the markers, HTML and Markdown show :meth:`unmarked` in bold.
+    says how many unchanged paragraphs were left out); a ``changed`` paragraph's
+    ``note`` says when only its being a heading changed (``now a heading``).
+    ``bold`` marks a paragraph set wholly in bold (``**text**`` in the document's
+    text) and ``heading`` one that is a heading inside its section (``### text``):
+    plain text shows its spans with the markers, HTML and Markdown show
+    :meth:`unmarked` in bold.
     """
 
     kind: Literal["changed", "moved-out", "moved-in", "gap"]
     spans: tuple[Span, ...] = ()
     note: str = ""
     bold: bool = False
+    heading: bool = False
+
+    @property
+    def strong(self) -> bool:
+        """Whether HTML and Markdown show the paragraph in bold."""
+        return self.bold or self.heading
 
     def unmarked(self) -> tuple[Span, ...]:
-        """The spans without a bold paragraph's ``**`` markers (the closing one is
-        already gone when the shortened end was cut)."""
-        if not self.bold:
-            return self.spans
+        """The spans without a heading's ``#`` marker or a bold paragraph's ``**``
+        markers (the closing one is already gone when the shortened end was cut)."""
         body = list(self.spans)
-        body[0] = Span(body[0].op, body[0].text[2:])
-        if body[-1].op != "elided":
-            body[-1] = Span(body[-1].op, body[-1].text[:-2])
+        if self.heading:
+            body[0] = Span(body[0].op, _HEADING_MARK.sub("", body[0].text, count=1))
+        if self.bold:
+            body[0] = Span(body[0].op, body[0].text[2:])
+            if body[-1].op != "elided":
+                body[-1] = Span(body[-1].op, body[-1].text[:-2])
         return tuple(span for span in body if span.text)
 
 
@@ -316,6 +334,32 @@ def _collapse(raw: list[Paragraph]) -> tuple[Paragraph, ...]:
     return tuple(out)
 
 
+def _styled(para: Paragraph) -> Paragraph:
+    """``para`` with its heading and bold marks read from its text."""
+    return _marked_bold(_marked_heading(para))
+
+
+def _marked_heading(para: Paragraph) -> Paragraph:
+    """``para`` with ``heading`` set when it is a heading inside its section (its text
+    opens with ``#`` markers); when only the markers were inserted or deleted, they
+    give way to a note (``now a heading``) rather than showing as an edit."""
+    spans = para.spans
+    lead = 0
+    while lead < len(spans) - 1 and _only_heading_mark(spans[lead]):
+        lead += 1
+    if lead and para.kind == "changed":
+        note = _HEADING_NOTES[frozenset(s.op for s in spans[:lead])]
+        return dataclasses.replace(para, spans=spans[lead:], note=note)
+    if spans and spans[0].op in _SIDES and _HEADING_MARK.match(spans[0].text):
+        return dataclasses.replace(para, heading=True)
+    return para
+
+
+def _only_heading_mark(span: Span) -> bool:
+    """Whether ``span`` is an inserted or deleted heading marker and nothing else."""
+    return span.op in ("insert", "delete") and bool(_HEADING_MARK.fullmatch(span.text))
+
+
 def _marked_bold(para: Paragraph) -> Paragraph:
     """``para`` with ``bold`` set when it is set wholly in bold: its first span opens
     with ``**`` and its last closes with them on the same side (kept, inserted or
@@ -391,7 +435,7 @@ def build_view(changes: ChangeSet, meta: ReportMeta) -> ReportView:
             c,
             section_label(c),
             section_details(c),
-            tuple(map(_marked_bold, paragraphs(c, changes))),
+            tuple(map(_styled, paragraphs(c, changes))),
         )
         for c in changes.sections
         if c.status != "unchanged"
@@ -477,7 +521,7 @@ def _text_paragraph(para: Paragraph, color: bool) -> str:
         return _paint(f"  … {para.note}", "dim", color)
     text = _text_spans(para.spans, color)
     if para.kind == "changed":
-        return text
+        return f"{text} {_paint(f'({para.note})', 'dim', color)}" if para.note else text
     arrow = "⇢" if para.kind == "moved-out" else "⇠"
     note = _paint(f"{arrow} {para.note}:", para.spans[0].op if para.spans else "dim", color)
     return f"{note} {text}"
@@ -547,10 +591,10 @@ def _md_paragraph(para: Paragraph) -> str:
     if para.kind == "gap":
         return f"*… {para.note}*"
     text = _md_spans(para.unmarked())
-    if para.bold:
+    if para.strong:
         text = f"<strong>{text}</strong>"
     if para.kind == "changed":
-        return text
+        return f"{text} *({para.note})*" if para.note else text
     arrow = "⇢" if para.kind == "moved-out" else "⇠"
     return f"> {arrow} *{md_escape(para.note)}:* {text}"
 
