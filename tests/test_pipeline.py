@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -438,6 +438,56 @@ def test_a_304_stands_for_the_fetch_whose_validators_were_sent(
     outcomes = [check_once(pipeline, source) for _ in range(2)]
     assert [o.reason for o in outcomes] == ["not modified (304)"] * 2
     assert sent == [None, '"v1"', '"v1"']
+    store.close()
+
+
+def test_one_check_sends_each_source_the_validators_of_its_own_last_capture(
+    server: LoopbackServer, tmp_path: Path
+) -> None:
+    """The validators of every source of a check are read from the store at once: each
+    request carries its own source's ETag or Last-Modified, none when its last capture
+    had neither or was read under other rules, and a 304 stands for that source's
+    version."""
+    body = (PAGES / "acme_v1.html").read_bytes()
+    given = {
+        "etag": {"ETag": '"e1"'},
+        "dated": {"Last-Modified": "Mon, 02 Jun 2025 10:00:00 GMT"},
+        "bare": {},
+        "reruled": {"ETag": '"r1"'},
+    }
+    sent: dict[str, list[tuple[str | None, str | None]]] = {name: [] for name in given}
+
+    def page(name: str) -> Callable[[dict[str, str]], Reply]:
+        def answer(headers: dict[str, str]) -> Reply:
+            asked = (headers.get("if-none-match"), headers.get("if-modified-since"))
+            sent[name].append(asked)
+            return (
+                Reply(status=304, content_type=None)
+                if any(asked)
+                else Reply(body=body, headers=given[name])
+            )
+
+        return answer
+
+    for name in given:
+        server.set(f"/{name}", page(name))
+    sources = [Source(id=n, name=n, url=server.url(f"/{n}")) for n in given]
+    store = Store.open(tmp_path / "store")
+    pipeline = Pipeline(store)
+    first = check_once(pipeline, sources[0], others=sources[1:])
+    assert first.status == "first"
+    sources[3] = dataclasses.replace(sources[3], remove=("footer",))
+    outcome = check_once(pipeline, sources[0], others=sources[1:])
+    assert (outcome.reason, outcome.version_id) == ("not modified (304)", first.version_id)
+    assert {name: asked[-1] for name, asked in sent.items()} == {
+        "etag": ('"e1"', None),
+        "dated": (None, "Mon, 02 Jun 2025 10:00:00 GMT"),
+        "bare": (None, None),
+        "reruled": (None, None),
+    }
+    rows = {r["source_id"]: r for r in store.db.query("SELECT * FROM fetches ORDER BY id")}
+    assert rows["dated"]["reason"] == "not modified (304)"
+    assert store.validated_heads(list(given)) == store._validated_heads_one_by_one(list(given))
     store.close()
 
 

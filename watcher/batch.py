@@ -284,7 +284,7 @@ async def _check_pass(
     from .fetch import fetch_all
 
     by_id = {s.id: s for s in sources}
-    validators = {s.id: v for s in sources if (v := pipeline.validators(s)) is not None}
+    validators = pipeline.validators_for(sources)
     results = fetch_all(client, sources, pipeline.settings.fetch, validators)
     if pool is None:
         async with aclosing(results):

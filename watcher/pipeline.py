@@ -568,15 +568,26 @@ class Pipeline:
 
     def validators(self, source: Source) -> Validators | None:
         """ETag / Last-Modified of the last accepted network capture, for a conditional GET."""
-        self._validated.pop(source.id, None)
-        latest = self.store.latest_head(source.id)
-        if latest is None or latest.rules_hash != rules_hash(source):
-            return None
-        last = self.store.last_fetch(source.id, ("first", "changed", "unchanged"), "network")
-        if last is None or not (last["etag"] or last["last_modified"]):
-            return None
-        self._validated[source.id] = (latest, last)
-        return Validators(last["etag"], last["last_modified"])
+        return self.validators_for([source]).get(source.id)
+
+    def validators_for(self, sources: Sequence[Source]) -> dict[str, Validators]:
+        """:meth:`validators` of many sources, read from the store at once; sources
+        without any, or whose last version was read under other rules, are left out."""
+        found = self.store.validated_heads([s.id for s in sources])
+        out: dict[str, Validators] = {}
+        for source in sources:
+            self._validated.pop(source.id, None)
+            pair = found.get(source.id)
+            if pair is None:
+                continue
+            latest, last = pair
+            if latest.rules_hash != rules_hash(source) or not (
+                last["etag"] or last["last_modified"]
+            ):
+                continue
+            self._validated[source.id] = pair
+            out[source.id] = Validators(last["etag"], last["last_modified"])
+        return out
 
 
 def sync_sources(store: Store, sources: Iterable[Source]) -> None:

@@ -434,6 +434,45 @@ class Store:
             return {}
         return {row[0]: ((row[1] or "").split(), row[2]) for row in rows}
 
+    def validated_heads(
+        self, source_ids: Sequence[str]
+    ) -> dict[str, tuple[VersionHead, dict[str, Any]]]:
+        """Per source that has both, its newest version's head and its last accepted
+        network fetch (whose ETag and Last-Modified a conditional request sends): three
+        queries for any number of sources, one pair of queries per source where SQLite
+        lacks its JSON functions."""
+        accepted = "outcome IN ('first', 'changed', 'unchanged') AND origin = 'network'"
+        sql = (
+            "SELECT ids.value, "
+            "(SELECT id FROM versions WHERE source_id = ids.value ORDER BY id DESC LIMIT 1), "
+            f"(SELECT id FROM fetches WHERE source_id = ids.value AND {accepted} "
+            "ORDER BY id DESC LIMIT 1) FROM json_each(?) ids"
+        )
+        try:
+            ids = self.conn.execute(sql, [json.dumps(list(source_ids))]).fetchall()
+        except sqlite3.OperationalError:  # an SQLite built without its JSON functions
+            return self._validated_heads_one_by_one(source_ids)
+        pairs = [(sid, vid, fid) for sid, vid, fid in ids if vid is not None and fid is not None]
+        in_ids = "WHERE id IN (SELECT value FROM json_each(?))"
+        heads = self._rows(
+            f"SELECT {HEAD_COLUMNS} FROM versions {in_ids}", [json.dumps([p[1] for p in pairs])]
+        )
+        fetches = self._rows(f"SELECT * FROM fetches {in_ids}", [json.dumps([p[2] for p in pairs])])
+        head_by_id = {row["id"]: _head(row) for row in heads}
+        fetch_by_id = {row["id"]: row for row in fetches}
+        return {sid: (head_by_id[vid], fetch_by_id[fid]) for sid, vid, fid in pairs}
+
+    def _validated_heads_one_by_one(
+        self, source_ids: Sequence[str]
+    ) -> dict[str, tuple[VersionHead, dict[str, Any]]]:
+        found = {}
+        for source_id in source_ids:
+            head = self.latest_head(source_id)
+            last = self.last_fetch(source_id, ("first", "changed", "unchanged"), "network")
+            if head is not None and last is not None:
+                found[source_id] = (head, last)
+        return found
+
     def last_fetch_matching(
         self, source_id: str, raw_sha: str, captured_at: str
     ) -> dict[str, Any] | None:
