@@ -1850,6 +1850,34 @@ def test_a_footer_block_of_the_documents_own_stays() -> None:
     assert text_of(f"<body><div>{docs}{own}</div></body>").rstrip().endswith("1 Road, Town.")
 
 
+@pytest.mark.parametrize("links", [6, 2], ids=["site-footer", "documents-own-links"])
+def test_a_site_footer_that_says_something_after_a_short_document_is_dropped(links: int) -> None:
+    # A short legal notice; after it the site's footer, named so, with a notice of its
+    # own on the site's use of data (more text than the document, less prose) and its
+    # link lists. No block holds most of the text, so the core is the page's wrapper.
+    notice = (
+        "<p>The Example Hospital Trust collects your data as controller so that you can "
+        "use the online services of the patient portal. To learn how your data is used "
+        "and to exercise your rights, including objecting to its reuse for research, "
+        'read the <a href="/privacy">privacy notice</a>.</p>'
+    )
+    items = "".join(f'<li><a href="/page{n}">Site page {n}</a></li>' for n in range(links))
+    html = f"""<body><div class="rootWrapper">
+      <div class="contentWrapper"><div class="banner"><h1>Legal notice</h1></div>
+        <div class="body"><ul>
+          <li>The portal is published by Example Hospital Trust, 5 Long Road, Town.</li>
+          <li>The director of publication is A. Person, its chief executive.</li>
+          <li>The portal is hosted by the Trust's own digital services, 5 Long Road.</li>
+          <li>Its content may be reused only with the written permission of the Trust.</li>
+          <li>Questions about this notice go to the Trust's legal department by post.</li>
+        </ul></div></div>
+      <div class="footer--container">{notice}<h3>Services</h3><ul>{items}</ul></div>
+    </div></body>"""
+    text = text_of(html)
+    assert text.startswith("# Legal notice\n") and "hosted by the Trust" in text
+    assert ("collects your data" in text) == (links < 6)
+
+
 def test_table_of_contents_links_with_full_addresses_do_not_stop_the_title() -> None:
     toc = "".join(f'<a href="https://example.com/terms#s{n}">Section {n}</a> ' for n in range(5))
     html = f"""<body><div><div><h1>Terms</h1></div><div>{toc}</div>

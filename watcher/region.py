@@ -35,6 +35,8 @@ COLOPHON_CHARS = 400
 CARD_SHARE = 0.8
 # A menu's name before it ("Documents", "Legal") is at most this long.
 MENU_LABEL_CHARS = 40
+# A site's footer after the document holds at least this many links (its link lists).
+FOOTER_LINKS = 2 * NAV_LINKS
 # Links right before the page's title this short (characters, spaces left out) are its
 # breadcrumb, when nothing but separators and the title's own words is between them.
 TRAIL_CHARS = 160
@@ -155,13 +157,29 @@ def trim_menus(core: etree._Element, weights: dict[etree._Element, Weight]) -> N
             label = before[index - 1] if index else None
             if label is not None and _is_label(label, weights.get(label)):
                 drop_weighed(label, weights)
-    if not menus:
-        return
+    document = weights[children[titled[0]]]
     for child in reversed(children[titled[0] + 1 :]):
-        targets = _link_targets(child)
-        if not weights[child].is_navigation() or len(targets & menus) < len(targets) / 2:
+        weight = weights[child]
+        if not _repeats_menus(child, weight, menus) and not _is_site_footer(
+            child, weight, document
+        ):
             break
         drop_weighed(child, weights)
+
+
+def _repeats_menus(element: etree._Element, weight: Weight, menus: set[str]) -> bool:
+    """A link list that goes mostly where the menus before the document went."""
+    if not menus or not weight.is_navigation():
+        return False
+    targets = _link_targets(element)
+    return len(targets & menus) >= len(targets) / 2
+
+
+def _is_site_footer(element: etree._Element, weight: Weight, document: Weight) -> bool:
+    """A block named as the site's footer (or menu) after the document, with link lists
+    in it and less prose than the document: also when it says something besides its
+    links (a notice on how the site uses data, social links, the legal pages)."""
+    return weight.links >= FOOTER_LINKS and weight.prose < document.prose and is_layout(element)
 
 
 def _is_label(element: etree._Element, weight: Weight | None) -> bool:
