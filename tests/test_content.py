@@ -1878,6 +1878,24 @@ def test_a_site_footer_that_says_something_after_a_short_document_is_dropped(lin
     assert ("collects your data" in text) == (links < 6)
 
 
+@pytest.mark.parametrize("title", ["", "<h1>Privacy policy</h1>"], ids=["site", "articles-own"])
+def test_a_header_with_the_site_menu_inside_main_is_the_sites(title: str) -> None:
+    # The site wraps the whole page in <main>, its header too: the menu, a log-in box
+    # and a search overlay's "Frequent questions". A header that holds a title is the
+    # document's own, with its table of contents.
+    header = f"""<header id="header"><nav><a href="/">Home</a><a href="/faq">FAQ</a></nav>
+      <div><span>Go to my personal space</span><button>Log in</button></div>
+      <div><span>Frequent questions</span><p>Read our frequent questions for answers.</p>
+      </div>{title}</header>"""
+    html = f"""<body><main><div id="playground">{header}</div>
+      <div class="top-space"><div class="content"><h2>Privacy policy</h2>{policy()}</div>
+      </div></main></body>"""
+    text = text_of(html)
+    assert text.rstrip().endswith(PROSE)
+    assert ("Frequent questions" in text) == bool(title)
+    assert ("# Privacy policy\n" in text) if title else text.startswith("## Privacy policy")
+
+
 def test_table_of_contents_links_with_full_addresses_do_not_stop_the_title() -> None:
     toc = "".join(f'<a href="https://example.com/terms#s{n}">Section {n}</a> ' for n in range(5))
     html = f"""<body><div><div><h1>Terms</h1></div><div>{toc}</div>

@@ -221,6 +221,17 @@ def menu_label(element: etree._Element) -> etree._Element | None:
     return None
 
 
+def _site_header_inside(element: etree._Element) -> bool:
+    """A ``<header>`` inside ``<main>`` or an ``<article>`` that is still the site's: it
+    holds the site's menu (a ``<nav>``) and no heading, where an article's own header
+    holds its title (sites that wrap the whole page in ``<main>``)."""
+    return (
+        element.tag == "header"
+        and has_descendant(element, "nav")
+        and not has_descendant(element, *HEADING_TAGS)
+    )
+
+
 def chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
     """Why ``element`` is page chrome (``"tag"``, ``"role"``, ``"name"``, ``"pager"``), or None.
     ``attrs`` are the element's attributes."""
@@ -235,7 +246,7 @@ def chrome_kind(element: etree._Element, attrs: Attributes) -> str | None:
         return "role"
     if tag in _PAGE_FRAME_TAGS:
         if any(a.tag in ("article", "main") for a in element.iterancestors()):
-            return None
+            return "tag" if _site_header_inside(element) else None
         # A header holding the page's title is its introduction, not the site banner.
         return None if tag == "header" and has_descendant(element, "h1") else "tag"
     if get("aria-modal") == "true":
