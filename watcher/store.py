@@ -428,11 +428,18 @@ class Store:
             f"WHERE f.source_id = ids.value AND f.{judged} ORDER BY f.id DESC LIMIT 1) "
             "FROM json_each(?) ids"
         )
-        try:
-            rows = self.conn.execute(sql, [json.dumps(list(source_ids))]).fetchall()
-        except sqlite3.OperationalError:  # an SQLite built without its JSON functions
+        rows = self._per_source(sql, source_ids)
+        if rows is None:
             return {}
         return {row[0]: ((row[1] or "").split(), row[2]) for row in rows}
+
+    def _per_source(self, sql: str, source_ids: Sequence[str]) -> list[Any] | None:
+        # The rows of a query over json_each(?) of the sources' ids; None where SQLite
+        # lacks its JSON functions.
+        try:
+            return self.conn.execute(sql, [json.dumps(list(source_ids))]).fetchall()
+        except sqlite3.OperationalError:
+            return None
 
     def validated_heads(
         self, source_ids: Sequence[str]
@@ -448,9 +455,8 @@ class Store:
             f"(SELECT id FROM fetches WHERE source_id = ids.value AND {accepted} "
             "ORDER BY id DESC LIMIT 1) FROM json_each(?) ids"
         )
-        try:
-            ids = self.conn.execute(sql, [json.dumps(list(source_ids))]).fetchall()
-        except sqlite3.OperationalError:  # an SQLite built without its JSON functions
+        ids = self._per_source(sql, source_ids)
+        if ids is None:
             return self._validated_heads_one_by_one(source_ids)
         pairs = [(sid, vid, fid) for sid, vid, fid in ids if vid is not None and fid is not None]
         in_ids = "WHERE id IN (SELECT value FROM json_each(?))"
