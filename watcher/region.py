@@ -140,7 +140,9 @@ def trim_menus(core: etree._Element, weights: dict[etree._Element, Weight]) -> N
     """Drop the site's menus from the edges of the core: the link lists before the block
     that holds the page's one ``<h1>`` and the blocks there named as the site's menu or
     sidebar (a script's tree of topics, its items plain text), and at the end the link
-    lists that go to the same pages (a footer repeats the header's sections). Where the
+    lists that go to the same pages (a footer repeats the header's sections) and the
+    blocks named as the site's footer that hold link lists and less prose than the
+    document (:func:`_is_site_footer`). Where the
     core is the whole page (no block in it holds most of the text) and class names are
     hashes, nothing else finds them. A link list at the end that goes elsewhere (a list
     of reports, earlier versions of the terms) is the document's and stays."""
