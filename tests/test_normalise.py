@@ -395,6 +395,35 @@ def test_two_links_side_by_side_are_two_things_to_click(html: str, text: str) ->
     assert text_of(f"<body><p>{html}</p></body>") == text + "\n"
 
 
+@pytest.mark.parametrize(
+    ("links", "text"),
+    [
+        (
+            '<a href="#1"><div class="n">1. </div><div>Welcome</div></a>'
+            '<a href="#2"><div class="n">2. </div><div>Sharing</div></a>',
+            "1. Welcome\n\n2. Sharing",
+        ),
+        ('<a href="#1"><span>1.</span> <span>Welcome</span></a>', "1. Welcome"),
+        (
+            '<a href="/blog/x"><h3>Our new app</h3><p>Read how it works.</p></a>',
+            "### Our new app\n\nRead how it works.",
+        ),
+        (
+            f'<a href="/long"><div>{POLICY_TEXT}</div><div>{POLICY_TEXT}</div>'
+            f"<div>{POLICY_TEXT}</div></a>",
+            "\n\n".join([POLICY_TEXT] * 3),
+        ),
+    ],
+    ids=["contents-entries-in-divs", "inline-parts", "card-with-a-heading", "long-link"],
+)
+def test_a_short_link_wrapped_around_blocks_is_one_line(links: str, text: str) -> None:
+    """A table of contents built by a site builder puts each entry's number and title in
+    two ``<div>``s inside the link: one thing to click, one line ("1. Welcome"), not a
+    number alone on a line. A card with a heading, or a long link, keeps its blocks."""
+    page = f"<body><main><div>{links}</div><p>{POLICY_TEXT}</p></main></body>"
+    assert text_of(page) == f"{text}\n\n{POLICY_TEXT}\n"
+
+
 def test_layout_cells_and_single_cell_rows() -> None:
     html = (
         "<body><table><tr><td>Only cell text here</td></tr>"

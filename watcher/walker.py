@@ -27,6 +27,8 @@ _BOLD = frozenset(("b", "strong"))
 # A heading with at most this much text is one line, whatever blocks it wraps its words
 # in; a longer one is an unclosed heading tag that swallowed the blocks after it.
 HEADING_LINE_CHARS = 300
+# A link wrapped around blocks with at most this much text is one line.
+LINK_LINE_CHARS = 200
 # Blocks that, beside a heading in a table cell, make it a page's layout.
 _CELL_BLOCKS = ("p", "ul", "ol", "dl", "div", "section", "blockquote", "pre", *_HEADINGS)
 # Tags the walker acts on; any other tag is inline markup whose text just flows.
@@ -56,6 +58,8 @@ class Walker:
         self.loose_items: set[etree._Element] = set()
         # Tables holding a heading or a table, whose rows may lay out the page.
         self.tables_with_blocks: dict[etree._Element, bool] = {}
+        # The link read as one line of its own while the walk is inside it.
+        self.link_line: etree._Element | None = None
 
     def walk(self, root: etree._Element) -> None:
         """Add the blocks of ``root``'s subtree (and of the text that follows it)."""
@@ -72,6 +76,12 @@ class Walker:
             if tag not in _STRUCTURAL:
                 if self.loose_items and el in self.loose_items:
                     self._loose_item(el, event)
+                    continue
+                if tag == "a" and (
+                    self.link_line is el
+                    or (self.link_line is None and event == "start" and _wraps_blocks(el))
+                ):
+                    self._block_link(el, event)
                     continue
                 # Inline markup (span, a, em, ...): only its text counts.
                 text = el.text if event == "start" else el.tail
@@ -98,6 +108,19 @@ class Walker:
             self._text(el.text)
         else:
             self._close_block("li")
+            self._text(el.tail)
+
+    def _block_link(self, el: etree._Element, event: str) -> None:
+        """A short link wrapped around blocks, read as one line of its own: a table of
+        contents' entry whose number and title stand in two ``<div>``s ("1." "Welcome!")
+        is one thing to click, as a reader sees it."""
+        if event == "start":
+            self._open_block(el, "div")
+            self.link_line = el
+            self._text(el.text)
+        else:
+            self.link_line = None
+            self._close_block("div")
             self._text(el.tail)
 
     def _text(self, text: str | None) -> None:
@@ -146,8 +169,8 @@ class Walker:
             self._close_block(tag)
 
     def _open_block(self, el: etree._Element, tag: str) -> None:
-        if self.cells is not None:
-            self._text(" ")  # a block inside a table cell: only a space in the cell's text
+        if self.cells is not None or self.link_line is not None:
+            self._text(" ")  # a block inside a table cell or a link: only a space
             return
         if self.heading_is_line and tag not in _HEADINGS and self.contexts[-1][0] == "heading":
             self._text(" ")
@@ -176,8 +199,8 @@ class Walker:
             self.contexts.append(self.contexts[-1])
 
     def _close_block(self, tag: str) -> None:
-        if self.cells is not None:
-            self._text(" ")  # a block inside a table cell: only a space in the cell's text
+        if self.cells is not None or self.link_line is not None:
+            self._text(" ")  # a block inside a table cell or a link: only a space
             return
         if self.in_heading_line and tag not in _HEADINGS:
             self._text(" ")
@@ -274,6 +297,23 @@ def _is_one_line(heading: etree._Element) -> bool:
     for text in heading.itertext():
         size += len(text)
         if size > HEADING_LINE_CHARS:
+            return False
+    return True
+
+
+def _wraps_blocks(link: etree._Element) -> bool:
+    """Whether ``link`` wraps blocks and no heading, in at most :data:`LINK_LINE_CHARS`
+    of text (a card of a title and a summary is longer, or holds a heading)."""
+    if not len(link) or not any(
+        isinstance(el.tag, str) and el.tag in _BLOCKS for el in link.iterdescendants()
+    ):
+        return False
+    if has_descendant(link, *_HEADINGS):
+        return False
+    size = 0
+    for text in link.itertext():
+        size += len(text)
+        if size > LINK_LINE_CHARS:
             return False
     return True
 
