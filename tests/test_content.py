@@ -151,17 +151,22 @@ def test_folded_panels_are_kept_and_invisible_text_dropped() -> None:
         ('<button aria-controls="q" aria-expanded="false">Cookies</button>'
          '<div id="q" class="panel invisible"><p>{t}</p></div>', True),
         ('<div class="invisible-ink-note"><p>{t}</p></div>', True),
+        ('<div class="rich w-condition-invisible w-richtext"><p>{t}</p></div>', False),
+        ('<button aria-controls="q" aria-expanded="false">Cookies</button>'
+         '<div id="q" class="w-condition-invisible"><p>{t}</p></div>', False),
     ],
     ids=["under-toggle-heading", "under-heading-button", "toggle-class", "accordion-class",
          "after-a-section", "hidden-variant", "after-read-more-link", "after-show-all-button",
          "after-lire-la-suite", "after-another-link", "after-a-longer-label",
-         "invisible-class", "invisible-panel", "invisible-in-a-longer-name"],
+         "invisible-class", "invisible-panel", "invisible-in-a-longer-name",
+         "site-builder-condition", "site-builder-condition-even-under-a-toggle"],
 )  # fmt: skip
 def test_script_folded_panels_are_kept_other_hidden_text_is_not(folded: str, kept: bool) -> None:
     """Script-driven accordions hide their panels with an inline style until the reader
     opens them: a panel under a toggle labelled by its heading, named as an accordion's
     folding part, or right after a "Read more" control, is the document's text; other
-    hidden blocks are not."""
+    hidden blocks are not, nor what a site builder's content conditions left out when
+    the page was published (Webflow's ``w-condition-invisible``, never shown)."""
     secret = "Cookies are kept for a year."
     html = f"<body><main><h1>Terms</h1>{policy(3)}{folded.format(t=secret)}{policy(2)}</main>"
     assert (secret in text_of(html + "</body>")) is kept
@@ -846,6 +851,27 @@ def test_a_bar_over_a_page_without_a_site_header_is_left_out(words: str, kept: b
     body = f'<div class="k1"><div class="k2"><h1>Terms</h1></div>{policy(4)}{second}</div>'
     text = text_of(f"<body>{BAR.format(words=words)}{body}</body>")
     assert (words.split(" <a")[0] in text) is kept, text
+    assert "4. We collect" in text and "# Terms" in text
+
+
+@pytest.mark.parametrize(
+    ("strip", "kept"),
+    [
+        ("<div>Acme</div><div>Acme Run</div><div>Acme Studio</div>", False),
+        ("<span>How-to</span><span>•</span><span>Host</span>", False),
+        ("<div>Legal</div><div>Last updated 1 May 2025</div><div>Acme</div>", True),
+        ("<div>Acme</div><div>Acme Run</div>", True),
+        ("<div>Acme</div><div>Studio</div><div>Read this first.</div>", True),
+    ],
+    ids=["brands", "article-kind", "date-line", "two-labels", "a-sentence"],
+)
+def test_a_strip_of_names_over_the_title_is_left_out(strip: str, kept: bool) -> None:
+    """Over the title, a row of three names or more of at most two words each, with no
+    link and no sentence (a small screen's copy of the site's logos, an article's kind
+    and audience), is the page's. A date line, two labels or a sentence stay."""
+    body = f'<div class="k1"><div class="k2"><h1>Terms</h1></div>{policy(4)}</div>'
+    text = text_of(f'<body><div class="k9">{strip}</div>{body}</body>')
+    assert ("Acme" in text or "How-to" in text) is kept, text
     assert "4. We collect" in text and "# Terms" in text
 
 
@@ -1550,6 +1576,63 @@ def test_a_newsletter_sign_up_inside_the_document_is_known_by_its_one_field(
     assert "4. We collect" in text
     assert not gone or gone not in text
     assert kept in text
+
+
+OFFER = (
+    '<section class="k7"><div class="k8"><article class="k9"><h2>Start your journey</h2>'
+    "<p>Join thousands of readers who get our product news, new releases and member offers"
+    ' first.</p><form><input type="email" name="email"><button>Join</button></form>'
+    "<p>By joining you agree to receive marketing e-mails. Leave at any time.</p>"
+    '<p><a href="/privacy">Read our privacy policy</a></p></article>'
+    '<article class="k10 hidden"><p>Thanks for joining!</p></article></div></section>'
+)
+LEGAL_LINKS = "".join(
+    f'<li><a href="/legal/{n}">{n.title()} terms</a></li>' for n in ("sale", "use", "api")
+)
+SHOP_MENU = "".join(f'<a href="/shop/{n}">Products for your home, line {n}</a>' for n in range(8))
+SHOP_FOOTER = "".join(
+    f'<p><a href="/about/{n}">About us {n}</a> and our shops</p>' for n in range(6)
+)
+
+
+@pytest.mark.parametrize(
+    ("page", "gone", "kept"),
+    [
+        pytest.param(
+            f'<body><div class="shell"><header><nav>{SHOP_MENU}</nav></header><section class="s1">'
+            f'<div class="doc"><h1>Legal notice</h1>{policy(3)}</div><ul class="side">'
+            f"{LEGAL_LINKS}</ul></section>{OFFER}<footer>{SHOP_FOOTER}</footer></div></body>",
+            ("Start your journey", "Join thousands", "By joining", "Thanks", "Sale terms"),
+            "3. We collect",
+            id="offer-beside-the-document-and-its-side-list",
+        ),
+        pytest.param(
+            f"<body><main><h1>Terms</h1>{policy(3)}{OFFER}</main></body>",
+            ("Join</button>",),
+            "Join thousands",
+            id="offer-beside-the-title-itself-is-inside-the-document",
+        ),
+        pytest.param(
+            f'<body><div class="doc"><header><h1>Terms</h1></header>{policy(4)}</div>'
+            f"{OFFER.replace('<p><a', '<p><a href=/x>X</a> <a href=/y>Y</a> <a')}</body>",
+            (),
+            "Join thousands",
+            id="a-block-with-more-links-is-not-an-offer",
+        ),
+    ],
+)
+def test_a_newsletter_offer_in_a_panel_beside_the_document_goes_whole(
+    page: str, gone: tuple[str, ...], kept: str
+) -> None:
+    """A newsletter sign-up in a panel of its own beside the block that holds the page's
+    ``<h1>`` (a title, a pitch, the form, a consent line, a thanks a script shows) is the
+    site's offer: it goes whole, and once it is gone the document's block stands out.
+    Beside the ``<h1>`` itself, the pitch is the document's (only the form goes); a
+    block with links of its own is not a sign-up panel."""
+    text = text_of(page)
+    assert kept in text and "3. We collect" in text
+    for words in gone:
+        assert words not in text
 
 
 def test_a_chat_widget_after_a_page_without_a_footer_is_not_the_document() -> None:

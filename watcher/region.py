@@ -59,6 +59,10 @@ _HEADER_NAME = re.compile(
 # items, not a title banner or an article's "last updated" header.
 HEADER_LABELS = 3
 HEADER_LABEL_CHARS = 30
+# Before the page's title, a strip of such labels of at most this many words each,
+# without a link, is the site's row of brands or logos.
+STRIP_LABEL_WORDS = 2
+_SENTENCE_END = re.compile(r"[.!?;:]")
 
 
 def title_before(
@@ -278,7 +282,10 @@ def _neighbours(
     """
     kept: list[etree._Element] = []
     for index, sibling in enumerate(siblings):
-        if titled and _is_notice(weights.get(sibling)):
+        if titled and (
+            _is_notice(weights.get(sibling))
+            or (title_beyond and _is_label_strip(sibling, weights.get(sibling)))
+        ):
             return kept, False
         if sibling.tag == "footer" and not title_beyond:
             # Nothing after the page's footer is the document, even when the footer was
@@ -356,10 +363,26 @@ def _is_named_header(element: etree._Element) -> bool:
     names = f"{element.get('class', '')} {element.get('id', '')}"
     if not _HEADER_NAME.search(names) or has_descendant(element, *HEADING_TAGS):
         return False
+    if not _short_labels(element):
+        return False
+    return is_site_header(element, named=True)
+
+
+def _short_labels(element: etree._Element, words: int | None = None) -> bool:
+    """Whether ``element`` shows :data:`HEADER_LABELS` texts or more, each at most
+    :data:`HEADER_LABEL_CHARS` long (and ``words`` words, when given)."""
     labels = [text.strip() for text in element.itertext() if text.strip()]
     if len(labels) < HEADER_LABELS or any(len(label) > HEADER_LABEL_CHARS for label in labels):
         return False
-    return is_site_header(element, named=True)
+    return words is None or all(len(label.split()) <= words for label in labels)
+
+
+def _is_label_strip(element: etree._Element, weight: Weight | None) -> bool:
+    """A strip of names and no sentence or link: the site's brands or logos over the
+    page ("Shoes  Outdoor  Studio", a small screen's copy of the header's logos)."""
+    if weight is None or weight.links or not weight.text:
+        return False
+    return _short_labels(element, STRIP_LABEL_WORDS) and not _SENTENCE_END.search(_text(element))
 
 
 def _holds(element: etree._Element, forms: frozenset[etree._Element]) -> bool:

@@ -45,6 +45,11 @@ _PRINT_ONLY = frozenset(
     "print-only printonly visible-print visible-print-block visible-print-inline "
     "visible-print-inline-block show-for-print printfooter".split()
 )
+# The class a site builder's stylesheet always hides (``display: none !important``):
+# Webflow's, on what a condition of its content system left out when the page was
+# published (an empty entry of a list, a paragraph for another country). No script
+# shows it later.
+_CMS_HIDDEN = "w-condition-invisible"
 _SCREEN_DISPLAY = re.compile(r"d-(?:sm|md|lg|xl|xxl)-")
 _VISUALLY_HIDDEN_STEMS = ("sr-only", "isually", "reader", "a11y-hidden")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -251,9 +256,13 @@ def is_hidden(element: etree._Element, attrs: Attributes, panels: frozenset[str]
     classes = get("class")
     if classes is None:
         return False
-    if "invisible" in classes and "invisible" in classes.split():
-        # CSS frameworks' class for visibility: hidden (Bootstrap, Tailwind).
-        return not _is_panel(element, panels)
+    if "invisible" in classes:
+        names = classes.split()
+        if _CMS_HIDDEN in names:
+            return True
+        if "invisible" in names:
+            # CSS frameworks' class for visibility: hidden (Bootstrap, Tailwind).
+            return not _is_panel(element, panels)
     if "print" in classes and _print_only(classes):
         return True
     return _screen_reader_only(classes)

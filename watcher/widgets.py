@@ -9,6 +9,7 @@ as chrome.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator
 
@@ -65,6 +66,10 @@ _BACK_ARROW = re.compile(r"\s*[↩↵⤴⤶⮐↑⇧⬆^][\ufe0e\ufe0f]?\s*")
 VOTE_WORDS = 30
 # ... and a newsletter sign-up its offer in this many.
 SIGNUP_WORDS = 40
+# A panel offering the news beside the document (its title, pitch, form and consent
+# line) shows this many words and links or fewer.
+OFFER_WORDS = 100
+OFFER_LINKS = 2
 _NOT_FIELDS = frozenset(("hidden", "submit", "button", "image", "reset", "checkbox"))
 # What scripts make buttons of (``<div role="button">``, as React sites build them):
 # found by their attribute, which libxml2 looks up five times as fast as elements with it.
@@ -216,11 +221,16 @@ def signup_forms(root: etree._Element) -> list[etree._Element]:
     to the mailing), with at most :data:`SIGNUP_WORDS` words. Each goes with the
     blocks around it that show nothing else but a heading (the offer's title: "Stay
     updated"): no other text, link or form. A contact or log-in form asks more than
-    an address; a policy's paragraph beside a form to subscribe to its updates stays."""
+    an address; a policy's paragraph beside a form to subscribe to its updates stays.
+    A sign-up in a panel of its own beside the document takes the panel with it
+    (:func:`_offer_panel`)."""
     found: list[etree._Element] = []
+    title_path: frozenset[etree._Element] | None = None
     for form in root.iter("form"):
         if not _is_signup(form):
             continue
+        if title_path is None:
+            title_path = _title_path(root)
         widget = form
         for ancestor in form.iterancestors():
             # The word count first: it stops early, where the XPath reads the whole block.
@@ -229,8 +239,45 @@ def signup_forms(root: etree._Element) -> list[etree._Element]:
             if _BESIDE_FORM(ancestor):
                 break
             widget = ancestor
-        found.append(widget)
+        panel = _offer_panel(form, title_path)
+        found.append(widget if panel is None else panel)
     return found
+
+
+def _offer_panel(
+    form: etree._Element, title_path: frozenset[etree._Element]
+) -> etree._Element | None:
+    """The panel that offers the news beside the document: the outermost block around a
+    sign-up form, of at most :data:`OFFER_WORDS` words, :data:`OFFER_LINKS` links and one
+    form, that stands next to the block holding the page's one ``<h1>`` and more words
+    (its title, its pitch, the consent line under the form and the thanks a script shows
+    all go with it). ``title_path`` is the ``<h1>`` and its ancestors. A block beside the
+    ``<h1>`` itself, or beside a title block of a few words, is inside the document."""
+    for ancestor in form.iterancestors():
+        if ancestor in title_path or ancestor.tag in ("body", "main"):
+            return None
+        if _shows_over(ancestor, OFFER_WORDS) or not _one_offer(ancestor):
+            return None
+        parent = ancestor.getparent()
+        if parent is not None and parent in title_path:
+            document = next(child for child in parent if child in title_path)
+            beside = document.tag != "h1" and _shows_over(document, OFFER_WORDS)
+            return ancestor if beside else None
+    return None
+
+
+def _one_offer(block: etree._Element) -> bool:
+    """Whether ``block`` holds one form and at most :data:`OFFER_LINKS` links."""
+    forms = sum(1 for _ in block.iter("form"))
+    return forms == 1 and sum(1 for _ in block.iter("a")) <= OFFER_LINKS
+
+
+def _title_path(root: etree._Element) -> frozenset[etree._Element]:
+    """The page's one ``<h1>`` and its ancestors (nothing when it has none or several)."""
+    titles = list(itertools.islice(root.iter("h1"), 2))
+    if len(titles) != 1:
+        return frozenset()
+    return frozenset((titles[0], *titles[0].iterancestors()))
 
 
 def _is_signup(form: etree._Element) -> bool:
