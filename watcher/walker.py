@@ -291,12 +291,15 @@ def _blocks_beside(cell: etree._Element, heading: etree._Element) -> bool:
 
 def _is_one_line(heading: etree._Element) -> bool:
     """Whether a heading's text, blocks inside it included, is short enough to be one."""
-    if not len(heading):
-        return True
+    return not len(heading) or _text_within(heading, HEADING_LINE_CHARS)
+
+
+def _text_within(element: etree._Element, chars: int) -> bool:
+    """Whether ``element`` holds at most ``chars`` characters of text (counting no further)."""
     size = 0
-    for text in heading.itertext():
+    for text in element.itertext():
         size += len(text)
-        if size > HEADING_LINE_CHARS:
+        if size > chars:
             return False
     return True
 
@@ -308,14 +311,7 @@ def _wraps_blocks(link: etree._Element) -> bool:
         isinstance(el.tag, str) and el.tag in _BLOCKS for el in link.iterdescendants()
     ):
         return False
-    if has_descendant(link, *_HEADINGS):
-        return False
-    size = 0
-    for text in link.itertext():
-        size += len(text)
-        if size > LINK_LINE_CHARS:
-            return False
-    return True
+    return not has_descendant(link, *_HEADINGS) and _text_within(link, LINK_LINE_CHARS)
 
 
 def _all_bold(parts: list[str], bold: list[bool]) -> bool:
