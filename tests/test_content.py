@@ -44,6 +44,8 @@ def policy(paragraphs: int = 6) -> str:
         ("announcement-banner", True),
         ("site-announcements", True),
         ("promoBar", True),
+        ("reassurance-container", True),
+        ("reassurance-block delivery", True),
         ("breadcrumbs", True),
         ("shareBar", True),
         ("modal fade login-modal", True),
@@ -98,6 +100,8 @@ def policy(paragraphs: int = 6) -> str:
         ("fortune", False),
         ("announcement-date", False),
         ("promotion-terms", False),
+        ("reinsurance", False),
+        ("reassurance-text", False),
         ("article-info", False),
         ("post-metadata", False),
         ("author-rights", False),
@@ -560,6 +564,12 @@ CHOICES = (
 )
 
 
+LONG_COOKIE_NOTICE = " ".join(
+    ["We use cookies and similar tools that you need to shop, to improve your visits and"]
+    + ["to measure how customers use our services so that we can make them better."] * 12
+)
+
+
 @pytest.mark.parametrize(
     ("block", "kept"),
     [
@@ -603,6 +613,15 @@ CHOICES = (
             "<button>Accept</button></div>",
             True,
         ),
+        (
+            '<span class="k1"><form method="post" action="/prefs"><div><h4>Choose your '
+            f'cookie preferences</h4><p>{LONG_COOKIE_NOTICE}</p></div><div><a href="#" '
+            'role="button">Continue without accepting</a></div><div><span class=k2><span '
+            'class=k3><input type="submit" value="all"><span aria-hidden="true">Accept '
+            'cookies</span></span></span><span><a href="/prefs">Customise cookies</a>'
+            "</span></div></form></span>",
+            False,
+        ),
     ],
     ids=[
         "region-in-main",
@@ -613,6 +632,7 @@ CHOICES = (
         "with-a-long-script",
         "unlabelled-with-two-choices",
         "unlabelled-with-one-choice",
+        "long-form-with-input-buttons",
     ],
 )
 def test_a_consent_banner_is_known_by_its_choices_whatever_its_class(
@@ -620,7 +640,10 @@ def test_a_consent_banner_is_known_by_its_choices_whatever_its_class(
 ) -> None:
     """CSS-in-JS hashes class names ("sc-a1b2"), so nothing names the banner; its
     "Accept all cookies" and "Refuse" buttons, in a short labelled region that speaks of
-    cookies, do. A section of the policy about cookies, without those buttons, stays."""
+    cookies, do: also an ``<input type="submit">`` labelled by the text its wrapper shows
+    beside it, and "Continue without accepting", in a banner of up to 250 words that says
+    what the cookies are for. A section of the policy about cookies, without those
+    buttons, stays."""
     first_text = next(t for t in re.split(r"<[^>]+>", block) if t.strip())
     text = text_of(f"<body><main>{block}<h1>Reports</h1>{policy(2)}</main></body>")
     assert (first_text in text) is kept, first_text
@@ -1777,6 +1800,42 @@ def test_a_form_to_fill_bounds_the_document_and_a_policys_own_choices_stay() -> 
     assert "## Your choices\n\nAnalytics cookies" in text
     for gone in ("Reach out", "Name:", "Thank you"):
         assert gone not in text
+
+
+@pytest.mark.parametrize(
+    ("after", "kept"),
+    [
+        (
+            '<div class="k2"><div>Get help with your bookings, your account and more.</div>'
+            '<a href="/login?redirect_url=/help/7">Log in or sign up</a></div>',
+            False,
+        ),
+        ('<div class="k2"><a href="/signin">Sign in</a> to save your choices.</div>', False),
+        (
+            '<div class="k2"><p>Questions about these terms? <a href="/contact">Write to us'
+            "</a>.</p></div>",
+            True,
+        ),
+        (
+            '<div class="k2"><p>Change your choices at any time. <a href="/login">Log in</a>'
+            ' or read our <a href="/cookies">Cookie Policy</a>.</p></div>',
+            True,
+        ),
+    ],
+    ids=["log-in-prompt", "sign-in-line", "contact-line", "links-elsewhere-too"],
+)
+def test_a_prompt_to_sign_in_after_the_document_is_left_out(after: str, kept: bool) -> None:
+    """Help centres print a box beside every article that asks the reader to log in
+    ("Get help with your bookings. Log in or sign up"): a short block after the document
+    whose every link goes to the site's sign-in or sign-up page is the site's. A short
+    line with a link elsewhere stays."""
+    html = (
+        f'<body><div class="k0"><div class="k1"><h1>Terms</h1>{policy(4)}</div>{after}</div></body>'
+    )
+    text = text_of(html)
+    first = re.sub(r"<[^>]+>", "", after).split(".")[0].strip()
+    assert (first in text) is kept, text
+    assert "4. We collect" in text
 
 
 def test_a_header_named_block_with_the_documents_heading_is_its_title() -> None:

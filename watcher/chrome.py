@@ -66,6 +66,9 @@ _CHROME_NAMES = re.compile(
     r"|newsletter[-_]?(?:signup|sign-up|form)|pagination|paginator|pager|prev[-_]?next"
     # Site-wide announcement bars ("RollWorks is now AdRoll", "Black Friday: 30% off").
     r"|announcement(?:s|[-_]?(?:bar|banner))?|promo[-_]?(?:bar|banner)"
+    # Online shops' strip of trust badges on every page ("Free delivery", "Secure
+    # payment", "30 days to return"), named "reassurance" in French and English.
+    r"|reassurances?(?:[-_]?(?:bar|banner|strip|items?|list))?"
     # Help centres' and blogs' "Related articles" (Intercom's "related_articles",
     # "jp-relatedposts") and "Recently viewed articles" (Zendesk's "recent-articles"),
     # which change from one fetch or reader to the next; never "related-policies" or
@@ -122,9 +125,9 @@ _CHROME_STEMS = (
     "tarteaucitron", "klaro", "iubenda-cs", "sp_message", "fides",
     "breadcrumb", "share", "social", "newsletter", "pagina", "pager", "prev", "comment",
     "disqus", "modal", "dialog", "popup", "pop-up", "rating", "vot", "feedback", "reaction",
-    "helpful", "announcement", "promo", "related", "recent", "chat", "intercom", "drift",
-    "crisp", "hubspot", "fc-frame", "fc_frame", "beacon", "revisit", "meta", "author",
-    "byline", "avatar", "subscribe", "to-top", "to_top", "totop",
+    "helpful", "announcement", "promo", "reassurance", "related", "recent", "chat",
+    "intercom", "drift", "crisp", "hubspot", "fc-frame", "fc_frame", "beacon", "revisit",
+    "meta", "author", "byline", "avatar", "subscribe", "to-top", "to_top", "totop",
 )  # fmt: skip
 # The layout names a page's title may stand in (a site or page header, a masthead).
 _HEADER_WORDS = frozenset(

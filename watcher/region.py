@@ -43,6 +43,10 @@ TRAIL_CHARS = 160
 # A notice this short with a link, before the page's title, is a bar over the page
 # ("Black Friday: 30% off. See offers"), not the document.
 NOTICE_CHARS = 200
+# The address of a site's page to sign in or up ("/login?redirect_url=…", "/signin").
+_SIGN_IN_PAGE = re.compile(
+    r"/(?:log-?in|sign-?in|sign-?up|register|connexion|anmelden)(?=$|[/?#.])", re.I
+)
 _CRUMB_SEPARATORS = re.compile(r"[>›»/|·•:\-–—]+")
 _HEADERS = etree.XPath("descendant-or-self::*[self::header or @role='banner']")
 # A site header that is only a <div>, named so by class or id ("site-header",
@@ -306,6 +310,8 @@ def _neighbours(
             continue
         if is_layout(sibling) or _is_colophon(sibling, weight):
             return kept, False
+        if not title_beyond and _is_sign_in_prompt(sibling, weight):
+            return kept, False
         if not title_beyond and _is_table_of_contents(sibling, weight, weights):
             # After the document, its headings again as a sidebar ("On this page"),
             # which a layout shows beside the text: the page's, not the document's.
@@ -339,6 +345,14 @@ def _is_table_of_contents(
         if in_page(a.get("href", "")) and (found := weights.get(a)) is not None and found.text
     ]
     return len(anchors) >= 2 and sum(found.text for found in anchors) == weight.text
+
+
+def _is_sign_in_prompt(element: etree._Element, weight: Weight) -> bool:
+    """A short block whose links all go to the site's sign-in or sign-up page ("Get help
+    with your bookings. Log in or sign up"): the site's, beside any page."""
+    if not weight.links or weight.text > NOTICE_CHARS:
+        return False
+    return all(_SIGN_IN_PAGE.search(link.get("href", "")) for link in element.iter("a"))
 
 
 def _is_notice(weight: Weight | None) -> bool:

@@ -23,6 +23,7 @@ from .visibility import HEADING_TAGS, flat_text
 # watcher reads.
 _CONSENT_CHOICE = re.compile(
     r"(?:i\s+)?(?:accept|allow|agree|reject|refuse|decline|deny|got\s+it"
+    r"|continue\s+without\s+accepting|continuer\s+sans\s+accepter"
     r"|(?:tout\s+)?(?:accepter|refuser)|j['’]accepte|(?:alle\s+)?(?:akzeptieren|ablehnen)"
     r"|zustimmen|aceptar|rechazar|accetta|rifiuta|aceitar|rejeitar|accepteren|weigeren)"
     r"\b[^.!?]{0,40}",
@@ -31,8 +32,9 @@ _CONSENT_CHOICE = re.compile(
 _COOKIE_WORDS = re.compile(r"cookie|consent|tracker|t[ée]moins?\b", re.I)
 # The text of an element, without its scripts' and styles' (not stripped yet).
 _SHOWN_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
-# A consent banner says what it has to say in this many words or fewer.
-BANNER_WORDS = 150
+# A consent banner says what it has to say in this many words or fewer (the longest,
+# which say what each kind of cookie is for, run to about 230).
+BANNER_WORDS = 250
 # ... and its preferences panel, with a line on each kind of cookie, in this many.
 PANEL_WORDS = 400
 # The forms that networks and mail clients open to share a page (how share buttons are
@@ -112,11 +114,15 @@ def consent_banners(root: etree._Element) -> list[etree._Element]:
 
 
 def _choices(root: etree._Element) -> Iterator[etree._Element]:
-    """What a reader clicks to choose: buttons, and links that go nowhere but to a script
-    (``<a href="#" class="btn">Accept all</a>``, as cookie plugins make them)."""
-    for element in root.iter("button", "a"):
+    """What a reader clicks to choose: buttons (``<input type="submit">`` too), and links
+    that go nowhere but to a script (``<a href="#" class="btn">Accept all</a>``, as
+    cookie plugins make them)."""
+    for element in root.iter("button", "a", "input"):
         if element.tag == "button":
             yield element
+        elif element.tag == "input":
+            if (element.get("type") or "").lower() in _BUTTON_TYPES:
+                yield element
         else:
             href = (element.get("href") or "").strip()
             if href in ("", "#") or href.startswith("javascript:"):
@@ -124,18 +130,35 @@ def _choices(root: etree._Element) -> Iterator[etree._Element]:
 
 
 def _is_consent_choice(button: etree._Element) -> bool:
-    label = button.get("aria-label") or "".join(button.itertext())
-    return len(label) <= 60 and bool(_CONSENT_CHOICE.fullmatch(" ".join(label.split())))
+    return any(
+        len(label) <= 60 and _CONSENT_CHOICE.fullmatch(" ".join(label.split()))
+        for label in _choice_labels(button)
+    )
+
+
+def _choice_labels(button: etree._Element) -> Iterator[str]:
+    """What a choice says: its ``aria-label`` or text; for an ``<input>`` button, its
+    value, or the label its wrapper shows beside it (``<span><input type="submit">
+    <span>Accept cookies</span></span>``, as a shop's design system builds buttons)."""
+    label = button.get("aria-label")
+    if label:
+        yield label
+    elif button.tag != "input":
+        yield "".join(button.itertext())
+    else:
+        yield button.get("value") or ""
+        wrapper = button.getparent()
+        if wrapper is not None and len(wrapper) <= 3:
+            yield "".join(_SHOWN_TEXT(wrapper))
 
 
 def _banner_around(button: etree._Element) -> etree._Element | None:
     labelled = unlabelled = None
-    for ancestor in button.iterancestors():
-        if ancestor.tag in ("body", "main", "article"):
-            break
-        if _shows_over(ancestor, BANNER_WORDS):
-            break  # and so are all the ancestors above
-        if _COOKIE_WORDS.search(" ".join(_SHOWN_TEXT(ancestor))):
+    speaks = False
+    for ancestor in _ancestors_within(button, BANNER_WORDS):
+        # Once a block speaks of cookies, every block around it does.
+        speaks = speaks or bool(_COOKIE_WORDS.search(" ".join(_SHOWN_TEXT(ancestor))))
+        if speaks:
             if _is_labelled_region(ancestor):
                 labelled = ancestor
             else:
@@ -198,6 +221,54 @@ def _is_vote(form: etree._Element) -> bool:
     if len(choices) < 2 or len(names) != 1 or None in names:
         return False
     return not _shows_over(form, VOTE_WORDS)
+
+
+def _ancestors_within(element: etree._Element, words: int) -> Iterator[etree._Element]:
+    """The ancestors of ``element`` that show at most ``words`` words, innermost first,
+    below ``<body>``, ``<main>`` and ``<article>``; each one's words are counted once,
+    from the count of the block it holds."""
+    count = _words_shown(element, words)
+    child = element
+    for ancestor in element.iterancestors():
+        if ancestor.tag in ("body", "main", "article"):
+            return
+        count += _words_beside(ancestor, child, words - count)
+        if count > words:
+            return
+        yield ancestor
+        child = ancestor
+
+
+def _words_beside(parent: etree._Element, child: etree._Element, budget: int) -> int:
+    """The words ``parent`` shows outside ``child`` (``child``'s tail included),
+    counting no further than ``budget``."""
+    count = len(parent.text.split()) if parent.text and _shows_text(parent) else 0
+    for other in parent:
+        if other is not child:
+            count += _words_shown(other, budget - count)
+        if other.tail:
+            count += len(other.tail.split())
+        if count > budget:
+            break
+    return count
+
+
+def _words_shown(element: etree._Element, budget: int) -> int:
+    """The words ``element`` shows (its scripts and styles left out, its tail too),
+    counting no further than ``budget``."""
+    count = 0
+    for node in element.iter():
+        if node.text and _shows_text(node):
+            count += len(node.text.split())
+        if node.tail and node is not element:
+            count += len(node.tail.split())
+        if count > budget:
+            break
+    return count
+
+
+def _shows_text(node: etree._Element) -> bool:
+    return isinstance(node.tag, str) and node.tag not in ("script", "style")
 
 
 def _shows_over(element: etree._Element, words: int) -> bool:
