@@ -242,7 +242,7 @@ def _ancestors_within(element: etree._Element, words: int) -> Iterator[etree._El
 def _words_beside(parent: etree._Element, child: etree._Element, budget: int) -> int:
     """The words ``parent`` shows outside ``child`` (``child``'s tail included),
     counting no further than ``budget``."""
-    count = len(parent.text.split()) if parent.text and _shows_text(parent) else 0
+    count = len(parent.text.split()) if parent.text else 0  # <script>s hold no blocks
     for other in parent:
         if other is not child:
             count += _words_shown(other, budget - count)
@@ -254,11 +254,11 @@ def _words_beside(parent: etree._Element, child: etree._Element, budget: int) ->
 
 
 def _words_shown(element: etree._Element, budget: int) -> int:
-    """The words ``element`` shows (its scripts and styles left out, its tail too),
+    """The words ``element`` shows (its scripts and styles left out, not its tail),
     counting no further than ``budget``."""
     count = 0
     for node in element.iter():
-        if node.text and _shows_text(node):
+        if node.text and isinstance(node.tag, str) and node.tag not in ("script", "style"):
             count += len(node.text.split())
         if node.tail and node is not element:
             count += len(node.tail.split())
@@ -267,22 +267,10 @@ def _words_shown(element: etree._Element, budget: int) -> int:
     return count
 
 
-def _shows_text(node: etree._Element) -> bool:
-    return isinstance(node.tag, str) and node.tag not in ("script", "style")
-
-
 def _shows_over(element: etree._Element, words: int) -> bool:
     """Whether ``element`` shows more than ``words`` words (its scripts and styles left
     out), counting no further than that: its ancestors may hold the whole page."""
-    count = 0
-    for node in element.iter():
-        if node.text and isinstance(node.tag, str) and node.tag not in ("script", "style"):
-            count += len(node.text.split())
-        if node.tail and node is not element:
-            count += len(node.tail.split())
-        if count > words:
-            return True
-    return False
+    return _words_shown(element, words) > words
 
 
 def signup_forms(root: etree._Element) -> list[etree._Element]:
