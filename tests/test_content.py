@@ -1838,6 +1838,57 @@ def test_a_prompt_to_sign_in_after_the_document_is_left_out(after: str, kept: bo
     assert "4. We collect" in text
 
 
+CARDS = "".join(
+    f'<li><div>How-to</div><h3><a href="/help/{n}">{title}</a></h3><div>{teaser}</div></li>'
+    for n, title, teaser in [
+        (1, "Change a booking", "Pick new dates and see the new price before you confirm."),
+        (2, "Why we check messages", "We hide contact details that look like phone numbers."),
+        (3, "Pay in instalments", "Split a stay's price over two payments."),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("end", "kept"),
+    [
+        (f"<section><h2>Related articles</h2><ul>{CARDS}</ul></section>", False),
+        (
+            "<section><h2>More help</h2><p>You can also reach our teams below.</p>"
+            f"<ul>{CARDS}</ul></section>",
+            True,
+        ),
+        (
+            '<section><h2>Earlier versions</h2><ul><li><a href="/v/3">Version of 1 May 2024'
+            '</a></li><li><a href="/v/2">Version of 2 June 2023</a></li></ul></section>',
+            True,
+        ),
+        (
+            '<section><h2>Appeals</h2><h3><a href="/appeal">Appeal a decision</a></h3><p>Ask'
+            ' us to look again.</p><h3><a href="/report">Report a concern</a></h3><p>Tell us'
+            " what went wrong.</p></section>",
+            True,
+        ),
+    ],
+    ids=["related-cards", "cards-under-a-sentence", "earlier-versions", "linked-headings"],
+)
+def test_related_article_cards_at_the_end_of_the_document_are_left_out(
+    end: str, kept: bool
+) -> None:
+    """A help centre ends an article with cards of related ones: under a heading, a list
+    whose every item holds a heading that links to another article over its teaser. They
+    change from one article to the next. A closing section that says something of its
+    own, a list of earlier versions, or headings that link to forms, is the document's."""
+    # Each part of the article in a block of its own, as a script's page slots hold them:
+    # no one block holds most of the text.
+    parts = "".join(f"<div><h2>Part {n}</h2>{policy(2)}</div>" for n in range(1, 4))
+    body = f'<div class="k1"><div class="k2"><h1>Cookies</h1></div>{parts}{end}</div>'
+    text = text_of(f"<body>{body}</body>")
+    heading = re.search(r"<h2>([^<]+)</h2>", end)
+    assert heading is not None
+    assert (heading.group(1) in text) is kept, text
+    assert "## Part 3\n\n1. We collect" in text
+
+
 def test_a_header_named_block_with_the_documents_heading_is_its_title() -> None:
     # A component's own header ("policy__header": its title and introduction) is not the
     # site's header; a site header with a heading and a menu still bounds the document.

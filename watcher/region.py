@@ -170,8 +170,10 @@ def trim_menus(core: etree._Element, weights: dict[etree._Element, Weight]) -> N
     document = weights[children[titled[0]]]
     for child in reversed(children[titled[0] + 1 :]):
         weight = weights[child]
-        if not _repeats_menus(child, weight, menus) and not _is_site_footer(
-            child, weight, document
+        if not (
+            _repeats_menus(child, weight, menus)
+            or _is_site_footer(child, weight, document)
+            or _is_card_list(child)
         ):
             break
         drop_weighed(child, weights)
@@ -415,6 +417,27 @@ def _is_card_grid(element: etree._Element, weight: Weight) -> bool:
         return True
     heading_text = sum(len(_text(heading)) for heading in headings)
     return weight.link + heading_text >= CARD_SHARE * weight.text
+
+
+def _is_card_list(element: etree._Element) -> bool:
+    """Cards of related pages in a list, under at most a short heading of their own
+    ("Related articles"): every item, two or more, holds a heading that links to another
+    page (a card's title, over its teaser). A document's own closing section says
+    something besides its list, and its headings are not each an item's link."""
+    lists = list(itertools.islice(element.iter("ul", "ol"), 2))
+    if len(lists) != 1:
+        return False
+    cards = lists[0]
+    items = [item for item in cards if item.tag == "li"]
+    if len(items) < 2 or not all(_titled_card(item) for item in items):
+        return False
+    titles = [h for h in element.iterdescendants(*HEADING_TAGS) if cards not in h.iterancestors()]
+    beside = len(flat_text(element)) - len(flat_text(cards))
+    return beside <= MENU_LABEL_CHARS and beside == sum(len(flat_text(h)) for h in titles)
+
+
+def _titled_card(item: etree._Element) -> bool:
+    return any(_links_away(heading, item) for heading in item.iterdescendants(*HEADING_TAGS))
 
 
 def _links_away(heading: etree._Element, top: etree._Element) -> bool:
