@@ -22,6 +22,7 @@ from watcher.normalise import (
     parse_text,
     render_block,
 )
+from watcher.sections import outline
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 
@@ -293,6 +294,46 @@ def test_a_heading_is_one_line_whatever_blocks_hold_its_words(heading: str, text
     assert text_of(f"<body><main>{heading}<p>{POLICY_TEXT}</p></main></body>") == (
         f"{text}\n\n{POLICY_TEXT}\n"
     )
+
+
+ANSWER = f"<div><p>{POLICY_TEXT}</p><p>{POLICY_TEXT}</p></div>"
+
+
+@pytest.mark.parametrize(
+    ("item", "label", "kept"),
+    [
+        (
+            '<div class="k1"><button class="k2"><span>Which data do we collect?</span><svg>'
+            f"</svg></button>{ANSWER}</div>",
+            "Which data do we collect?",
+            True,
+        ),
+        (f"<div><button>×</button>{ANSWER}</div>", "×", False),
+        (
+            '<div><button>Open the menu</button><div><a href="/a">Plans and prices</a> <a '
+            'href="/b">Our blog</a> <a href="/c">Jobs at Acme</a> <a href="/d">Press room'
+            '</a> <a href="/e">Contact</a></div></div>',
+            "Open the menu",
+            False,
+        ),
+        (f"<div><button>Print this page</button>{ANSWER}<p>Done.</p></div>", "Print", False),
+    ],
+    ids=["question-over-its-answer", "icon", "menu", "not-one-of-two"],
+)
+def test_an_accordion_toggle_without_aria_titles_its_panel(
+    item: str, label: str, kept: bool
+) -> None:
+    """Accordions built without ARIA put a section's title (often a question) in a bare
+    ``<button>`` followed by its panel: the title is read as a bold line, which the
+    outline makes a section; an icon's button, a menu's toggle, or a button that is not
+    one of two blocks with its panel, is not text."""
+    text = text_of(f"<body><main><h1>Privacy</h1><p>{POLICY_TEXT}</p>{item}</main></body>")
+    if not kept:
+        assert label not in text, text
+        return
+    assert f"**{label}**\n\n{POLICY_TEXT}" in text
+    doc = parse(text.encode(), "text/markdown")
+    assert [section.title for section in outline(doc).sections][-1] == label
 
 
 def test_an_unclosed_heading_does_not_swallow_the_blocks_after_it() -> None:

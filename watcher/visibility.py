@@ -50,6 +50,10 @@ _PRINT_ONLY = frozenset(
 # published (an empty entry of a list, a paragraph for another country). No script
 # shows it later.
 _CMS_HIDDEN = "w-condition-invisible"
+# An accordion's toggle says its section's title in this many characters or fewer,
+# over a panel of at least this many words.
+TOGGLE_LABEL_CHARS = 150
+TOGGLE_PANEL_WORDS = 15
 _SCREEN_DISPLAY = re.compile(r"d-(?:sm|md|lg|xl|xxl)-")
 _VISUALLY_HIDDEN_STEMS = ("sr-only", "isually", "reader", "a11y-hidden")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -138,6 +142,8 @@ def strip_never_text(root: etree._Element, templates: bool = False) -> None:
             menus.append(element)
         elif not _is_toggle(element):
             drop(element)
+        elif _heads_its_panel(element):
+            _as_bold_line(element)
         elif element.get("aria-controls"):
             toggles.append(element)
     for button in _menu_toggles(toggles, menus):
@@ -329,7 +335,36 @@ def _is_toggle(button: etree._Element) -> bool:
     # (Not any(): an element with no children tests false, so a heading holding only
     # text would not count.)
     heading = next(button.iterdescendants(*HEADING_TAGS), None)
-    return heading is not None or _reveals_more(button)
+    return heading is not None or _reveals_more(button) or _heads_its_panel(button)
+
+
+def _as_bold_line(button: etree._Element) -> None:
+    """Read an accordion's toggle as the bold line a reader sees over its panel (the
+    outline makes a section of it), not as a button's label."""
+    strong = etree.Element("strong")
+    strong.text, button.text = button.text, None
+    strong.extend(list(button))
+    button.append(strong)
+    button.tag = "p"
+
+
+def _heads_its_panel(button: etree._Element) -> bool:
+    """An accordion's toggle built without ARIA: a ``<button>`` of a few words (a
+    question, a section's title) that is the first of two blocks, the other its panel
+    of text, not of links ("Quelles données sont collectées ?" over its answer). Not an
+    icon's button (one word or none), nor a menu's (its panel is links)."""
+    parent = button.getparent()
+    if parent is None or len(parent) != 2 or parent[0] is not button:
+        return False
+    label = " ".join("".join(button.itertext()).split())
+    if len(label) > TOGGLE_LABEL_CHARS or len(label.split()) < 2:
+        return False
+    panel = parent[1]
+    if panel.tag in ("nav", "ul", "ol", "button") or not isinstance(panel.tag, str):
+        return False
+    words = len("".join(panel.itertext()).split())
+    links = sum(len("".join(link.itertext()).split()) for link in panel.iter("a"))
+    return words >= TOGGLE_PANEL_WORDS and 2 * links < words
 
 
 def flat_text(element: etree._Element) -> str:
