@@ -43,10 +43,9 @@ TRAIL_CHARS = 160
 # A notice this short with a link, before the page's title, is a bar over the page
 # ("Black Friday: 30% off. See offers"), not the document.
 NOTICE_CHARS = 200
-# The address of a site's page to sign in or up ("/login?redirect_url=…", "/signin").
-_SIGN_IN_PAGE = re.compile(
-    r"/(?:log-?in|sign-?in|sign-?up|register|connexion|anmelden)(?=$|[/?#.])", re.I
-)
+# The address of a site's page to sign in or up ("/login?redirect_url=…", "/signin";
+# not "/register", which may be a register of processing the policy links to).
+_SIGN_IN_PAGE = re.compile(r"/(?:log-?in|sign-?in|sign-?up|connexion|anmelden)(?=$|[/?#.])", re.I)
 _CRUMB_SEPARATORS = re.compile(r"[>›»/|·•:\-–—]+")
 _HEADERS = etree.XPath("descendant-or-self::*[self::header or @role='banner']")
 # A site header that is only a <div>, named so by class or id ("site-header",
