@@ -140,10 +140,10 @@ def strip_never_text(root: etree._Element, templates: bool = False) -> None:
     for element in list(root.iter("button", "nav")):
         if element.tag == "nav":
             menus.append(element)
-        elif not _is_toggle(element):
-            drop(element)
         elif _heads_its_panel(element):
             _as_bold_line(element)
+        elif not _is_toggle(element):
+            drop(element)
         elif element.get("aria-controls"):
             toggles.append(element)
     for button in _menu_toggles(toggles, menus):
@@ -335,7 +335,7 @@ def _is_toggle(button: etree._Element) -> bool:
     # (Not any(): an element with no children tests false, so a heading holding only
     # text would not count.)
     heading = next(button.iterdescendants(*HEADING_TAGS), None)
-    return heading is not None or _reveals_more(button) or _heads_its_panel(button)
+    return heading is not None or _reveals_more(button)
 
 
 def _as_bold_line(button: etree._Element) -> None:
