@@ -386,23 +386,42 @@ def is_layout(element: etree._Element) -> bool:
     """A footer (an article's own footer too: its share buttons, votes and comment
     counts are not the document), or named as the site's header, footer, menu or
     sidebar. A block named only as a header is the title's when it holds an ``<h1>``,
-    or any heading when no site- or page- prefix says it is the site's
-    ("policy__header": a component's own header, over its text); a menu, sidebar or
-    footer holding an ``<h1>`` (a switcher between legal documents labelled with the
-    current one's name) is still one."""
+    or any heading when no prefix says it is the site's ("policy__header": a
+    component's own header, over its text) or when it is the page's header (see
+    :func:`is_page_header`); a menu, sidebar or footer holding an ``<h1>`` (a switcher
+    between legal documents labelled with the current one's name) is still one."""
     if element.tag == "footer":
         return True
-    names = (element.get("class") or "") + " " + (element.get("id") or "")
-    lowered = names.lower()
-    if not any(stem in lowered for stem in _LAYOUT_STEMS):
-        return False
-    found = {(m["site"], m["word"]) for m in _LAYOUT_NAMES.finditer(_CAMEL.sub("-", names).lower())}
+    found = _layout_names(element)
     if not found:
         return False
     if not found <= _HEADER_WORDS:
         return True
     titles = HEADING_TAGS if found == {(None, "header")} else ("h1",)
-    return not has_descendant(element, *titles)
+    return not has_descendant(element, *titles) and not _is_page_header(element, found)
+
+
+def is_page_header(element: etree._Element) -> bool:
+    """Named as the page's header ("page-header": Bootstrap's and WordPress's block
+    over the article), holding a heading and no link: the page's title, in an ``<h2>``
+    where the page has no ``<h1>``. A site's header holds the site's name in a heading
+    beside its links."""
+    return _is_page_header(element, _layout_names(element))
+
+
+def _is_page_header(element: etree._Element, found: set[tuple[str | None, str]]) -> bool:
+    if not found or not all(site == "page" for site, _ in found) or not found <= _HEADER_WORDS:
+        return False
+    return has_descendant(element, *HEADING_TAGS) and not has_descendant(element, "a")
+
+
+def _layout_names(element: etree._Element) -> set[tuple[str | None, str]]:
+    """The layout names in ``element``'s class and id, each with its prefix ("site",
+    "page"…) or None."""
+    names = (element.get("class") or "") + " " + (element.get("id") or "")
+    if not any(stem in names.lower() for stem in _LAYOUT_STEMS):
+        return set()
+    return {(m["site"], m["word"]) for m in _LAYOUT_NAMES.finditer(_CAMEL.sub("-", names).lower())}
 
 
 def is_language_switcher(element: etree._Element) -> bool:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 
 from lxml import etree
 
-from .chrome import has_descendant, in_page, is_language_switcher, is_layout
+from .chrome import has_descendant, in_page, is_language_switcher, is_layout, is_page_header
 from .visibility import HEADING_TAGS, flat_text
 from .weights import LINK_DENSITY, NAV_LINKS, Weight, drop_weighed, inside, is_site_header
 
@@ -42,7 +42,7 @@ FOOTER_LINKS = 2 * NAV_LINKS
 TRAIL_CHARS = 160
 # A notice this short with a link, before the page's title, is a bar over the page
 # ("Black Friday: 30% off. See offers"), not the document.
-NOTICE_CHARS = 200
+NOTICE_CHARS = 300
 # The address of a site's page to sign in or up ("/login?redirect_url=…", "/signin";
 # not "/register", which may be a register of processing the policy links to).
 _SIGN_IN_PAGE = re.compile(r"/(?:log-?in|sign-?in|sign-?up|connexion|anmelden)(?=$|[/?#.])", re.I)
@@ -329,6 +329,8 @@ def _neighbours(
         if weight.link >= LINK_DENSITY * weight.text:
             continue
         kept.append(sibling)
+        if title_beyond and is_page_header(sibling):
+            return kept, False  # the page's own title block: the site's is before it
         if titled is False:
             titled = _has_h1(sibling)
     return kept, True
