@@ -1910,6 +1910,37 @@ def test_a_header_named_block_with_the_documents_heading_is_its_title() -> None:
     assert "Example Co" not in text and "Welcome" not in text
 
 
+def _links(*targets: str) -> str:
+    return "".join(f'<li><a href="{href}">{href.strip("/#").title()}</a></li>' for href in targets)
+
+
+SITE_PAGES = ("/about/", "/blog/", "/jobs/", "/contact/", "/help/", "/legal/", "/privacy/")
+
+
+@pytest.mark.parametrize(
+    ("links", "paragraphs", "kept"),
+    [
+        (SITE_PAGES, 8, False),
+        (tuple(f"#part{n}" for n in range(1, 8)), 8, True),
+        (SITE_PAGES, 0, True),
+        (SITE_PAGES[:4], 8, True),
+    ],
+    ids=["site-menu", "table-of-contents", "list-of-links-page", "four-links"],
+)
+def test_a_menu_right_under_the_title_is_left_out(
+    links: tuple[str, ...], paragraphs: int, kept: bool
+) -> None:
+    """A list of five or more links to other pages right under the title, over a
+    document that says far more, is the site's menu that a layout floats beside the
+    text. A table of contents, a page that is only the list, or a few links stay."""
+    html = f"""<body><div id="content"><h1>Terms of Use</h1>
+      <div id="links"><ul>{_links(*links)}</ul></div>
+      {policy(paragraphs)}<p>{"Contact us by post. " * 4}</p></div></body>"""
+    text = text_of(html)
+    assert ("- Blog" in text or "- Part1" in text or "- Contact" in text) is kept, text
+    assert text.startswith("# Terms of Use\n")
+
+
 def test_a_page_header_without_links_holds_the_title_of_a_page_without_h1() -> None:
     # Bootstrap's "page-header" over the article holds its title in an <h2> where the
     # only <h1> is the site's name in its header: the title is the document's (a new

@@ -40,6 +40,10 @@ FOOTER_LINKS = 2 * NAV_LINKS
 # Links right before the page's title this short (characters, spaces left out) are its
 # breadcrumb, when nothing but separators and the title's own words is between them.
 TRAIL_CHARS = 160
+# Right under the page's title, a list of at least this many links to other pages, over
+# a document with this many times its text in prose, is the site's menu.
+MENU_LINKS = 5
+MENU_PROSE_FACTOR = 10
 # A notice this short with a link, before the page's title, is a bar over the page
 # ("Black Friday: 30% off. See offers"), not the document.
 NOTICE_CHARS = 300
@@ -166,8 +170,11 @@ def trim_menus(core: etree._Element, weights: dict[etree._Element, Weight]) -> N
             label = before[index - 1] if index else None
             if label is not None and _is_label(label, weights.get(label)):
                 drop_weighed(label, weights)
+    after = children[titled[0] + 1 :]
+    if len(after) > 1 and _is_menu_under_title(after[0], after[1:], weights):
+        drop_weighed(after[0], weights)
     document = weights[children[titled[0]]]
-    for child in reversed(children[titled[0] + 1 :]):
+    for child in reversed(after):
         weight = weights[child]
         if not (
             _repeats_menus(child, weight, menus)
@@ -176,6 +183,23 @@ def trim_menus(core: etree._Element, weights: dict[etree._Element, Weight]) -> N
         ):
             break
         drop_weighed(child, weights)
+
+
+def _is_menu_under_title(
+    element: etree._Element,
+    rest: Sequence[etree._Element],
+    weights: dict[etree._Element, Weight],
+) -> bool:
+    """A list of links to other pages right under the title, before a document that
+    says far more than it: the site's menu (About, Jobs, Help, Legal, Privacy) that a
+    layout floats beside the text. A table of contents goes to places in the page, and
+    a page that is only a list of links is all list."""
+    weight = weights[element]
+    if not weight.is_navigation() or weight.links < MENU_LINKS:
+        return False
+    if any(in_page(a.get("href", "")) for a in element.iter("a")):
+        return False
+    return sum(weights[block].prose for block in rest) >= MENU_PROSE_FACTOR * weight.text
 
 
 def _repeats_menus(element: etree._Element, weight: Weight, menus: set[str]) -> bool:
