@@ -1941,6 +1941,26 @@ def test_a_menu_right_under_the_title_is_left_out(
     assert text.startswith("# Terms of Use\n")
 
 
+@pytest.mark.parametrize("hiding", ["dn", "d-none", "is-hidden"])
+def test_a_dialog_hidden_by_a_class_after_the_site_header_goes_with_it(hiding: str) -> None:
+    # A classified-ads site prints its "confirm your e-mail" dialog right after its
+    # header, hidden by a utility class (Tachyons' "dn") until its script shows it. Such
+    # a class in the document still hides nothing: a script takes it off to unfold a
+    # section.
+    html = f"""<body><header><a href="/">Home</a> <a href="/ads">Ads</a>
+      <a href="/help">Help</a></header>
+      <div class="email-confirm {hiding}"><div>Please, confirm your e-mail</div>
+      <div>We sent you an email. Click on the link in it or we cannot notify you.
+      <button>Thank you, I will</button></div></div>
+      <section class="static"><div class="left"><h1>Terms and conditions</h1>
+      {policy(4)}<div class="{hiding}"><h2>Annex</h2><p>Fees are listed here.</p></div>
+      </div></section></body>"""
+    text = text_of(html)
+    assert text.startswith("# Terms and conditions\n"), text
+    assert "confirm your e-mail" not in text
+    assert "## Annex\n\nFees are listed here." in text
+
+
 def test_a_page_header_without_links_holds_the_title_of_a_page_without_h1() -> None:
     # Bootstrap's "page-header" over the article holds its title in an <h2> where the
     # only <h1> is the site's name in its header: the title is the document's (a new

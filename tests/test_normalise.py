@@ -427,12 +427,16 @@ def test_an_icon_between_words_sets_them_apart(html: str, text: str) -> None:
          "Media.net, and more"),
         ('<a href="/a">Terms</a>, <a href="/b">Privacy</a>', "Terms, Privacy"),
         ('<a href="/a">Terms</a><span>apply</span>', "Termsapply"),
+        ('Braintree (<a href="/legal"><a href="/de/legal">https://x.example/de/legal</a></a>).',
+         "Braintree (https://x.example/de/legal)."),
     ],
-    ids=["two-links", "one-link-cut-in-two", "links-in-a-sentence", "link-then-text"],
+    ids=["two-links", "one-link-cut-in-two", "links-in-a-sentence", "link-then-text",
+         "link-inside-a-link"],
 )  # fmt: skip
 def test_two_links_side_by_side_are_two_things_to_click(html: str, text: str) -> None:
     """Links to different places are separate controls on screen even when the markup
-    puts nothing between them; a link cut in two (the same address twice) is one."""
+    puts nothing between them; a link cut in two (the same address twice) is one, and
+    the empty link the parser leaves of a link written inside another is none."""
     assert text_of(f"<body><p>{html}</p></body>") == text + "\n"
 
 

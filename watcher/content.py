@@ -62,8 +62,11 @@ from .widgets import (
 log = logging.getLogger(__name__)
 
 # Class names that hide a block until a script shows it: CSS frameworks' and design
-# systems' utilities ("hidden", "d-none", "is-hidden", "a-hidden", "wt-display-none").
-_HIDDEN_CLASS = re.compile(r"^(?:[a-z]{1,3}[-_])?(?:hidden|hide|d-none)$|(?:^|[-_])display-?none$")
+# systems' utilities ("hidden", "d-none", "is-hidden", "a-hidden", "wt-display-none",
+# Tachyons' "dn").
+_HIDDEN_CLASS = re.compile(
+    r"^(?:[a-z]{1,3}[-_])?(?:hidden|hide|d-none)$|(?:^|[-_])display-?none$|^dn$"
+)
 # ... and the most a widget's hidden next step holds (characters, spaces aside).
 FOLLOW_UP_CHARS = 600
 

@@ -326,8 +326,13 @@ def _all_bold(parts: list[str], bold: list[bool]) -> bool:
 
 def _next_is_link(link: etree._Element) -> bool:
     """Whether another link comes right after ``link``, with nothing between them (one
-    to the same address is the same link, cut in two by an editor: "Media.ne" "t")."""
+    to the same address is the same link, cut in two by an editor: "Media.ne" "t"; an
+    empty link is nothing to click: the parser's leftover of a link written inside
+    another, "(<a><a>https://…</a></a>)")."""
     following = link.getnext()
     return (
-        following is not None and following.tag == "a" and following.get("href") != link.get("href")
+        following is not None
+        and following.tag == "a"
+        and following.get("href") != link.get("href")
+        and any(text.strip() for text in link.itertext())
     )
