@@ -1896,6 +1896,15 @@ def test_related_article_cards_at_the_end_of_the_document_are_left_out(
     assert "## Part 3\n\n1. We collect" in text
 
 
+def test_a_heading_named_as_a_header_is_the_documents_title() -> None:
+    # A CMS names its modules' titles "module_header": the heading itself is named as a
+    # header, and it is the document's title, not the site's header.
+    html = f"""<body><div class="content"><div class="cms">
+      <h1 class="module_header">Terms</h1><div class="text">{policy(4)}</div>
+      </div></div></body>"""
+    assert text_of(html).startswith("# Terms\n\n1. We collect")
+
+
 def test_a_header_named_block_with_the_documents_heading_is_its_title() -> None:
     # A component's own header ("policy__header": its title and introduction) is not the
     # site's header; a site header with a heading and a menu still bounds the document.

@@ -398,7 +398,10 @@ def is_layout(element: etree._Element) -> bool:
     if not found <= _HEADER_WORDS:
         return True
     titles = HEADING_TAGS if found == {(None, "header")} else ("h1",)
-    return not has_descendant(element, *titles) and not _is_page_header(element, found)
+    # The heading itself may bear the name ("<h1 class="module_header">").
+    if element.tag in titles or has_descendant(element, *titles):
+        return False
+    return not _is_page_header(element, found)
 
 
 def is_page_header(element: etree._Element) -> bool:
