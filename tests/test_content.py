@@ -885,6 +885,26 @@ def test_a_bar_over_a_page_without_a_site_header_is_left_out(words: str, kept: b
 
 
 @pytest.mark.parametrize(
+    ("close", "kept"),
+    [
+        ('<i class="fas fa-times bar_brand_close"></i>', False),
+        ('<a href="#" title="Fermer">×</a>', False),
+        ('<span class="icon-star"></span>', True),
+    ],
+    ids=["close-icon", "labelled-link", "no-close-control"],
+)
+def test_a_bar_with_a_close_control_over_the_title_is_left_out(close: str, kept: bool) -> None:
+    """A short block that the reader can close, with or without a link, is a bar over
+    the page ("Our two brands join forces ×"); a line without such a control may be
+    the policy's own and stays."""
+    bar = f'<div class="k9"><p>Acme and Example join forces for you</p>{close}</div>'
+    body = f'<div class="k1"><div class="k2"><h1>Terms</h1></div>{policy(4)}</div>'
+    text = text_of(f"<body>{bar}{body}</body>")
+    assert ("join forces" in text) is kept, text
+    assert "# Terms" in text and "4. We collect" in text
+
+
+@pytest.mark.parametrize(
     ("strip", "kept"),
     [
         ("<div>Acme</div><div>Acme Run</div><div>Acme Studio</div>", False),

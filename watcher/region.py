@@ -47,6 +47,12 @@ MENU_PROSE_FACTOR = 10
 # A notice this short with a link, before the page's title, is a bar over the page
 # ("Black Friday: 30% off. See offers"), not the document.
 NOTICE_CHARS = 300
+# A control that closes its block: named so ("bar-close", "close-btn", Font Awesome's
+# "fa-times") or labelled so, in the languages whose dates watcher reads.
+_CLOSE_CLASS = re.compile(r"(?:^|[-_])(?:close|dismiss)(?:$|[-_])|^fa-(?:times|xmark|close)$", re.I)
+_CLOSE_LABEL = re.compile(
+    r"close|dismiss|fermer|schlie(?:ß|ss)en|cerrar|chiudi|fechar|sluiten|×|✕", re.I
+)
 # The address of a site's page to sign in or up ("/login?redirect_url=…", "/signin";
 # not "/register", which may be a register of processing the policy links to).
 _SIGN_IN_PAGE = re.compile(r"/(?:log-?in|sign-?in|sign-?up|connexion|anmelden)(?=$|[/?#.])", re.I)
@@ -314,6 +320,7 @@ def _neighbours(
         if titled and (
             _is_notice(weights.get(sibling))
             or (title_beyond and _is_label_strip(sibling, weights.get(sibling)))
+            or (title_beyond and _is_dismissible_bar(sibling, weights.get(sibling)))
         ):
             return kept, False
         if sibling.tag == "footer" and not title_beyond:
@@ -385,6 +392,23 @@ def _is_sign_in_prompt(element: etree._Element, weight: Weight) -> bool:
 def _is_notice(weight: Weight | None) -> bool:
     """A short block with a link to another page."""
     return weight is not None and 0 < weight.text <= NOTICE_CHARS and weight.links > 0
+
+
+def _is_dismissible_bar(element: etree._Element, weight: Weight | None) -> bool:
+    """A short block with a control to close it ("×", a "close" icon): a bar the reader
+    can dismiss, over the page ("Our two brands join forces ×")."""
+    if weight is None or not 0 < weight.text <= NOTICE_CHARS:
+        return False
+    return any(_closes(el) for el in element.iter(etree.Element))
+
+
+def _closes(element: etree._Element) -> bool:
+    """Whether ``element`` is named or labelled as a control that closes its block."""
+    label = element.get("aria-label") or element.get("title")
+    if label and _CLOSE_LABEL.fullmatch(label.strip()):
+        return True
+    classes = element.get("class")
+    return bool(classes) and any(_CLOSE_CLASS.search(name) for name in classes.split())
 
 
 def _one_h1(element: etree._Element) -> bool:
