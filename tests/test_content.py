@@ -2005,6 +2005,34 @@ def test_a_page_header_without_links_holds_the_title_of_a_page_without_h1() -> N
     assert "Help Pages" not in text
 
 
+@pytest.mark.parametrize(
+    ("options", "kept"),
+    [
+        (
+            ("Terms of Service", "Privacy Policy", "Cookie Policy", "Billing Terms of Acme S.A"),
+            False,
+        ),
+        (("Privacy Policy", "Cookie Policy", "Billing Terms"), True),
+        (("Terms of Service", "Read them closely.", "Ask us."), True),
+    ],
+    ids=["switcher-naming-the-title", "labels-without-the-title", "sentences"],
+)
+def test_a_switcher_of_the_sites_documents_over_the_title_is_left_out(
+    options: tuple[str, ...], kept: bool
+) -> None:
+    """A script's switcher between the site's legal documents, its options plain labels
+    without links, one of them the document's title: a new document in it is not a
+    change of this one. Labels that do not name the title, or sentences, may be the
+    document's own and stay."""
+    switcher = "".join(f'<div class="opt">{option}</div>' for option in options)
+    html = f"""<body><div class="k1"><div class="k2">{switcher}</div>
+      <section class="k3"><div class="k4"><h1>Terms of Service</h1>{policy(4)}
+      <h1>2. Accounts</h1>{policy(2)}</div></section></div></body>"""
+    text = text_of(html)
+    assert ("Cookie Policy" in text or "Ask us." in text) is kept, text
+    assert "# Terms of Service\n\n1. We collect" in text
+
+
 def test_a_menu_of_the_other_legal_documents_bounds_the_document_despite_its_h1() -> None:
     # A document switcher ("doc-menu") labels itself with an <h1> of the current page's
     # name; a menu holding an <h1> is still a menu, and a new entry is not a change.

@@ -72,6 +72,8 @@ _HEADER_NAME = re.compile(
 # items, not a title banner or an article's "last updated" header.
 HEADER_LABELS = 3
 HEADER_LABEL_CHARS = 30
+# A switcher between the site's documents names each in at most this many characters.
+SWITCHER_LABEL_CHARS = 60
 # Before the page's title, a strip of such labels of at most this many words each,
 # without a link, is the site's row of brands or logos.
 STRIP_LABEL_WORDS = 2
@@ -247,12 +249,14 @@ def grow(
     open_after = not _drop_site_footer(core, weights)
     # Whether the page's one <h1> is in the region yet (None: not one <h1> on the page).
     titled = _has_h1(core) if _one_h1(top) else None
+    heading = next(core.iter("h1"), None)
+    title = " ".join("".join(heading.itertext()).split()) if heading is not None else None
     node = core
     while node is not top and (open_before or open_after):
         if open_before:
             preceding = list(node.itersiblings(preceding=True))
             kept, open_before = _neighbours(
-                preceding, weights, forms, title_beyond=True, titled=titled
+                preceding, weights, forms, title_beyond=True, titled=titled, title=title
             )
             if titled is False:
                 titled = any(_has_h1(el) for el in kept)
@@ -304,6 +308,7 @@ def _neighbours(
     forms: frozenset[etree._Element],
     title_beyond: bool = False,
     titled: bool | None = None,
+    title: str | None = None,
 ) -> tuple[list[etree._Element], bool]:
     """The siblings to keep, nearest first, and whether no navigation stopped the scan.
 
@@ -313,7 +318,8 @@ def _neighbours(
     that stands between the document and its title (a language switcher, links to the
     other policies) is passed over, not a boundary; once the page's one ``<h1>`` is in
     (``titled``; None when the page has not one), a short notice with a link is a
-    boundary too: a bar over the page.
+    boundary too: a bar over the page. A switcher between the site's documents that
+    names the document's ``title`` (its first ``<h1>``) is a boundary before it.
     """
     kept: list[etree._Element] = []
     for index, sibling in enumerate(siblings):
@@ -341,6 +347,8 @@ def _neighbours(
                 return kept, False  # a wrapper left with only the emptied site footer
             continue
         if is_layout(sibling) or _is_colophon(sibling, weight):
+            return kept, False
+        if title is not None and _is_document_switcher(sibling, weight, title):
             return kept, False
         if not title_beyond and _is_sign_in_prompt(sibling, weight):
             return kept, False
@@ -392,6 +400,21 @@ def _is_sign_in_prompt(element: etree._Element, weight: Weight) -> bool:
 def _is_notice(weight: Weight | None) -> bool:
     """A short block with a link to another page."""
     return weight is not None and 0 < weight.text <= NOTICE_CHARS and weight.links > 0
+
+
+def _is_document_switcher(element: etree._Element, weight: Weight, title: str) -> bool:
+    """Three or more short labels, none a sentence, one of them the document's title:
+    the options of a switcher between the site's legal documents, over the one shown
+    ("Terms of Service  Privacy Policy  Cookie Policy…", a script's options without
+    links). A new document in it is not a change of this one."""
+    if weight.text > NOTICE_CHARS:
+        return False
+    labels = [" ".join(text.split()) for text in element.itertext() if text.strip()]
+    if len(labels) < HEADER_LABELS or any(
+        len(label) > SWITCHER_LABEL_CHARS or label[-1] in ".!?" for label in labels
+    ):
+        return False
+    return title.casefold() in {label.casefold() for label in labels}
 
 
 def _is_dismissible_bar(element: etree._Element, weight: Weight | None) -> bool:
