@@ -158,19 +158,26 @@ def test_folded_panels_are_kept_and_invisible_text_dropped() -> None:
         ('<div class="rich w-condition-invisible w-richtext"><p>{t}</p></div>', False),
         ('<button aria-controls="q" aria-expanded="false">Cookies</button>'
          '<div id="q" class="w-condition-invisible"><p>{t}</p></div>', False),
+        ('<div class="slds-spinner_container slds-hide"><p>{t}</p></div>', False),
+        ('<button aria-controls="q" aria-expanded="false">Cookies</button>'
+         '<div id="q" class="slds-hide"><p>{t}</p></div>', True),
+        ('<p>Cookies. <span class="slds-assistive-text">{t}</span></p>', False),
     ],
     ids=["under-toggle-heading", "under-heading-button", "toggle-class", "accordion-class",
          "after-a-section", "hidden-variant", "after-read-more-link", "after-show-all-button",
          "after-lire-la-suite", "after-another-link", "after-a-longer-label",
          "invisible-class", "invisible-panel", "invisible-in-a-longer-name",
-         "site-builder-condition", "site-builder-condition-even-under-a-toggle"],
+         "site-builder-condition", "site-builder-condition-even-under-a-toggle",
+         "design-system-hidden", "design-system-hidden-panel", "design-system-assistive"],
 )  # fmt: skip
 def test_script_folded_panels_are_kept_other_hidden_text_is_not(folded: str, kept: bool) -> None:
     """Script-driven accordions hide their panels with an inline style until the reader
     opens them: a panel under a toggle labelled by its heading, named as an accordion's
     folding part, or right after a "Read more" control, is the document's text; other
     hidden blocks are not, nor what a site builder's content conditions left out when
-    the page was published (Webflow's ``w-condition-invisible``, never shown)."""
+    the page was published (Webflow's ``w-condition-invisible``, never shown), nor what
+    Salesforce's design system hides (``slds-hide``: spinners' "Loading…") or keeps for
+    screen readers (``slds-assistive-text``)."""
     secret = "Cookies are kept for a year."
     html = f"<body><main><h1>Terms</h1>{policy(3)}{folded.format(t=secret)}{policy(2)}</main>"
     assert (secret in text_of(html + "</body>")) is kept

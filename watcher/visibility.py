@@ -39,6 +39,9 @@ _VISUALLY_HIDDEN = (
     "screenreader-only",
     "hidden-visually",
     "a11y-hidden",
+    "assistive-text",
+    "slds-assistive-text",  # Salesforce's Lightning Design System
+    "assistiveText",
 )
 # Class names of text for print only (CSS frameworks', MediaWiki's footer).
 _PRINT_ONLY = frozenset(
@@ -50,12 +53,13 @@ _PRINT_ONLY = frozenset(
 # published (an empty entry of a list, a paragraph for another country). No script
 # shows it later.
 _CMS_HIDDEN = "w-condition-invisible"
+_DESIGN_SYSTEM_HIDDEN = frozenset(("slds-hide", "slds-hidden"))
 # An accordion's toggle says its section's title in this many characters or fewer,
 # over a panel of at least this many words.
 TOGGLE_LABEL_CHARS = 150
 TOGGLE_PANEL_WORDS = 15
 _SCREEN_DISPLAY = re.compile(r"d-(?:sm|md|lg|xl|xxl)-")
-_VISUALLY_HIDDEN_STEMS = ("sr-only", "isually", "reader", "a11y-hidden")
+_VISUALLY_HIDDEN_STEMS = ("sr-only", "isually", "reader", "a11y-hidden", "ssistive")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # Inline styles of the "visually hidden" technique: text clipped to nothing or moved
 # far off-screen, for screen readers only (route announcers of single-page apps
@@ -269,6 +273,10 @@ def is_hidden(element: etree._Element, attrs: Attributes, panels: frozenset[str]
         if "invisible" in names:
             # CSS frameworks' class for visibility: hidden (Bootstrap, Tailwind).
             return not _is_panel(element, panels)
+    if "slds-hid" in classes and _DESIGN_SYSTEM_HIDDEN.intersection(classes.split()):
+        # Salesforce's Lightning Design System: display: none and visibility: hidden,
+        # on spinners, "Loading…" notes and empty widgets of its help centres.
+        return not _is_panel(element, panels)
     if "print" in classes and _print_only(classes):
         return True
     return _screen_reader_only(classes)
