@@ -2275,8 +2275,14 @@ def test_chrome_dropped_inside_a_link_leaves_the_links_text_with_it() -> None:
             '<input name="query"></label><input type="submit" value="Send"></form>',
             True,
         ),
+        (
+            '<p><label for="helpsearch"><span>Research more solutions</span></label></p>'
+            '<div><form action="/help"><input type="search" id="helpsearch" name="kw">'
+            "</form></div>",
+            False,
+        ),
     ],
-    ids=["search-form", "search-field-hint", "a-form-of-two-fields"],
+    ids=["search-form", "search-field-hint", "a-form-of-two-fields", "label-outside-the-form"],
 )
 def test_a_search_box_in_the_page_is_chrome(box: str, kept: bool) -> None:
     # Help centres put a search box above the article, outside any header, with the

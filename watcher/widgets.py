@@ -84,6 +84,7 @@ _EMAIL_WORD = re.compile(r"e-?mail|courriel", re.I)
 # not the English "such").
 _SEARCH_WORD = re.compile(r"search|query|recherch|suche|suchbegriff|busca|cerca|zoek|pesquis", re.I)
 _BY_ID = etree.XPath("//*[@id = $id]")
+_LABELS_FOR = etree.XPath("//label[@for=$id]")
 # Text outside forms and headings, a link outside forms, or a second form.
 _BESIDE_FORM = etree.XPath(
     "boolean(.//text()[normalize-space()][not(ancestor::script or ancestor::style"
@@ -356,7 +357,8 @@ def search_boxes(root: etree._Element) -> list[etree._Element]:
     their field whatever their class names: a form whose one field to type into asks
     for a search, with at most :data:`SIGNUP_WORDS` words; and the hint that a search
     field names as its description ("Enter your search term to display live search
-    results", which a script announces as the reader types). A page that wraps all its
+    results", which a script announces as the reader types), and its label where it
+    stands outside the form ("Find more solutions" over the box). A page that wraps all its
     text in one form (as ASP.NET sites do) shows more than that and stays."""
     found: list[etree._Element] = []
     for field in root.iter("input", "textarea"):
@@ -370,6 +372,10 @@ def search_boxes(root: etree._Element) -> list[etree._Element]:
             for hint in _BY_ID(root, id=name):
                 if hint not in found and not _shows_over(hint, VOTE_WORDS):
                     found.append(hint)
+        if field.get("id"):
+            for label in _LABELS_FOR(root, id=field.get("id")):
+                if label not in found and not _shows_over(label, VOTE_WORDS):
+                    found.append(label)
     return found
 
 
