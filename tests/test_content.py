@@ -27,6 +27,8 @@ def policy(paragraphs: int = 6) -> str:
     ("names", "chrome"),
     [
         ("cookie-banner", True),
+        ("vb_popin_monvb", True),
+        ("popinet-logo", False),
         ("cookieConsent--x7Yq2", True),
         ("cookie-banner__inner", True),
         ("consent-manager-container", True),

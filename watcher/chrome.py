@@ -77,8 +77,8 @@ _CHROME_NAMES = re.compile(
     r"|recently[-_]?viewed(?:[-_]?(?:articles?|posts?|items?|pages?))?"
     # Modal windows, dialogs and pop-ups (a log-in form, cookie preferences), which CSS
     # frameworks hide until opened: named so only ("modal", "login-modal", "dialog-
-    # wrapper"), never "modal-body" alone.
-    r"|modal|dialog|popup|pop-up"
+    # wrapper"), never "modal-body" alone; French sites say "popin".
+    r"|modal|dialog|popup|pop-up|popin"
     # Readers' comments and the form to post one (CMS and comment-service names; never
     # a bare "comments", which also names a policy's "Questions and comments" section).
     r"|comments?[-_](?:area|wrapper|list|respond|form|template)|commentlist"
@@ -124,8 +124,8 @@ _CHROME_STEMS = (
     "usercentrics", "cky-", "qc-cmp", "cmp-container", "cc-window", "cc-banner", "skip",
     "tarteaucitron", "klaro", "iubenda-cs", "sp_message", "fides",
     "breadcrumb", "share", "social", "newsletter", "pagina", "pager", "prev", "comment",
-    "disqus", "modal", "dialog", "popup", "pop-up", "rating", "vot", "feedback", "reaction",
-    "helpful", "announcement", "promo", "reassurance", "related", "recent", "chat",
+    "disqus", "modal", "dialog", "popup", "pop-up", "popin", "rating", "vot", "feedback",
+    "reaction", "helpful", "announcement", "promo", "reassurance", "related", "recent", "chat",
     "intercom", "drift", "crisp", "hubspot", "fc-frame", "fc_frame", "beacon", "revisit",
     "meta", "author", "byline", "avatar", "subscribe", "to-top", "to_top", "totop",
 )  # fmt: skip
