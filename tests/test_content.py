@@ -29,6 +29,8 @@ def policy(paragraphs: int = 6) -> str:
         ("cookie-banner", True),
         ("vb_popin_monvb", True),
         ("popinet-logo", False),
+        ("subscribe-section", True),
+        ("subscribe", False),
         ("cookieConsent--x7Yq2", True),
         ("cookie-banner__inner", True),
         ("consent-manager-container", True),

@@ -64,6 +64,9 @@ _CHROME_NAMES = re.compile(
     + r"|skip[-_]?(?:link|links|to[-_]?content|nav|navigation)|breadcrumbs?"
     r"|share[-_]?(?:bar|buttons|links|tools)|social[-_]?(?:share|links|icons)"
     r"|newsletter[-_]?(?:signup|sign-up|form)|pagination|paginator|pager|prev[-_]?next"
+    # A theme's block to subscribe to the site's news ("subscribe-section"), never a
+    # bare "subscribe" (a policy's anchor for its section on subscriptions).
+    r"|subscribe[-_]?(?:section|form|box|bar|banner|block|widget|cta)"
     # Site-wide announcement bars ("RollWorks is now AdRoll", "Black Friday: 30% off").
     r"|announcement(?:s|[-_]?(?:bar|banner))?|promo[-_]?(?:bar|banner)"
     # Online shops' strip of trust badges on every page ("Free delivery", "Secure
