@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from lxml import etree
 
 from .chrome import has_descendant, in_page, is_language_switcher, is_layout, is_page_header
-from .visibility import HEADING_TAGS, flat_text
+from .visibility import HEADING_TAGS, flat_text, spaced_text
 from .weights import LINK_DENSITY, NAV_LINKS, Weight, drop_weighed, inside, is_site_header
 
 log = logging.getLogger(__name__)
@@ -250,7 +250,7 @@ def grow(
     # Whether the page's one <h1> is in the region yet (None: not one <h1> on the page).
     titled = _has_h1(core) if _one_h1(top) else None
     heading = next(core.iter("h1"), None)
-    title = " ".join("".join(heading.itertext()).split()) if heading is not None else None
+    title = spaced_text(heading) if heading is not None else None
     node = core
     while node is not top and (open_before or open_after):
         if open_before:
@@ -323,10 +323,11 @@ def _neighbours(
     """
     kept: list[etree._Element] = []
     for index, sibling in enumerate(siblings):
+        weight = weights.get(sibling)
         if titled and (
-            _is_notice(weights.get(sibling))
-            or (title_beyond and _is_label_strip(sibling, weights.get(sibling)))
-            or (title_beyond and _is_dismissible_bar(sibling, weights.get(sibling)))
+            _is_notice(weight)
+            or (title_beyond and _is_label_strip(sibling, weight))
+            or (title_beyond and _is_dismissible_bar(sibling, weight))
         ):
             return kept, False
         if sibling.tag == "footer" and not title_beyond:
@@ -334,7 +335,6 @@ def _neighbours(
             # dropped as chrome: what follows it is overlays, widgets and the probes that
             # scripts insert ("word word word…" to measure fonts).
             return kept, False
-        weight = weights.get(sibling)
         if title_beyond and _holds_site_header(sibling):
             # Nor before the site's header (emptied when dropped): skip links,
             # announcement bars ("Black Friday: 30% off"), app banners. A block that
@@ -409,7 +409,7 @@ def _is_document_switcher(element: etree._Element, weight: Weight, title: str) -
     links). A new document in it is not a change of this one."""
     if weight.text > NOTICE_CHARS:
         return False
-    labels = [" ".join(text.split()) for text in element.itertext() if text.strip()]
+    labels = _labels(element)
     if len(labels) < HEADER_LABELS or any(
         len(label) > SWITCHER_LABEL_CHARS or label[-1] in ".!?" for label in labels
     ):
@@ -459,10 +459,15 @@ def _is_named_header(element: etree._Element) -> bool:
 def _short_labels(element: etree._Element, words: int | None = None) -> bool:
     """Whether ``element`` shows :data:`HEADER_LABELS` texts or more, each at most
     :data:`HEADER_LABEL_CHARS` long (and ``words`` words, when given)."""
-    labels = [text.strip() for text in element.itertext() if text.strip()]
+    labels = _labels(element)
     if len(labels) < HEADER_LABELS or any(len(label) > HEADER_LABEL_CHARS for label in labels):
         return False
     return words is None or all(len(label.split()) <= words for label in labels)
+
+
+def _labels(element: etree._Element) -> list[str]:
+    """The texts ``element`` shows, each with its runs of whitespace one space."""
+    return [" ".join(words) for text in element.itertext() if (words := text.split())]
 
 
 def _is_label_strip(element: etree._Element, weight: Weight | None) -> bool:

@@ -53,6 +53,8 @@ _PRINT_ONLY = frozenset(
 # published (an empty entry of a list, a paragraph for another country). No script
 # shows it later.
 _CMS_HIDDEN = "w-condition-invisible"
+# Salesforce's Lightning Design System's classes for display: none and visibility:
+# hidden (its help centres' spinners, "Loading…" notes and empty widgets).
 _DESIGN_SYSTEM_HIDDEN = frozenset(("slds-hide", "slds-hidden"))
 # An accordion's toggle says its section's title in this many characters or fewer,
 # over a panel of at least this many words.
@@ -274,8 +276,6 @@ def is_hidden(element: etree._Element, attrs: Attributes, panels: frozenset[str]
             # CSS frameworks' class for visibility: hidden (Bootstrap, Tailwind).
             return not _is_panel(element, panels)
     if "slds-hid" in classes and _DESIGN_SYSTEM_HIDDEN.intersection(classes.split()):
-        # Salesforce's Lightning Design System: display: none and visibility: hidden,
-        # on spinners, "Loading…" notes and empty widgets of its help centres.
         return not _is_panel(element, panels)
     if "print" in classes and _print_only(classes):
         return True
@@ -364,7 +364,7 @@ def _heads_its_panel(button: etree._Element) -> bool:
     parent = button.getparent()
     if parent is None or len(parent) != 2 or parent[0] is not button:
         return False
-    label = " ".join("".join(button.itertext()).split())
+    label = spaced_text(button)
     if len(label) > TOGGLE_LABEL_CHARS or len(label.split()) < 2:
         return False
     panel = parent[1]
@@ -378,6 +378,12 @@ def _heads_its_panel(button: etree._Element) -> bool:
 def flat_text(element: etree._Element) -> str:
     """The text under ``element`` without any whitespace, to compare or measure."""
     return "".join("".join(element.itertext()).split())
+
+
+def spaced_text(element: etree._Element) -> str:
+    """The text under ``element`` with each run of whitespace one space, as a label
+    reads."""
+    return " ".join("".join(element.itertext()).split())
 
 
 def _is_panel(element: etree._Element, panels: frozenset[str]) -> bool:
@@ -422,7 +428,7 @@ def _reveals_more(control: etree._Element) -> bool:
     unfolds the hidden block after it."""
     if control.tag not in ("a", "button") and control.get("role") != "button":
         return False
-    label = " ".join("".join(control.itertext()).split())
+    label = spaced_text(control)
     return len(label) <= 30 and re.fullmatch(_REVEAL_LABEL, label, re.I) is not None
 
 

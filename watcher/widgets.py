@@ -122,7 +122,7 @@ def _choices(root: etree._Element) -> Iterator[etree._Element]:
         if element.tag == "button":
             yield element
         elif element.tag == "input":
-            if (element.get("type") or "").lower() in _BUTTON_TYPES:
+            if _is_input_button(element):
                 yield element
         else:
             href = (element.get("href") or "").strip()
@@ -372,8 +372,8 @@ def search_boxes(root: etree._Element) -> list[etree._Element]:
             for hint in _BY_ID(root, id=name):
                 if hint not in found and not _shows_over(hint, VOTE_WORDS):
                     found.append(hint)
-        if field.get("id"):
-            for label in _LABELS_FOR(root, id=field.get("id")):
+        if field_id := field.get("id"):
+            for label in _LABELS_FOR(root, id=field_id):
                 if label not in found and not _shows_over(label, VOTE_WORDS):
                     found.append(label)
     return found
@@ -538,9 +538,13 @@ def _input_buttons(root: etree._Element) -> list[etree._Element]:
     return [
         field
         for field in root.iter("input")
-        if (field.get("type") or "").lower() in _BUTTON_TYPES
-        and next(field.iterancestors("form"), None) is None
+        if _is_input_button(field) and next(field.iterancestors("form"), None) is None
     ]
+
+
+def _is_input_button(field: etree._Element) -> bool:
+    """Whether an ``<input>`` is a button (submit, button or image)."""
+    return (field.get("type") or "").lower() in _BUTTON_TYPES
 
 
 def _is_short(button: etree._Element) -> bool:
