@@ -8,6 +8,7 @@ import email
 import email.message
 import email.policy
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -26,6 +27,13 @@ import trustme
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SEEDS = SHARED / "seeds"
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# A shell without job control starts a background job (``pytest &``) with Ctrl-C
+# ignored, and every process it starts inherits that: the watcher processes under test
+# would then ignore the SIGINT that the tests send them. A handler, unlike "ignored",
+# goes back to the default in a program that a test starts.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @dataclass
