@@ -1060,6 +1060,35 @@ def test_a_menus_label_and_folded_wrapper_go_with_it() -> None:
     assert "## Partners\n\nWe share with:" in text
 
 
+@pytest.mark.parametrize(
+    ("wrapper", "label", "kept"),
+    [
+        ('<div class="sidebar"><div class="toc-header">ON THIS PAGE</div>'
+         '<div><nav id="TableOfContents">{toc}</nav></div></div>', "ON THIS PAGE", False),
+        ('<div class="note"><h3>Sur cette page</h3><nav>{toc}</nav></div>', "Sur cette page",
+         False),
+        ('<div class="meta"><span>Updated on 3 May</span><nav>{toc}</nav></div>',
+         "Updated on 3 May", True),
+        ('<div><p>We share data with these partners:</p><nav>{toc}</nav></div>',
+         "We share data with these partners:", True),
+        ('<div><span>See <a href="/all">all</a></span><nav>{toc}</nav></div>', "See all", True),
+    ],
+    ids=["a-label-in-a-div", "a-heading", "a-date", "a-sentence", "a-label-with-a-link"],
+)  # fmt: skip
+def test_a_menus_wrapper_left_with_only_its_label_goes_with_it(
+    wrapper: str, label: str, kept: bool
+) -> None:
+    """A menu whose wrapper shows nothing else but a few words ("ON THIS PAGE" in a
+    ``<div>`` over a table of contents) took its label along: without it, the label read
+    as a line of the document. A date, a sentence or a link beside a menu stays."""
+    toc = "<ul>" + "".join(f'<li><a href="#s{n}">Part {n}</a></li>' for n in range(5)) + "</ul>"
+    block = wrapper.format(toc=toc)
+    html = f"<body><main><h1>Terms</h1>{policy(2)}{block}{policy(2)}</main></body>"
+    text = text_of(html)
+    assert "Part " not in text and text.count(PROSE) == 4
+    assert (label in text) is kept
+
+
 def test_without_landmarks_the_dense_block_and_its_title_are_found() -> None:
     html = f"""<body><div class="top"><a href="/">Home</a> <a href="/x">Products</a>
       <a href="/y">Pricing</a></div>

@@ -19,7 +19,7 @@ from .model import Block, Document
 # outline of an unchanged page: stored versions made by an older normaliser are
 # then re-read from their raw capture before comparing, so an upgrade never looks
 # like a policy change, and before diffing, so it never looks like new sections.
-NORMALISER_VERSION = 18
+NORMALISER_VERSION = 19
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,6 +69,13 @@ _HIDDEN_CLASS = re.compile(
 )
 # ... and the most a widget's hidden next step holds (characters, spaces aside).
 FOLLOW_UP_CHARS = 600
+# A menu's wrapper left with at most this many characters of text holds only its label
+# ("ON THIS PAGE" over a table of contents) ...
+MENU_LABEL_CHARS = 30
+# ... looked for this many levels above the menu.
+MENU_LABEL_LEVELS = 3
+# Wrappers that are never a menu's: the page and its document.
+_NEVER_MENU_WRAPPER = frozenset(("html", "body", "main", "article"))
 
 
 # Elements whose parts are never the main content on their own.
@@ -192,6 +199,7 @@ def _drop_with_leftovers(
     label = menu_label(element)
     disclosure = next(element.iterancestors("details"), None)
     followers = _hidden_followers(element)
+    wrappers = _menu_wrappers(element)
     drop_weighed(element, weights)
     for follower in followers:
         if follower in weights and inside(follower, body):
@@ -202,6 +210,42 @@ def _drop_with_leftovers(
         summary = disclosure.find("summary")
         if weights[disclosure].text == (weights[summary].text if summary in weights else 0):
             drop_weighed(disclosure, weights)
+    wrapper = _left_with_a_label(wrappers, weights, body)
+    if wrapper is not None:
+        drop_weighed(wrapper, weights)
+
+
+def _menu_wrappers(element: etree._Element) -> list[etree._Element]:
+    """The elements around a menu (``<nav>``, ``role="navigation"``) that may hold
+    nothing but it and its label; none around other chrome."""
+    if element.tag != "nav" and (element.get("role") or "").strip() != "navigation":
+        return []
+    wrappers: list[etree._Element] = []
+    for ancestor in element.iterancestors():
+        if ancestor.tag in _NEVER_MENU_WRAPPER or len(wrappers) == MENU_LABEL_LEVELS:
+            break
+        wrappers.append(ancestor)
+    return wrappers
+
+
+def _left_with_a_label(
+    wrappers: list[etree._Element], weights: dict[etree._Element, Weight], body: etree._Element
+) -> etree._Element | None:
+    """The first of a dropped menu's ``wrappers`` that still shows text, when all it
+    shows is a short label: a sidebar's "ON THIS PAGE" in a ``<div>`` (no heading, so
+    no ``aria-labelledby`` names it) over the table of contents that went. No link, no
+    digit (a date or a number is the document's), no title."""
+    for wrapper in wrappers:
+        weight = weights.get(wrapper)
+        if weight is None or not inside(wrapper, body):
+            return None
+        if weight.text == 0:
+            continue
+        if weight.text > MENU_LABEL_CHARS or weight.links or has_descendant(wrapper, "h1"):
+            return None
+        label = flat_text(wrapper)
+        return None if any(c.isdigit() for c in label) else wrapper
+    return None
 
 
 def _hidden_followers(element: etree._Element) -> list[etree._Element]:
