@@ -2355,3 +2355,29 @@ def test_a_widgets_hidden_next_steps_go_with_it(after: str, kept: bool) -> None:
     )
     html = f"<body><main><h1>Terms</h1>{policy(4)}{vote}{after}</main></body>"
     assert ("article help you" in text_of(html)) is kept
+
+
+@pytest.mark.parametrize(
+    ("vote", "kept"),
+    [
+        ('<div class="rate"><p>Was this answer helpful?</p><button>Yes</button>'
+         "<button>No</button></div>", False),
+        ('<div class="rate" tabindex="-1"><p>Was this answer helpful?</p>'
+         "<button>Yes</button><button>No</button></div>", False),
+        ("", True),
+    ],
+    ids=["after-a-vote", "after-a-focusable-vote", "no-vote-before-it"],
+)  # fmt: skip
+def test_a_votes_next_step_hidden_from_screen_readers_goes_with_it(vote: str, kept: bool) -> None:
+    """A vote's next step that its script hides with ``aria-hidden="true"`` (the reasons
+    to choose from when the answer did not help) goes with the vote, shown or dropped as
+    a focusable block of a few words; ``aria-hidden`` alone hides nothing."""
+    after = (
+        '<div aria-hidden="true" class="feedback"><form><p>We are sorry this article did '
+        "not answer your question.</p><input type=radio id=r1><label for=r1>It is "
+        "inaccurate</label><input type=radio id=r2><label for=r2>Other</label></form></div>"
+    )
+    html = f"<body><main><h1>Terms</h1>{policy(4)}{vote}{after}</main></body>"
+    text = text_of(html)
+    assert "helpful" not in text and "Yes" not in text
+    assert ("did not answer your question" in text) is kept

@@ -159,8 +159,14 @@ def extract(
     chrome.update((bar, "share") for bar in shares if bar in weights)
     chrome.update((block, "language") for block in language_lists(languages) if block in weights)
     chrome.update((strip, "tabs") for strip in tab_strips(hidden) if strip in weights)
+    # A vote widget that went as hidden (a focusable block of a few words, once its
+    # buttons went) leaves its next steps as a shown one does.
+    followers = [f for form in votes if form not in weights for f in _hidden_followers(form, True)]
     for element in hidden:
         drop(element)
+    for follower in followers:
+        if follower in weights and inside(follower, body):
+            drop_weighed(follower, weights)
     remove_chrome(body, weights, chrome)
     return main_content(body, weights, forms)
 
@@ -187,18 +193,21 @@ def remove_chrome(
             continue
         if _guarded(element, found[element], weights, total):
             continue
-        _drop_with_leftovers(element, weights, body)
+        _drop_with_leftovers(element, found[element], weights, body)
 
 
 def _drop_with_leftovers(
-    element: etree._Element, weights: dict[etree._Element, Weight], body: etree._Element
+    element: etree._Element,
+    kind: str,
+    weights: dict[etree._Element, Weight],
+    body: etree._Element,
 ) -> None:
     """Drop chrome with what only introduced it: the heading that labels it from outside
     (``<h3 id="toc">`` over ``<nav aria-labelledby="toc">``), and a ``<details>`` left
     with nothing but its summary ("Table of contents")."""
     label = menu_label(element)
     disclosure = next(element.iterancestors("details"), None)
-    followers = _hidden_followers(element)
+    followers = _hidden_followers(element, kind == "vote")
     wrappers = _menu_wrappers(element)
     drop_weighed(element, weights)
     for follower in followers:
@@ -248,15 +257,20 @@ def _left_with_a_label(
     return None
 
 
-def _hidden_followers(element: etree._Element) -> list[etree._Element]:
+def _hidden_followers(element: etree._Element, vote: bool) -> list[etree._Element]:
     """The blocks right after chrome that a class hides until a script shows them: the
     widget's next steps ("Why didn't this article help you?" and its thanks after a
     "Did this help?" vote). Such a class alone does not hide text (scripts take it off
-    to open a folded section), but after a widget that went, these blocks are its own."""
+    to open a folded section), but after a widget that went, these blocks are its own.
+    After a vote, so is a block that its script keeps out of sight with
+    ``aria-hidden="true"`` (and a style keyed to it) until the reader votes: the
+    "It's inaccurate" / "It's incomplete" choices and the box to say more."""
     found = []
     for sibling in element.itersiblings(etree.Element):
         names = (sibling.get("class") or "").split()
-        if not any(_HIDDEN_CLASS.search(name) for name in names):
+        if not any(_HIDDEN_CLASS.search(name) for name in names) and not (
+            vote and (sibling.get("aria-hidden") or "").strip() == "true"
+        ):
             break
         if len(flat_text(sibling)) > FOLLOW_UP_CHARS:
             break
