@@ -2046,6 +2046,33 @@ def test_a_page_header_without_links_holds_the_title_of_a_page_without_h1() -> N
 
 
 @pytest.mark.parametrize(
+    ("header", "kept"),
+    [
+        ('<div class="lp-terms__header"><p class="lp-terms__title">Terms of sale</p>'
+         "<p>Updated on 08/08/2024</p></div>", True),
+        ('<div class="lp-terms__header"><p>Terms of sale</p><a href="/">Home</a>'
+         '<a href="/shop">Shop</a><a href="/help">Help</a></div>', False),
+        ('<div class="site__header"><p>Terms of sale</p><p>Updated on 08/08/2024</p></div>',
+         False),
+    ],
+    ids=["the-blocks-own-header", "a-header-with-links", "another-blocks-header"],
+)  # fmt: skip
+def test_the_header_of_the_block_that_holds_the_document_is_its_title(
+    header: str, kept: bool
+) -> None:
+    """A header named as a BEM element of the block that holds it ("lp-terms__header"
+    in "lp-terms"), with no link, is that block's own: the document's title and date in
+    paragraphs, which a change of date must reach. Growth stops after it, before the
+    shop's offers above. A header with links, or named for another block, is layout."""
+    html = f"""<body><div class="promo"><p>Free delivery from 80 euros: see the terms of
+      this offer in store.</p></div><div class="lp"><div class="lp-terms">{header}
+      <div class="lp-terms__main">{policy(4)}</div></div></div></body>"""
+    text = text_of(html)
+    assert ("Updated on 08/08/2024" in text or "Home" in text) is kept, text
+    assert "Free delivery" not in text
+
+
+@pytest.mark.parametrize(
     ("options", "kept"),
     [
         (

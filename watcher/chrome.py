@@ -140,6 +140,11 @@ _HEADER_WORDS = frozenset(
 )
 _LAYOUT_STEMS = ("header", "footer", "nav", "menu", "sidebar", "topbar", "masthead")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+# A BEM element named as its block's header ("policy__header", "lp-terms__header"): the
+# block's name is the first group.
+_BLOCK_HEADER = re.compile(r"(?:^|\s)([a-z0-9][\w-]*?)__header(?=$|\s|-)", re.IGNORECASE)
+# How far up the block that owns such a header is looked for.
+BLOCK_HEADER_LEVELS = 2
 # Class names that hide an element on a desktop screen and show it on small ones: a
 # mobile copy of a menu or of a block of the page, which is read as a desktop shows it
 # ("hidden-lg", "twtr-hidden--lg", Bulma's "is-hidden-desktop", Foundation's
@@ -404,21 +409,38 @@ def is_layout(element: etree._Element) -> bool:
     # The heading itself may bear the name ("<h1 class="module_header">").
     if element.tag in titles or has_descendant(element, *titles):
         return False
-    return not _is_page_header(element, found)
+    return not is_page_header(element)
 
 
 def is_page_header(element: etree._Element) -> bool:
     """Named as the page's header ("page-header": Bootstrap's and WordPress's block
     over the article), holding a heading and no link: the page's title, in an ``<h2>``
-    where the page has no ``<h1>``. A site's header holds the site's name in a heading
-    beside its links."""
-    return _is_page_header(element, _layout_names(element))
+    where the page has no ``<h1>``; or the header of the block that holds the document
+    (see :func:`_is_blocks_own_header`). A site's header holds the site's name in a
+    heading beside its links."""
+    return _is_page_header(element, _layout_names(element)) or _is_blocks_own_header(element)
 
 
 def _is_page_header(element: etree._Element, found: set[tuple[str | None, str]]) -> bool:
     if not found or not all(site == "page" for site, _ in found) or not found <= _HEADER_WORDS:
         return False
     return has_descendant(element, *HEADING_TAGS) and not has_descendant(element, "a")
+
+
+def _is_blocks_own_header(element: etree._Element) -> bool:
+    """A header named as a BEM element of a block that holds it ("lp-terms__header" in
+    the "lp-terms" block), with no link: that component's own header, its title and
+    date in paragraphs over its text, not the site's (which links its home page and
+    menu)."""
+    blocks = {m[1] for m in _BLOCK_HEADER.finditer(element.get("class") or "")}
+    if not blocks or has_descendant(element, "a"):
+        return False
+    for level, ancestor in enumerate(element.iterancestors()):
+        if level == BLOCK_HEADER_LEVELS:
+            break
+        if blocks & set((ancestor.get("class") or "").split()):
+            return True
+    return False
 
 
 def _layout_names(element: etree._Element) -> set[tuple[str | None, str]]:
