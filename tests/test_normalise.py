@@ -524,6 +524,43 @@ def test_a_table_inside_a_cell_loses_no_cell_and_leaves_the_next_rows_whole() ->
     assert text_of(html) == "| Name | Detail |\n\nAds\n\n| x | y |\n| Mail | plain |\n"
 
 
+def _rows(heading: str, *cells: str) -> str:
+    return f"<tr><th>Purpose</th><th>Basis</th></tr>{heading}" + "".join(
+        f"<tr><td>{cell}</td><td>Contract</td></tr>" for cell in cells
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (_rows("", '<span class="lbl">Purpose</span><span>Billing</span>',
+               '<span class="lbl">Purpose</span><span>Support</span>'),
+         "| Purpose | Basis |\n| Billing | Contract |\n| Support | Contract |\n"),
+        ('<tr><td><span>Purpose</span><span>Purpose</span></td><td><span>Basis</span>Basis'
+         '</td></tr><tr><td><span>Purpose</span>Billing</td><td><span>Basis</span>Contract'
+         '</td></tr><tr><td><span>Purpose</span>Support</td><td><span>Basis</span>Contract'
+         "</td></tr>",
+         "| Purpose | Basis |\n| Billing | Contract |\n| Support | Contract |\n"),
+        (_rows("", "<b>Billing</b>: monthly", "<b>Support</b>: by mail"),
+         "| Purpose | Basis |\n| Billing: monthly | Contract |\n| Support: by mail | Contract |\n"),
+        (_rows("", "<b>Note</b> billing", "<b>Note</b> support"),
+         "| Purpose | Basis |\n| Note billing | Contract |\n| Note support | Contract |\n"),
+        (_rows("", '<span class="lbl">Purpose</span><span>Billing</span>'),
+         "| Purpose | Basis |\n| PurposeBilling | Contract |\n"),
+    ],
+    ids=["labels-under-a-heading-row", "labels-in-the-heading-row-too", "different-leads",
+         "a-lead-that-is-not-the-heading", "one-row-is-too-few"],
+)  # fmt: skip
+def test_a_responsive_tables_labels_for_small_screens_are_read_once(
+    rows: str, expected: str
+) -> None:
+    """A table that stacks its rows on small screens puts its column's heading in every
+    cell, which a stylesheet shows only then: read in every cell, it ran into the value
+    ("PurposeBilling"). The same lead in every cell that is not the heading, or one row
+    alone, is the text's."""
+    assert text_of(f"<body><table>{rows}</table></body>") == expected
+
+
 @pytest.mark.parametrize(
     ("body", "content_type", "expected"),
     [

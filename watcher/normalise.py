@@ -284,6 +284,7 @@ def _read_page(
     roots = content.extract(root, rules.select, rules.remove, templates=templates)
     walker = Walker()
     for element in roots:
+        visibility.drop_cell_labels(element)
         walker.walk(element)
     blocks = tuple(block for block in walker.blocks if not _is_loading(block))
     if not rules.select:

@@ -89,6 +89,9 @@ VEIL_SHARE = 0.8
 # What an inline style does to its element (see _style_hiding).
 _SHOWN, _HIDDEN, _SCREEN_READER = 0, 1, 2
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# A table needs this many rows (its heading row and two more) for a label that every
+# cell of a column starts with to be one for small screens.
+CELL_LABEL_ROWS = 3
 # Class names of the folding part of an accordion ("accordion-content", "collapse",
 # "toggle-content"): scripts hide it with an inline style until the reader opens it.
 _FOLDING = re.compile(r"accordion|collaps|toggle|expand", re.I)
@@ -440,6 +443,50 @@ def _labelled_by_heading(toggle: etree._Element) -> bool:
         return False
     label = "".join(headings[0].itertext()).split()
     return "".join(toggle.itertext()).split() == label
+
+
+def drop_cell_labels(root: etree._Element) -> None:
+    """Drop the labels that responsive tables put in every cell for small screens: a
+    column whose cells, below the first row, all start with an element saying the
+    column's heading (``<td><span class="tbl_lbl">Purpose</span><span>To bill
+    you</span></td>``), which a stylesheet shows only when the rows stack. On a
+    desktop the heading row says it once; read in every cell, the label ran into the
+    value ("PurposeTo bill you")."""
+    for table in root.iter("table"):
+        rows = [row for row in table.iter("tr") if next(row.iterancestors("table")) is table]
+        if len(rows) < CELL_LABEL_ROWS:
+            continue
+        grid = [[cell for cell in row if cell.tag in ("td", "th")] for row in rows]
+        for column, heading in enumerate(grid[0]):
+            cells = [row[column] if column < len(row) else None for row in grid]
+            labels = [_leading_label(cell) for cell in cells]
+            if _labels_a_column(heading, labels):
+                for label in labels:
+                    if label is not None:
+                        drop(label)
+
+
+def _leading_label(cell: etree._Element | None) -> etree._Element | None:
+    """The element a cell starts with, when more text follows it in the cell."""
+    if cell is None or (cell.text or "").strip() or not len(cell):
+        return None
+    first = cell[0]
+    if not isinstance(first.tag, str) or not flat_text(first):
+        return None
+    follows = (first.tail or "").strip() or any(
+        flat_text(sibling) for sibling in first.itersiblings(etree.Element)
+    )
+    return first if follows else None
+
+
+def _labels_a_column(heading: etree._Element, labels: list[etree._Element | None]) -> bool:
+    """Whether every cell of a column below its first row starts with the same label,
+    the column's ``heading``: the first row's cell says it, alone or as its own label."""
+    below = {spaced_text(label).casefold() if label is not None else None for label in labels[1:]}
+    if len(below) != 1 or None in below:
+        return False
+    said = spaced_text(labels[0] if labels[0] is not None else heading).casefold()
+    return below == {said}
 
 
 def reveal_protected_emails(root: etree._Element) -> None:
