@@ -202,9 +202,10 @@ def _drop_with_leftovers(
     weights: dict[etree._Element, Weight],
     body: etree._Element,
 ) -> None:
-    """Drop chrome with what only introduced it: the heading that labels it from outside
-    (``<h3 id="toc">`` over ``<nav aria-labelledby="toc">``), and a ``<details>`` left
-    with nothing but its summary ("Table of contents")."""
+    """Drop chrome (of ``kind``) with what only introduced or followed it: the heading
+    that labels it from outside (``<h3 id="toc">`` over ``<nav aria-labelledby="toc">``),
+    a ``<details>`` or a menu's wrapper left with nothing but its label ("Table of
+    contents", "ON THIS PAGE"), and a widget's hidden next steps."""
     label = menu_label(element)
     disclosure = next(element.iterancestors("details"), None)
     followers = _hidden_followers(element, kind == "vote")
