@@ -453,22 +453,43 @@ def drop_cell_labels(root: etree._Element) -> None:
     desktop the heading row says it once; read in every cell, the label ran into the
     value ("PurposeTo bill you")."""
     for table in root.iter("table"):
-        rows = [row for row in table.iter("tr") if next(row.iterancestors("table")) is table]
+        rows = table.xpath("tr|thead/tr|tbody/tr|tfoot/tr")
         if len(rows) < CELL_LABEL_ROWS:
             continue
         grid = [[cell for cell in row if cell.tag in ("td", "th")] for row in rows]
         for column, heading in enumerate(grid[0]):
-            cells = [row[column] if column < len(row) else None for row in grid]
-            labels = [_leading_label(cell) for cell in cells]
-            if _labels_a_column(heading, labels):
-                for label in labels:
-                    if label is not None:
-                        drop(label)
+            labels = _column_labels(grid, column, heading)
+            for label in labels:
+                drop(label)
 
 
-def _leading_label(cell: etree._Element | None) -> etree._Element | None:
+def _column_labels(
+    grid: list[list[etree._Element]], column: int, heading: etree._Element
+) -> list[etree._Element]:
+    """The label each cell of ``column`` starts with, when every cell below the first
+    row starts with the same one and it says the column's ``heading`` (the first row's
+    cell, alone or as its own label); none otherwise. Stops at the first cell without."""
+    said: str | None = None
+    labels = []
+    for cells in grid[1:]:
+        label = _leading_label(cells[column]) if column < len(cells) else None
+        if label is None:
+            return []
+        text = spaced_text(label).casefold()
+        if said is None:
+            said = text
+        elif text != said:
+            return []
+        labels.append(label)
+    own = _leading_label(heading)
+    if spaced_text(own if own is not None else heading).casefold() != said:
+        return []
+    return labels if own is None else [own, *labels]
+
+
+def _leading_label(cell: etree._Element) -> etree._Element | None:
     """The element a cell starts with, when more text follows it in the cell."""
-    if cell is None or (cell.text or "").strip() or not len(cell):
+    if (cell.text or "").strip() or not len(cell):
         return None
     first = cell[0]
     if not isinstance(first.tag, str) or not flat_text(first):
@@ -477,16 +498,6 @@ def _leading_label(cell: etree._Element | None) -> etree._Element | None:
         flat_text(sibling) for sibling in first.itersiblings(etree.Element)
     )
     return first if follows else None
-
-
-def _labels_a_column(heading: etree._Element, labels: list[etree._Element | None]) -> bool:
-    """Whether every cell of a column below its first row starts with the same label,
-    the column's ``heading``: the first row's cell says it, alone or as its own label."""
-    below = {spaced_text(label).casefold() if label is not None else None for label in labels[1:]}
-    if len(below) != 1 or None in below:
-        return False
-    said = spaced_text(labels[0] if labels[0] is not None else heading).casefold()
-    return below == {said}
 
 
 def reveal_protected_emails(root: etree._Element) -> None:
