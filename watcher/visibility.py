@@ -1,6 +1,7 @@
 """What a reader of a page sees: the elements whose text is never read (scripts,
-form controls, media), hidden elements and screen-reader-only text, and the tree
-surgery that removes them; e-mail addresses that a script reveals.
+form controls, media), hidden elements and screen-reader-only text, the labels that
+responsive tables repeat in every cell for small screens, and the tree surgery that
+removes them; e-mail addresses that a script reveals.
 
 Folded accordion and tab panels (the target of a toggle's ``aria-controls``,
 ``hidden="until-found"``, a section right under its heading, the block right
