@@ -409,7 +409,7 @@ def is_layout(element: etree._Element) -> bool:
     # The heading itself may bear the name ("<h1 class="module_header">").
     if element.tag in titles or has_descendant(element, *titles):
         return False
-    return not is_page_header(element)
+    return not (_is_page_header(element, found) or _is_blocks_own_header(element))
 
 
 def is_page_header(element: etree._Element) -> bool:

@@ -43,6 +43,7 @@ from .visibility import (
     drop,
     drop_hidden,
     flat_text,
+    is_navigation,
     panel_ids,
     strip_never_text,
     unveil,
@@ -164,9 +165,7 @@ def extract(
     followers = [f for form in votes if form not in weights for f in _hidden_followers(form, True)]
     for element in hidden:
         drop(element)
-    for follower in followers:
-        if follower in weights and inside(follower, body):
-            drop_weighed(follower, weights)
+    _drop_shown(followers, weights, body)
     remove_chrome(body, weights, chrome)
     return main_content(body, weights, forms)
 
@@ -211,11 +210,7 @@ def _drop_with_leftovers(
     followers = _hidden_followers(element, kind == "vote")
     wrappers = _menu_wrappers(element)
     drop_weighed(element, weights)
-    for follower in followers:
-        if follower in weights and inside(follower, body):
-            drop_weighed(follower, weights)
-    if label is not None and label in weights and inside(label, body):
-        drop_weighed(label, weights)
+    _drop_shown([*followers, *([label] if label is not None else [])], weights, body)
     if disclosure is not None and disclosure in weights and inside(disclosure, body):
         summary = disclosure.find("summary")
         if weights[disclosure].text == (weights[summary].text if summary in weights else 0):
@@ -225,10 +220,20 @@ def _drop_with_leftovers(
         drop_weighed(wrapper, weights)
 
 
+def _drop_shown(
+    elements: list[etree._Element], weights: dict[etree._Element, Weight], body: etree._Element
+) -> None:
+    """Drop those of ``elements`` that are still shown: weighed, and not in a subtree
+    that went before them."""
+    for element in elements:
+        if element in weights and inside(element, body):
+            drop_weighed(element, weights)
+
+
 def _menu_wrappers(element: etree._Element) -> list[etree._Element]:
     """The elements around a menu (``<nav>``, ``role="navigation"``) that may hold
     nothing but it and its label; none around other chrome."""
-    if element.tag != "nav" and (element.get("role") or "").strip() != "navigation":
+    if not is_navigation(element):
         return []
     wrappers: list[etree._Element] = []
     for ancestor in element.iterancestors():

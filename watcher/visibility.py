@@ -192,20 +192,21 @@ def _menu_toggles(
 
 def _all_navigation(panel: etree._Element) -> bool:
     """Whether all of ``panel``'s text stands in a ``<nav>`` or a navigation landmark."""
-    if _is_navigation(panel):
+    if is_navigation(panel):
         return True
     in_menus = 0
     stack = [child for child in panel if isinstance(child.tag, str)]
     while stack:
         element = stack.pop()
-        if _is_navigation(element):
+        if is_navigation(element):
             in_menus += len(flat_text(element))
         else:
             stack.extend(child for child in element if isinstance(child.tag, str))
     return in_menus > 0 and in_menus == len(flat_text(panel))
 
 
-def _is_navigation(element: etree._Element) -> bool:
+def is_navigation(element: etree._Element) -> bool:
+    """A ``<nav>`` or an element with the navigation landmark role."""
     return element.tag == "nav" or (element.get("role") or "").strip() == "navigation"
 
 
